@@ -1,0 +1,215 @@
+// Programmatic administration: applications, keys, installations (the CLI is built on it).
+import { randomUUID } from 'node:crypto';
+import { ApplicationNotFoundError } from './errors';
+import { isValidCompanyId, MAX_GROUP_ID_LENGTH } from './group-id';
+import { digestKeyHex, generatePrivateKey, generatePublicId } from './secrets';
+
+type Where = Record<string, unknown>;
+
+/** The PrismaClient operations the admin API uses, typed structurally. @public */
+export interface AdminPrismaClient {
+  application: {
+    create(args: { data: { id: string; publicId: string; name: string; keys: { create: { id: string; digest: string } } } }): PromiseLike<unknown>;
+    findUnique(args: { where: { publicId: string }; select: { id: true } }): PromiseLike<{ id: string } | null>;
+    updateMany(args: { where: { publicId: string }; data: { enabled: boolean } }): PromiseLike<{ count: number }>;
+    findMany(args: {
+      orderBy: { createdAt: 'asc' };
+      include: {
+        keys: { orderBy: { createdAt: 'asc' }; select: { id: true; createdAt: true; expiresAt: true; revokedAt: true; lastUsedAt: true } };
+        installations: { orderBy: { companyId: 'asc' }; select: { companyId: true } };
+      };
+    }): PromiseLike<
+      Array<{
+        id: string;
+        publicId: string;
+        name: string;
+        enabled: boolean;
+        createdAt: Date;
+        keys: Array<{ id: string; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null }>;
+        installations: Array<{ companyId: string }>;
+      }>
+    >;
+  };
+  applicationKey: {
+    create(args: { data: { id: string; applicationId: string; digest: string; expiresAt: Date | null } }): PromiseLike<unknown>;
+    updateMany(args: { where: Where; data: { expiresAt: Date } | { revokedAt: Date } }): PromiseLike<{ count: number }>;
+  };
+  installation: {
+    findUnique(args: { where: { applicationId_companyId: { applicationId: string; companyId: string } } }): PromiseLike<unknown>;
+    create(args: { data: { applicationId: string; companyId: string } }): PromiseLike<unknown>;
+    deleteMany(args: { where: { applicationId: string; companyId: string } }): PromiseLike<{ count: number }>;
+  };
+}
+
+/** Returned once by `createApplication`: the private key is never shown again. @public */
+export interface CreatedApplication {
+  id: string;
+  publicId: string;
+  name: string;
+  privateKey: string;
+}
+
+/** A new key, returned once. @public */
+export interface IssuedKey {
+  keyId: string;
+  privateKey: string;
+}
+
+/** Result of a rotation: the new key and when the previous ones stop working. @public */
+export interface RotatedKey extends IssuedKey {
+  publicId: string;
+  previousKeysExpireAt: Date;
+}
+
+/** An application with its installations and key metadata (never key material). @public */
+export interface ApplicationSummary {
+  id: string;
+  publicId: string;
+  name: string;
+  enabled: boolean;
+  createdAt: Date;
+  companies: string[];
+  keys: Array<{ id: string; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null }>;
+}
+
+/** Administration operations. Each one that changes access calls `onChange(publicId)` afterwards. @public */
+export interface Admin {
+  createApplication(input: { name: string }): Promise<CreatedApplication>;
+  listApplications(): Promise<ApplicationSummary[]>;
+  addKey(publicId: string, options?: { expiresAt?: Date | null }): Promise<IssuedKey>;
+  rotateKey(publicId: string, options?: { graceSeconds?: number }): Promise<RotatedKey>;
+  revokeKey(publicId: string, keyId: string): Promise<{ revoked: boolean }>;
+  install(publicId: string, companyId: string): Promise<{ created: boolean }>;
+  uninstall(publicId: string, companyId: string): Promise<{ removed: boolean }>;
+  setEnabled(publicId: string, enabled: boolean): Promise<void>;
+}
+
+const UNIQUE_VIOLATION = 'P2002';
+
+/**
+ * Creates the admin API over a PrismaClient.
+ *
+ * @param prisma - your PrismaClient.
+ * @param options.onChange - called after every change of access (cache invalidation hooks in here).
+ * @param options.now - clock, for tests. Defaults to `Date.now`.
+ * @public
+ */
+export function createAdmin(
+  prisma: AdminPrismaClient,
+  options: { onChange?: (publicId: string) => void | Promise<void>; now?: () => number } = {},
+): Admin {
+  const now = options.now ?? Date.now;
+  const changed = async (publicId: string): Promise<void> => {
+    await options.onChange?.(publicId);
+  };
+
+  async function applicationId(publicId: string): Promise<string> {
+    const found = await prisma.application.findUnique({ where: { publicId }, select: { id: true } });
+    if (found === null) throw new ApplicationNotFoundError(publicId);
+    return found.id;
+  }
+
+  async function issueKey(appId: string, expiresAt: Date | null): Promise<IssuedKey> {
+    const privateKey = generatePrivateKey();
+    const keyId = randomUUID();
+    await prisma.applicationKey.create({ data: { id: keyId, applicationId: appId, digest: digestKeyHex(privateKey), expiresAt } });
+    return { keyId, privateKey };
+  }
+
+  return {
+    async createApplication({ name }) {
+      if (typeof name !== 'string' || name.trim().length === 0) throw new TypeError('An application needs a non-empty name.');
+      const id = randomUUID();
+      const publicId = generatePublicId();
+      const privateKey = generatePrivateKey();
+      await prisma.application.create({
+        data: { id, publicId, name: name.trim(), keys: { create: { id: randomUUID(), digest: digestKeyHex(privateKey) } } },
+      });
+      return { id, publicId, name: name.trim(), privateKey };
+    },
+
+    async listApplications() {
+      const applications = await prisma.application.findMany({
+        orderBy: { createdAt: 'asc' },
+        include: {
+          keys: { orderBy: { createdAt: 'asc' }, select: { id: true, createdAt: true, expiresAt: true, revokedAt: true, lastUsedAt: true } },
+          installations: { orderBy: { companyId: 'asc' }, select: { companyId: true } },
+        },
+      });
+      return applications.map(({ installations, ...application }) => ({
+        id: application.id,
+        publicId: application.publicId,
+        name: application.name,
+        enabled: application.enabled,
+        createdAt: application.createdAt,
+        companies: installations.map((installation) => installation.companyId),
+        keys: application.keys,
+      }));
+    },
+
+    async addKey(publicId, { expiresAt = null } = {}) {
+      const issued = await issueKey(await applicationId(publicId), expiresAt);
+      await changed(publicId);
+      return issued;
+    },
+
+    async rotateKey(publicId, { graceSeconds = 0 } = {}) {
+      if (!Number.isInteger(graceSeconds) || graceSeconds < 0) throw new TypeError('The grace period must be a whole number of seconds, 0 or more.');
+      const appId = await applicationId(publicId);
+      const previousKeysExpireAt = new Date(now() + graceSeconds * 1000);
+      // The new key exists before the old ones are cut, so a failure never leaves the application keyless.
+      const issued = await issueKey(appId, null);
+      // Keys that would outlive the grace period are cut to it; keys expiring sooner keep their expiry.
+      await prisma.applicationKey.updateMany({
+        where: {
+          applicationId: appId,
+          id: { not: issued.keyId },
+          revokedAt: null,
+          OR: [{ expiresAt: null }, { expiresAt: { gt: previousKeysExpireAt } }],
+        },
+        data: { expiresAt: previousKeysExpireAt },
+      });
+      await changed(publicId);
+      return { publicId, previousKeysExpireAt, ...issued };
+    },
+
+    async revokeKey(publicId, keyId) {
+      const appId = await applicationId(publicId);
+      const { count } = await prisma.applicationKey.updateMany({
+        where: { id: keyId, applicationId: appId, revokedAt: null },
+        data: { revokedAt: new Date(now()) },
+      });
+      await changed(publicId);
+      return { revoked: count > 0 };
+    },
+
+    async install(publicId, companyId) {
+      if (!isValidCompanyId(companyId)) throw new TypeError(`Invalid company id: ${MAX_GROUP_ID_LENGTH} characters at most, no control characters.`);
+      const appId = await applicationId(publicId);
+      const where = { applicationId_companyId: { applicationId: appId, companyId } };
+      if ((await prisma.installation.findUnique({ where })) !== null) return { created: false };
+      try {
+        await prisma.installation.create({ data: { applicationId: appId, companyId } });
+      } catch (error) {
+        // Installed meanwhile by someone else: the result is the same.
+        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return { created: false };
+        throw error;
+      }
+      await changed(publicId);
+      return { created: true };
+    },
+
+    async uninstall(publicId, companyId) {
+      const appId = await applicationId(publicId);
+      const { count } = await prisma.installation.deleteMany({ where: { applicationId: appId, companyId } });
+      await changed(publicId);
+      return { removed: count > 0 };
+    },
+
+    async setEnabled(publicId, enabled) {
+      const { count } = await prisma.application.updateMany({ where: { publicId }, data: { enabled } });
+      if (count === 0) throw new ApplicationNotFoundError(publicId);
+      await changed(publicId);
+    },
+  };
+}

@@ -1,0 +1,68 @@
+// The validator's decision for one request, in the documented order, independent of Express.
+import {
+  HttpsRequiredError,
+  InvalidCredentialsError,
+  InvalidGroupIdError,
+  MissingCredentialsError,
+  MissingGroupIdError,
+  NotInstalledError,
+  StoreUnavailableError,
+  type TwakeAuthError,
+} from './errors';
+import type { GroupIdResult } from './group-id';
+import type { Configuration } from './options';
+import { parseAuthorization } from './parse-authorization';
+import type { ApplicationRecord, TwakeIdentity } from './types';
+import { verifyKey } from './verify-key';
+
+/** What the validator needs to know about a request. */
+export interface RequestFacts {
+  /** Whether the request arrived over HTTPS. */
+  readonly secure: boolean;
+  /** The `Authorization` header value. */
+  readonly authorization: string | undefined;
+  /** The company the request names. */
+  readonly groupId: GroupIdResult;
+  /** Refusal earned by an unreadable body, answered only after authentication. */
+  readonly bodyError?: TwakeAuthError | null;
+}
+
+async function lookUp(config: Configuration, publicId: string, companyId: string | null): Promise<ApplicationRecord | null> {
+  try {
+    return await config.store.findApplication(publicId, companyId);
+  } catch (cause) {
+    throw new StoreUnavailableError(cause);
+  }
+}
+
+/**
+ * Decides a request: transport, credentials, key, company. Resolves the identity when the request may go
+ * through; rejects with a {@link TwakeAuthError} otherwise (503 `store_unavailable` when the store fails).
+ */
+export async function decide(config: Configuration, facts: RequestFacts): Promise<TwakeIdentity> {
+  if (!facts.secure && config.mode !== 'development') throw new HttpsRequiredError();
+
+  const parsed = parseAuthorization(facts.authorization);
+  if (parsed.status === 'missing') throw new MissingCredentialsError(config.realm);
+  if (parsed.status === 'invalid') throw new InvalidCredentialsError(config.realm);
+
+  const { publicId, privateKey } = parsed.credentials;
+  const companyId = facts.groupId.status === 'ok' ? facts.groupId.companyId : null;
+  // One lookup brings the application, its keys and the installation together.
+  const record = await lookUp(config, publicId, companyId);
+  const key = verifyKey(record, privateKey, config.now());
+  if (record === null || key === null) throw new InvalidCredentialsError(config.realm);
+
+  if (facts.bodyError) throw facts.bodyError;
+  if (facts.groupId.status === 'missing') throw new MissingGroupIdError();
+  if (facts.groupId.status === 'invalid' || companyId === null) throw new InvalidGroupIdError();
+  if (!record.installed) throw new NotInstalledError();
+
+  return Object.freeze({
+    applicationId: record.id,
+    publicId: record.publicId,
+    name: record.name,
+    keyId: key.id,
+    companyId,
+  });
+}

@@ -1,0 +1,129 @@
+// Error classes for every refusal the validator can give, each with one status and one stable code.
+
+/** Twake's legacy error codes, echoed as `twake_error` so clients written against Twake recognise failures. */
+const LEGACY_BAD_CREDENTIALS = 'unknown_application_or_bad_private_key';
+const LEGACY_BAD_GROUP = 'you_need_to_provide_a_valid_group_id_field_in_any_api_request';
+
+/**
+ * Base class of every refusal. `status` is the HTTP status, `code` the stable machine-readable code,
+ * `headers` any header the response must carry (the Basic challenge on 401).
+ *
+ * @public
+ */
+export class TwakeAuthError extends Error {
+  readonly status: number;
+  readonly code: string;
+  readonly title: string;
+  readonly twakeError: string;
+  readonly headers: Readonly<Record<string, string>>;
+  /** Safe to show to the client: always true, the messages never contain request data. */
+  readonly expose = true;
+
+  constructor(
+    status: number,
+    code: string,
+    title: string,
+    options: { twakeError?: string; headers?: Record<string, string>; cause?: unknown } = {},
+  ) {
+    super(title, options.cause === undefined ? undefined : { cause: options.cause });
+    this.name = this.constructor.name;
+    this.status = status;
+    this.code = code;
+    this.title = title;
+    this.twakeError = options.twakeError ?? code;
+    this.headers = options.headers ?? {};
+  }
+}
+
+/** 403: the request did not arrive over HTTPS (outside development mode). @public */
+export class HttpsRequiredError extends TwakeAuthError {
+  constructor() {
+    super(403, 'https_required', 'HTTPS is required');
+  }
+}
+
+/** Builds the RFC 7617 challenge sent with every 401. */
+export function basicChallenge(realm: string): string {
+  return `Basic realm="${realm.replace(/["\\]/g, '\\$&')}", charset="UTF-8"`;
+}
+
+/** 401: no Authorization header at all. @public */
+export class MissingCredentialsError extends TwakeAuthError {
+  constructor(realm: string) {
+    super(401, 'missing_credentials', 'Authentication required', {
+      twakeError: LEGACY_BAD_CREDENTIALS,
+      headers: { 'WWW-Authenticate': basicChallenge(realm) },
+    });
+  }
+}
+
+/**
+ * 401: credentials that cannot be used, whatever the reason (malformed, unknown application, wrong,
+ * expired or revoked key, disabled application). One class so that the reasons cannot be told apart.
+ *
+ * @public
+ */
+export class InvalidCredentialsError extends TwakeAuthError {
+  constructor(realm: string) {
+    super(401, 'invalid_credentials', 'Invalid credentials', {
+      twakeError: LEGACY_BAD_CREDENTIALS,
+      headers: { 'WWW-Authenticate': basicChallenge(realm) },
+    });
+  }
+}
+
+/** 400: no `group_id` in the body or the query string. @public */
+export class MissingGroupIdError extends TwakeAuthError {
+  constructor() {
+    super(400, 'missing_group_id', 'group_id is required', { twakeError: LEGACY_BAD_GROUP });
+  }
+}
+
+/** 400: `group_id` is not one non-empty string, or the body and the query string disagree. @public */
+export class InvalidGroupIdError extends TwakeAuthError {
+  constructor() {
+    super(400, 'invalid_group_id', 'group_id must be one non-empty string', { twakeError: LEGACY_BAD_GROUP });
+  }
+}
+
+/** 403: the application is not installed in that company (or the company does not exist). @public */
+export class NotInstalledError extends TwakeAuthError {
+  constructor() {
+    super(403, 'not_installed', 'Application not installed in this company', { twakeError: LEGACY_BAD_GROUP });
+  }
+}
+
+/** 400: the request body could not be parsed. @public */
+export class InvalidBodyError extends TwakeAuthError {
+  constructor() {
+    super(400, 'invalid_body', 'Request body could not be parsed');
+  }
+}
+
+/** 413: the request body is over the size limit. @public */
+export class BodyTooLargeError extends TwakeAuthError {
+  constructor() {
+    super(413, 'body_too_large', 'Request body too large');
+  }
+}
+
+/**
+ * 503: the application store (database) failed or did not answer. The request is refused (fail closed).
+ * The original error is kept as `cause` for logs; it is never sent to the client.
+ *
+ * @public
+ */
+export class StoreUnavailableError extends TwakeAuthError {
+  constructor(cause?: unknown) {
+    super(503, 'store_unavailable', 'Authentication store unavailable', { cause, headers: { 'Retry-After': '1' } });
+  }
+}
+
+/** Thrown by the admin API when no application has that public id. @public */
+export class ApplicationNotFoundError extends Error {
+  readonly code = 'application_not_found';
+  constructor(publicId: string) {
+    super(`No application with public id ${JSON.stringify(publicId)}`);
+    this.name = this.constructor.name;
+  }
+}

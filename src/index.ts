@@ -1,0 +1,23 @@
+// Public entry point: re-exports only.
+
+// The one-line way: middleware and its error renderer.
+export { twakeAppAuth } from './middleware';
+export { twakeAuthErrorHandler, toProblem } from './problem';
+export type { ProblemBody } from './problem';
+// For apps that already use passport.
+export { TwakeAppStrategy } from './strategy';
+// Stores: the Prisma adapter for production, the memory store for tests and demos.
+export { createPrismaStore } from './stores/prisma-store';
+export type { PrismaClientLike } from './stores/prisma-store';
+export { MemoryStore } from './stores/memory-store';
+// Managing applications, keys and installations (used by the CLI).
+export { createAdmin } from './admin';
+export type { Admin, ApplicationSummary, CreatedApplication, IssuedKey, RotatedKey } from './admin';
+// Building blocks, exported for custom integrations and tests.
+export { parseAuthorization } from './parse-authorization';
+export type { BasicCredentials, ParsedAuthorization } from './parse-authorization';
+export { extractGroupId } from './group-id';
+export type { GroupIdResult } from './group-id';
+export { generatePrivateKey, digestKey, digestsEqual } from './secrets';
+export * from './errors';
+export type * from './types';

@@ -1,0 +1,38 @@
+// The Express middleware: lets an authenticated, installed application through, refuses everything else.
+import type { RequestHandler } from 'express';
+import { attachIdentity } from './attach-identity';
+import { decide } from './decide';
+import { TwakeAuthError, StoreUnavailableError } from './errors';
+import { parseOptions } from './options';
+import { sendProblem } from './problem';
+import { createBodyReader } from './read-body';
+import { factsFromRequest } from './request-facts';
+import type { Options } from './types';
+
+/**
+ * Creates the middleware. On success it sets `req.twake` and calls `next()`. Refusals (400, 401, 403, 413)
+ * are answered as problem details; a store failure goes to `next(err)` as a 503 {@link StoreUnavailableError}
+ * (render it with `twakeAuthErrorHandler()`).
+ *
+ * @param options - `store` is required; see {@link Options} for the rest.
+ * @public
+ */
+export function twakeAppAuth(options: Partial<Options>): RequestHandler {
+  const config = parseOptions(options);
+  const readBody = createBodyReader(config.bodyLimit);
+
+  return (req, res, next) => {
+    factsFromRequest(req, res, config, readBody)
+      .then((facts) => decide(config, facts))
+      .then(
+        (identity) => {
+          attachIdentity(req, identity);
+          next();
+        },
+        (error: unknown) => {
+          if (error instanceof TwakeAuthError && !(error instanceof StoreUnavailableError)) sendProblem(res, error);
+          else next(error instanceof TwakeAuthError ? error : new StoreUnavailableError(error));
+        },
+      );
+  };
+}

@@ -1,0 +1,74 @@
+// Checks the options once, at construction, and resolves every default.
+import type { Request } from 'express';
+import { hasControlCharacters } from './control-characters';
+import type { Mode, Options } from './types';
+
+/** Options with every default applied. */
+export type Configuration = Readonly<Options>;
+
+const DEFAULT_REALM = 'Twake applications';
+const DEFAULT_BODY_LIMIT = '100kb';
+
+// Every option key: a missing or extra one here is a compile error, so unknown-key detection stays complete.
+const OPTION_KEYS: { [K in keyof Options]-?: true } = {
+  store: true,
+  mode: true,
+  isSecure: true,
+  realm: true,
+  bodyLimit: true,
+  now: true,
+};
+
+/** Development mode only when asked for explicitly; anything else, including no NODE_ENV, is production. */
+export function modeFromEnvironment(nodeEnv: string | undefined): Mode {
+  return nodeEnv === 'development' ? 'development' : 'production';
+}
+
+function defaultIsSecure(req: Request): boolean {
+  return req.secure;
+}
+
+function fail(message: string): never {
+  throw new TypeError(`twake-app-auth: ${message}`);
+}
+
+/**
+ * Validates user options and merges the defaults. The caller's object is never modified.
+ *
+ * @throws TypeError with a message that says how to fix the problem.
+ */
+export function parseOptions(options: Partial<Options> | undefined): Configuration {
+  if (typeof options === 'function') {
+    fail('options must be an object. Did you write app.use(twakeAppAuth) instead of app.use(twakeAppAuth({ store }))?');
+  }
+  if (options === undefined || options === null || typeof options !== 'object') {
+    fail('options are required: twakeAppAuth({ store: createPrismaStore(prisma) }).');
+  }
+  for (const key of Object.keys(options)) {
+    if (!(key in OPTION_KEYS)) fail(`unknown option "${key}". Known options: ${Object.keys(OPTION_KEYS).join(', ')}.`);
+  }
+  const { store, mode, isSecure, realm, bodyLimit, now } = options;
+  if (store === undefined || store === null || typeof store.findApplication !== 'function') {
+    fail('option "store" must be an ApplicationStore with a findApplication(publicId, companyId) method, for example createPrismaStore(prisma).');
+  }
+  if (mode !== undefined && mode !== 'development' && mode !== 'production') {
+    fail(`option "mode" must be 'development' or 'production', not ${JSON.stringify(mode)}.`);
+  }
+  if (isSecure !== undefined && typeof isSecure !== 'function') fail('option "isSecure" must be a function (req) => boolean.');
+  if (realm !== undefined && (typeof realm !== 'string' || realm.length === 0 || /["\\]/.test(realm) || hasControlCharacters(realm))) {
+    fail('option "realm" must be a non-empty string without quotes, backslashes or control characters.');
+  }
+  if (bodyLimit !== undefined && typeof bodyLimit !== 'number' && typeof bodyLimit !== 'string') {
+    fail('option "bodyLimit" must be a number of bytes or a string such as "100kb".');
+  }
+  if (now !== undefined && typeof now !== 'function') fail('option "now" must be a function returning milliseconds.');
+
+  return Object.freeze({
+    store,
+    mode: mode ?? modeFromEnvironment(process.env.NODE_ENV),
+    isSecure: isSecure ?? defaultIsSecure,
+    realm: realm ?? DEFAULT_REALM,
+    bodyLimit: bodyLimit ?? DEFAULT_BODY_LIMIT,
+    now: now ?? Date.now,
+  });
+}

@@ -1,0 +1,49 @@
+// Writes refusals as RFC 9457 problem details (application/problem+json), never with request data.
+import type { ErrorRequestHandler, Response } from 'express';
+import { TwakeAuthError } from './errors';
+
+/** The JSON body of every refusal. @public */
+export interface ProblemBody {
+  type: string;
+  title: string;
+  status: number;
+  code: string;
+  /** Twake's legacy error code, for clients written against Twake. */
+  twake_error: string;
+}
+
+/** The problem body of a refusal. */
+export function toProblem(error: TwakeAuthError): ProblemBody {
+  return {
+    type: `urn:twake-app-auth:error:${error.code}`,
+    title: error.title,
+    status: error.status,
+    code: error.code,
+    twake_error: error.twakeError,
+  };
+}
+
+/** Sends a refusal: status, its headers, `Cache-Control: no-store` and the problem body. */
+export function sendProblem(res: Response, error: TwakeAuthError): void {
+  res.status(error.status);
+  for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
+  res.end(JSON.stringify(toProblem(error)));
+}
+
+/**
+ * Express error handler that renders twake-app-auth errors (including 503 `store_unavailable`) as
+ * problem details and passes every other error on. Mount it after your routes.
+ *
+ * @public
+ */
+export function twakeAuthErrorHandler(): ErrorRequestHandler {
+  return (error: unknown, _req, res, next) => {
+    if (!(error instanceof TwakeAuthError) || res.headersSent) {
+      next(error);
+      return;
+    }
+    sendProblem(res, error);
+  };
+}

@@ -1,0 +1,43 @@
+// Private keys: generation, digest and constant-time comparison.
+import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+
+/** Prefix of every key we issue, so that secret scanners and people recognise one. */
+export const KEY_PREFIX = 'twk_';
+
+/** Length of a digest in bytes (SHA-256). */
+export const DIGEST_LENGTH = 32;
+
+/** Generates a new private key: 256 random bits, base64url (no colon, safe in Basic credentials). */
+export function generatePrivateKey(): string {
+  return KEY_PREFIX + randomBytes(32).toString('base64url');
+}
+
+/** Generates a new application public id (a UUID, as Twake issues them). */
+export function generatePublicId(): string {
+  return randomUUID();
+}
+
+/**
+ * Digest stored in place of a key. Plain SHA-256 is enough because keys are 256-bit random values:
+ * see docs/security.md for why neither a slow hash nor a pepper would add protection.
+ */
+export function digestKey(privateKey: string): Buffer {
+  return createHash('sha256').update(privateKey, 'utf8').digest();
+}
+
+/** The digest as stored in the database (lower-case hex). */
+export function digestKeyHex(privateKey: string): string {
+  return digestKey(privateKey).toString('hex');
+}
+
+/** Compares two digests in constant time; digests of the wrong length never match. */
+export function digestsEqual(a: Buffer, b: Buffer): boolean {
+  if (a.length !== DIGEST_LENGTH || b.length !== DIGEST_LENGTH) return false;
+  return timingSafeEqual(a, b);
+}
+
+/**
+ * Compared against when the public id is unknown, so that an unknown application costs the same
+ * digest and comparison as a known one. Random per process: no key can ever match it.
+ */
+export const DUMMY_DIGEST: Buffer = createHash('sha256').update(randomBytes(32)).digest();

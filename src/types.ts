@@ -1,0 +1,94 @@
+// Public types: the identity attached to requests, the store interface and the options.
+import type { Request } from 'express';
+
+/**
+ * Who is calling: attached to `req.twake` (and `req.user` with passport) once a request is let through.
+ * Never contains the key.
+ *
+ * @public
+ */
+export interface TwakeIdentity {
+  /** Internal application id. */
+  readonly applicationId: string;
+  /** The id the application sends as the Basic user-id. */
+  readonly publicId: string;
+  /** Application name. */
+  readonly name: string;
+  /** Id of the key that matched. */
+  readonly keyId: string;
+  /** The company (`group_id`) the request acts in. */
+  readonly companyId: string;
+}
+
+/** One usable (not revoked) key of an application, as the store returns it. @public */
+export interface StoredKey {
+  readonly id: string;
+  /** SHA-256 of the private key, 32 bytes. */
+  readonly digest: Buffer;
+  /** When the key stops working; null for never. */
+  readonly expiresAt: Date | null;
+}
+
+/** An application as the validator needs it, looked up for one company. @public */
+export interface ApplicationRecord {
+  readonly id: string;
+  readonly publicId: string;
+  readonly name: string;
+  readonly enabled: boolean;
+  /** Keys that are not revoked (expired ones included: the validator checks expiry). */
+  readonly keys: readonly StoredKey[];
+  /** Whether the application is installed in the company asked about. */
+  readonly installed: boolean;
+}
+
+/**
+ * Where applications live. Required: `findApplication`. Optional: `close`.
+ *
+ * @public
+ */
+export interface ApplicationStore {
+  /**
+   * Looks up an application by public id together with its keys and whether it is installed in
+   * `companyId` (false when `companyId` is null). Resolves null for an unknown public id; rejects
+   * when the store cannot answer.
+   */
+  findApplication(publicId: string, companyId: string | null): Promise<ApplicationRecord | null>;
+  /** Releases connections and timers. */
+  close?(): Promise<void>;
+}
+
+/** `development` relaxes the HTTPS requirement; `production` enforces it. @public */
+export type Mode = 'development' | 'production';
+
+/**
+ * Options of {@link twakeAppAuth} and {@link TwakeAppStrategy}.
+ *
+ * @public
+ */
+export interface Options {
+  /** Where applications are looked up. Required. */
+  store: ApplicationStore;
+  /**
+   * `development` lets plain HTTP through. Defaults to `development` only when `NODE_ENV` is exactly
+   * `development`, otherwise `production`.
+   */
+  mode: Mode;
+  /**
+   * Decides whether a request arrived over HTTPS. Defaults to `req.secure`, which looks at the socket
+   * and trusts `X-Forwarded-Proto` only from peers that Express's `trust proxy` setting trusts.
+   */
+  isSecure: (req: Request) => boolean;
+  /** Realm of the Basic challenge. Defaults to `Twake applications`. */
+  realm: string;
+  /** Largest request body parsed to find `group_id`, in bytes. Defaults to `100kb`. */
+  bodyLimit: number | string;
+  /** Clock used for key expiry. Defaults to `Date.now`. */
+  now: () => number;
+}
+
+declare module 'express-serve-static-core' {
+  interface Request {
+    /** Set by twake-app-auth once the request is authenticated. */
+    twake?: TwakeIdentity;
+  }
+}

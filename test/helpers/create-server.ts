@@ -1,0 +1,53 @@
+// Builds real Express apps (5 or 4) with the middleware or the passport strategy in front of a route.
+import express4 from 'express4';
+import express5, { type Request, type Response } from 'express';
+import passport from 'passport';
+import { TwakeAppStrategy, twakeAppAuth, twakeAuthErrorHandler } from '../../src';
+import type { Options } from '../../src';
+
+/** Which Express and which integration to build. */
+export interface ServerVariant {
+  express: 4 | 5;
+  integration: 'middleware' | 'passport';
+  /** Parse JSON before the validator, as `app.use(express.json(), twakeAppAuth())` does. */
+  preParseJson?: boolean;
+}
+
+type App = ReturnType<typeof express5>;
+
+function whoAmI(req: Request, res: Response): void {
+  res.json({ ok: true, twake: req.twake, user: req.user ?? null });
+}
+
+/** An app whose `/api/v1/*` routes answer the identity; development mode unless the options say otherwise. */
+export function createServer(options: Partial<Options>, variant: ServerVariant = { express: 5, integration: 'middleware' }): App {
+  const app = (variant.express === 4 ? express4() : express5()) as unknown as App;
+  const router = (variant.express === 4 ? express4.Router() : express5.Router()) as unknown as ReturnType<typeof express5.Router>;
+  if (variant.preParseJson) router.use(express5.json());
+  if (variant.integration === 'middleware') {
+    router.use(twakeAppAuth({ mode: 'development', ...options }));
+  } else {
+    const instance = new passport.Passport();
+    instance.use(new TwakeAppStrategy({ mode: 'development', ...options }));
+    router.use(instance.initialize());
+    router.use(instance.authenticate('twake-app', { session: false }));
+  }
+  router.all('/whoami', whoAmI);
+  app.use('/api/v1', router);
+  app.use(twakeAuthErrorHandler());
+  return app;
+}
+
+/** Every combination the integration suites run through. */
+export const VARIANTS: ServerVariant[] = [
+  { express: 5, integration: 'middleware' },
+  { express: 4, integration: 'middleware' },
+  { express: 5, integration: 'middleware', preParseJson: true },
+  { express: 5, integration: 'passport' },
+  { express: 4, integration: 'passport' },
+];
+
+/** `Basic` credentials for a header. */
+export function basic(publicId: string, privateKey: string): string {
+  return `Basic ${Buffer.from(`${publicId}:${privateKey}`, 'utf8').toString('base64')}`;
+}

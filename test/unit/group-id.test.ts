@@ -1,0 +1,44 @@
+import { describe, expect, it } from '@jest/globals';
+import { extractGroupId } from '../../src/group-id';
+
+const ok = (companyId: string) => ({ status: 'ok', companyId });
+const INVALID = { status: 'invalid' };
+const MISSING = { status: 'missing' };
+
+describe('extractGroupId', () => {
+  it.each([
+    ['a JSON body', { group_id: 'c1' }, '/x', ok('c1')],
+    ['the query string', undefined, '/x?group_id=c1', ok('c1')],
+    ['a percent-encoded query value', undefined, '/x?group_id=c%201', ok('c 1')],
+    ['body and query agreeing', { group_id: 'c1' }, '/x?group_id=c1', ok('c1')],
+    ['body and query disagreeing', { group_id: 'c1' }, '/x?group_id=c2', INVALID],
+    ['nowhere', {}, '/x', MISSING],
+    ['no body and no query', undefined, '/x', MISSING],
+    ['a body that is an array', [{ group_id: 'c1' }], '/x', MISSING],
+    ['a body that is a string', 'group_id=c1', '/x', MISSING],
+    ['an empty string in the body', { group_id: '' }, '/x', INVALID],
+    ['an empty string in the query', undefined, '/x?group_id=', INVALID],
+    ['null', { group_id: null }, '/x', INVALID],
+    ['a number', { group_id: 42 }, '/x', INVALID],
+    ['a boolean', { group_id: true }, '/x', INVALID],
+    ['an array in the body', { group_id: ['c1'] }, '/x', INVALID],
+    ['an object in the body', { group_id: { id: 'c1' } }, '/x', INVALID],
+    ['a repeated query parameter', undefined, '/x?group_id=c1&group_id=c1', INVALID],
+    ['a bracketed query key', undefined, '/x?group_id[]=c1', INVALID],
+    ['a bracketed key with an index', undefined, '/x?group_id[0]=c1', INVALID],
+    ['a bracketed body key (simple urlencoded parser)', { 'group_id[]': 'c1' }, '/x', INVALID],
+    ['a control character', { group_id: 'c\u0000' }, '/x', INVALID],
+    ['a newline in the query', undefined, '/x?group_id=c%0A1', INVALID],
+    ['129 characters', { group_id: 'c'.repeat(129) }, '/x', INVALID],
+    ['128 characters', { group_id: 'c'.repeat(128) }, '/x', ok('c'.repeat(128))],
+    ['a fragment after the query', undefined, '/x?group_id=c1#frag', ok('c1')],
+    ['a similar name only', { group_ids: 'c1' }, '/x?groupid=c1', MISSING],
+  ])('%s', (_name, body, url, expected) => {
+    expect(extractGroupId(body, url)).toEqual(expected);
+  });
+
+  it('should ignore inherited properties (prototype pollution)', () => {
+    const body = Object.create({ group_id: 'c1' }) as object;
+    expect(extractGroupId(body, '/x')).toEqual(MISSING);
+  });
+});

@@ -1,0 +1,37 @@
+import { describe, expect, it } from '@jest/globals';
+import { DUMMY_DIGEST, KEY_PREFIX, digestKey, digestKeyHex, digestsEqual, generatePrivateKey, generatePublicId } from '../../src/secrets';
+
+describe('secrets', () => {
+  it('should generate distinct 256-bit keys without colons', () => {
+    const keys = new Set(Array.from({ length: 1000 }, generatePrivateKey));
+    expect(keys.size).toBe(1000);
+    for (const key of keys) {
+      expect(key).toMatch(/^twk_[A-Za-z0-9_-]{43}$/);
+      expect(Buffer.from(key.slice(KEY_PREFIX.length), 'base64url')).toHaveLength(32);
+    }
+  });
+
+  it('should generate UUID public ids', () => {
+    expect(generatePublicId()).toMatch(/^[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}$/);
+  });
+
+  it('should digest with SHA-256 (known answer)', () => {
+    expect(digestKeyHex('abc')).toBe('ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad');
+    expect(digestKey('abc')).toEqual(Buffer.from(digestKeyHex('abc'), 'hex'));
+  });
+
+  it('should compare equal digests as equal and different ones as different', () => {
+    expect(digestsEqual(digestKey('a'), digestKey('a'))).toBe(true);
+    expect(digestsEqual(digestKey('a'), digestKey('b'))).toBe(false);
+  });
+
+  it('should never match digests of the wrong length (instead of throwing)', () => {
+    expect(digestsEqual(Buffer.alloc(31), Buffer.alloc(31))).toBe(false);
+    expect(digestsEqual(Buffer.alloc(32), Buffer.alloc(33))).toBe(false);
+  });
+
+  it('should have a dummy digest that no common key matches', () => {
+    expect(DUMMY_DIGEST).toHaveLength(32);
+    expect(digestsEqual(digestKey(''), DUMMY_DIGEST)).toBe(false);
+  });
+});
