@@ -1,0 +1,18 @@
+// Asserts that a response is the problem document a refusal must be.
+import { expect } from '@jest/globals';
+import type { Response } from 'supertest';
+
+export function expectProblem(response: Response, status: number, code: string): void {
+  expect({ status: response.status, code: response.body?.code }).toEqual({ status, code });
+  expect(response.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+  expect(response.headers['cache-control']).toBe('no-store');
+  expect(response.body).toEqual({
+    type: `urn:twake-app-auth:error:${code}`,
+    title: expect.any(String),
+    status,
+    code,
+    twake_error: expect.any(String),
+  });
+  if (status === 401) expect(response.headers['www-authenticate']).toBe('Basic realm="Twake applications", charset="UTF-8"');
+  else expect(response.headers['www-authenticate']).toBeUndefined();
+}
