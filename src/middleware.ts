@@ -2,9 +2,8 @@
 import type { RequestHandler } from 'express';
 import { attachIdentity } from './attach-identity';
 import { decide } from './decide';
-import { TwakeAuthError, StoreUnavailableError } from './errors';
 import { parseOptions } from './options';
-import { sendProblem } from './problem';
+import { refuse } from './problem';
 import { createBodyReader } from './read-body';
 import { factsFromRequest } from './request-facts';
 import type { Options } from './types';
@@ -29,10 +28,7 @@ export function twakeAppAuth(options: Partial<Options>): RequestHandler {
           attachIdentity(req, identity);
           next();
         },
-        (error: unknown) => {
-          if (error instanceof TwakeAuthError && !(error instanceof StoreUnavailableError)) sendProblem(res, error);
-          else next(error instanceof TwakeAuthError ? error : new StoreUnavailableError(error));
-        },
+        (error: unknown) => refuse(res, next, error),
       );
   };
 }

@@ -1,6 +1,6 @@
 // Writes refusals as RFC 9457 problem details (application/problem+json), never with request data.
-import type { ErrorRequestHandler, Response } from 'express';
-import { TwakeAuthError } from './errors';
+import type { ErrorRequestHandler, NextFunction, Response } from 'express';
+import { StoreUnavailableError, TwakeAuthError } from './errors';
 
 /** The JSON body of every refusal. @public */
 export interface ProblemBody {
@@ -25,11 +25,22 @@ export function toProblem(error: TwakeAuthError): ProblemBody {
 
 /** Sends a refusal: status, its headers, `Cache-Control: no-store` and the problem body. */
 export function sendProblem(res: Response, error: TwakeAuthError): void {
+  // For request loggers: why the request was refused, without any request data.
+  res.locals.twakeAuthCode = error.code;
   res.status(error.status);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
   res.end(JSON.stringify(toProblem(error)));
+}
+
+/**
+ * Answers a refusal directly; passes a store failure, or anything unexpected, to `next()` as a 503
+ * {@link StoreUnavailableError} (fail closed: never a pass, never a 401).
+ */
+export function refuse(res: Response, next: NextFunction, error: unknown): void {
+  if (error instanceof TwakeAuthError && !(error instanceof StoreUnavailableError)) sendProblem(res, error);
+  else next(error instanceof StoreUnavailableError ? error : new StoreUnavailableError(error));
 }
 
 /**

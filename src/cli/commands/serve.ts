@@ -1,0 +1,56 @@
+// `twake-app-auth serve`: migrates, then runs the standalone server until SIGTERM or SIGINT.
+import { once } from 'node:events';
+import http from 'node:http';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { openDatabase } from '../../database';
+import { redactDatabaseUrl } from '../../database-url';
+import { createLogger } from '../../logger';
+import { migrate } from '../../migrate';
+import { createApp } from '../../server';
+import { readServerConfig } from '../../server-config';
+import { createPrismaStore } from '../../stores/prisma-store';
+
+/** How long in-flight requests may take to finish once a stop is asked for. */
+const SHUTDOWN_GRACE_MS = 10_000;
+
+export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
+  const config = readServerConfig(env);
+  const logger = createLogger(config.logLevel);
+  const applied = await migrate(config.databaseUrl);
+  if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+
+  const database = openDatabase(config.databaseUrl);
+  const store = createPrismaStore(database.prisma);
+  const app = createApp({
+    store,
+    mode: config.mode,
+    trustProxy: config.trustProxy,
+    logger,
+    checkReady: async () => {
+      await database.prisma.$queryRaw`SELECT 1`;
+    },
+  });
+
+  const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, app) : http.createServer(app);
+  server.listen(config.port, config.host);
+  await once(server, 'listening');
+  const { port } = server.address() as AddressInfo;
+  const scheme = config.tls ? 'https' : 'http';
+  logger.info(
+    { url: `${scheme}://${config.host}:${port}`, database: redactDatabaseUrl(config.databaseUrl), mode: config.mode, trustProxy: config.trustProxy },
+    `listening on ${scheme}://${config.host}:${port}, database ${redactDatabaseUrl(config.databaseUrl)}, ${config.mode} mode`,
+  );
+
+  const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
+  logger.info({ signal: String(signal[0] ?? '') }, 'shutting down');
+  // Stop accepting, let in-flight requests finish, drop idle keep-alive connections.
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  server.closeIdleConnections();
+  const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
+  await closed;
+  clearTimeout(timer);
+  await database.close();
+  logger.info('stopped');
+  logger.flush();
+}

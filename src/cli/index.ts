@@ -1,0 +1,118 @@
+// Parses the command line and runs one command; failures become one line on stderr and a non-zero exit.
+import { parseArgs } from 'node:util';
+import { createAdmin } from '../admin';
+import { openDatabase } from '../database';
+import { migrate } from '../migrate';
+import { databaseUrlFrom } from '../server-config';
+import { createCommand, installCommand, listCommand, rotateKeyCommand, setEnabledCommand, uninstallCommand } from './commands/app';
+import { migrateCommand } from './commands/migrate';
+import { serveCommand } from './commands/serve';
+import { print, type Io, type Result } from './output';
+
+const USAGE = `Usage: twake-app-auth <command> [--json]
+
+Commands:
+  migrate                                      apply pending database migrations
+  app create --name NAME                       register an application (prints its key once)
+  app list                                     applications, installations, key metadata
+  app install PUBLIC_ID --company COMPANY      install an application in a company
+  app uninstall PUBLIC_ID --company COMPANY    remove that installation
+  app rotate-key PUBLIC_ID [--grace SECONDS]   issue a new key; older keys expire after the grace (default 0)
+  app disable PUBLIC_ID | app enable PUBLIC_ID refuse / allow all of an application's keys
+  serve                                        run the validator server
+
+Environment: DATABASE_URL (default file:./data/twake-app-auth.db); see .env.example for the server's.`;
+
+/** A mistake in the command line: exit code 2 and the usage hint. */
+class UsageError extends Error {}
+
+type Values = { json?: boolean; name?: string; company?: string; grace?: string; help?: boolean };
+
+function required(value: string | undefined, what: string): string {
+  if (value === undefined || value.trim() === '') throw new UsageError(`missing ${what}`);
+  return value;
+}
+
+function parseGrace(value: string | undefined): number {
+  if (value === undefined) return 0;
+  if (!/^\d+$/.test(value)) throw new UsageError('--grace must be a whole number of seconds');
+  return Number(value);
+}
+
+async function runAppCommand(verb: string | undefined, args: string[], values: Values, databaseUrl: string): Promise<Result> {
+  const known = ['create', 'list', 'install', 'uninstall', 'rotate-key', 'enable', 'disable'];
+  if (verb === undefined || !known.includes(verb)) throw new UsageError(`unknown app command ${JSON.stringify(verb ?? '')}`);
+  const expected = verb === 'create' || verb === 'list' ? 0 : 1;
+  if (args.length !== expected) throw new UsageError(expected === 0 ? `app ${verb} takes no argument` : `app ${verb} needs PUBLIC_ID`);
+  await migrate(databaseUrl);
+  const database = openDatabase(databaseUrl);
+  try {
+    const admin = createAdmin(database.prisma);
+    const publicId = args[0] ?? '';
+    switch (verb) {
+      case 'create':
+        return await createCommand(admin, required(values.name, '--name'));
+      case 'list':
+        return await listCommand(admin);
+      case 'install':
+        return await installCommand(admin, publicId, required(values.company, '--company'));
+      case 'uninstall':
+        return await uninstallCommand(admin, publicId, required(values.company, '--company'));
+      case 'rotate-key':
+        return await rotateKeyCommand(admin, publicId, parseGrace(values.grace));
+      default:
+        return await setEnabledCommand(admin, publicId, verb === 'enable');
+    }
+  } finally {
+    await database.close();
+  }
+}
+
+/** Runs the CLI with `argv` (without node and the script); resolves the exit code. */
+export async function run(argv: string[], io: Io): Promise<number> {
+  try {
+    const { values, positionals } = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: { json: { type: 'boolean' }, name: { type: 'string' }, company: { type: 'string' }, grace: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+    });
+    const [command, verb, ...rest] = positionals;
+    if (values.help || command === undefined) {
+      io.stdout(`${USAGE}\n`);
+      return command === undefined && !values.help ? 2 : 0;
+    }
+    if (command === 'serve') {
+      await serveCommand(io.env);
+      return 0;
+    }
+    const databaseUrl = databaseUrlFrom(io.env);
+    let result: Result;
+    if (command === 'migrate') {
+      if (verb !== undefined) throw new UsageError('migrate takes no argument');
+      result = await migrateCommand(databaseUrl);
+    } else if (command === 'app') {
+      result = await runAppCommand(verb, rest, values, databaseUrl);
+    } else {
+      throw new UsageError(`unknown command ${JSON.stringify(command)}`);
+    }
+    print(io, result, values.json === true);
+    return 0;
+  } catch (error) {
+    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`twake-app-auth: ${(error as Error).message} (see twake-app-auth --help)\n`);
+      return 2;
+    }
+    io.stderr(`twake-app-auth: ${describeFailure(error)}\n`);
+    return 1;
+  }
+}
+
+/** One line, no stack trace, no connection string. */
+function describeFailure(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  const firstLine = message.split('\n').find((line) => line.trim() !== '') ?? 'unknown error';
+  const code = (error as { code?: unknown }).code;
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED|connect/i.test(firstLine)) return `cannot reach the database (${firstLine.trim()})`;
+  return firstLine.trim().replace(/postgres(ql)?:\/\/[^\s]*/g, 'postgresql://…');
+}

@@ -1,0 +1,19 @@
+// The server's structured logger (pino), with credentials redacted wherever they could appear.
+import pino, { type Logger } from 'pino';
+
+/** Paths that could ever hold a credential; their values are replaced before a line is written. */
+const REDACTED_PATHS = [
+  'req.headers.authorization',
+  'headers.authorization',
+  'authorization',
+  'privateKey',
+  '*.privateKey',
+  'key',
+  '*.key',
+];
+
+/** Creates a JSON-lines logger at `level` (`silent` writes nothing). */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options = { level, base: { service: 'twake-app-auth' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
+  return destination === undefined ? pino(options) : pino(options, destination);
+}

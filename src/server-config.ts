@@ -1,0 +1,61 @@
+// Reads the standalone server's settings from the environment, refusing bad values with a clear message.
+import { readFileSync } from 'node:fs';
+import { DEFAULT_DATABASE_URL, providerOf } from './database-url';
+import { modeFromEnvironment } from './options';
+import type { Mode } from './types';
+
+/** Express `trust proxy` value: false (trust nobody), a hop count, or addresses, CIDRs and names. */
+export type TrustProxy = false | number | string;
+
+/** Everything `twake-app-auth serve` needs. */
+export interface ServerConfig {
+  port: number;
+  host: string;
+  databaseUrl: string;
+  mode: Mode;
+  trustProxy: TrustProxy;
+  tls: { cert: Buffer; key: Buffer } | null;
+  logLevel: string;
+}
+
+const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+function fail(message: string): never {
+  throw new Error(message);
+}
+
+/** The database URL the CLI and server use: DATABASE_URL, or the embedded SQLite default. */
+export function databaseUrlFrom(env: NodeJS.ProcessEnv): string {
+  const url = env.DATABASE_URL?.trim() || DEFAULT_DATABASE_URL;
+  providerOf(url);
+  return url;
+}
+
+/** Parses TRUST_PROXY in Express's syntax; unset or empty means trust nobody. */
+export function parseTrustProxy(value: string | undefined): TrustProxy {
+  const text = value?.trim() ?? '';
+  if (text === '' || text === 'false') return false;
+  if (/^\d+$/.test(text)) return Number(text);
+  if (text === 'true') fail('TRUST_PROXY=true would trust every peer, so anyone could claim HTTPS. Name the proxy: loopback, a hop count, addresses or CIDRs.');
+  return text;
+}
+
+/** Reads the settings from `env`. */
+export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
+  const port = Number(env.PORT ?? '3000');
+  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a port number, not ${JSON.stringify(env.PORT)}.`);
+  const logLevel = env.LOG_LEVEL?.trim() || 'info';
+  if (!LOG_LEVELS.includes(logLevel)) fail(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
+  const certFile = env.TLS_CERT_FILE?.trim();
+  const keyFile = env.TLS_KEY_FILE?.trim();
+  if (Boolean(certFile) !== Boolean(keyFile)) fail('Set both TLS_CERT_FILE and TLS_KEY_FILE, or neither.');
+  return {
+    port,
+    host: env.HOST?.trim() || '0.0.0.0',
+    databaseUrl: databaseUrlFrom(env),
+    mode: modeFromEnvironment(env.NODE_ENV),
+    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : null,
+    logLevel,
+  };
+}

@@ -1,0 +1,60 @@
+// The standalone validator as an Express app: health, readiness, "who am I" and forward-auth routes.
+import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { Logger } from 'pino';
+import { forwardAuth } from './forward-auth';
+import { twakeAppAuth } from './middleware';
+import { twakeAuthErrorHandler } from './problem';
+import { requestLog } from './request-log';
+import type { TrustProxy } from './server-config';
+import type { ApplicationStore, Mode } from './types';
+
+/** What {@link createApp} needs. */
+export interface AppOptions {
+  store: ApplicationStore;
+  mode: Mode;
+  trustProxy: TrustProxy;
+  logger: Logger;
+  /** Resolves when the database answers; rejects when it does not. */
+  checkReady: () => Promise<void>;
+}
+
+/** Builds the server's Express app (no port opened: supertest can use it directly). */
+export function createApp(options: AppOptions): Express {
+  const { store, mode, logger } = options;
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', options.trustProxy);
+  app.use(requestLog(logger));
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', (_req, res) => {
+    options.checkReady().then(
+      () => res.json({ status: 'ready' }),
+      (error: unknown) => {
+        logger.warn({ err: error }, 'database not ready');
+        res.status(503).json({ status: 'unavailable' });
+      },
+    );
+  });
+
+  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode }));
+
+  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode }), (req, res) => {
+    const identity = req.twake;
+    res.json({
+      ok: true,
+      application: { id: identity?.applicationId, publicId: identity?.publicId, name: identity?.name },
+      company: { id: identity?.companyId },
+    });
+  });
+
+  const logStoreFailure: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
+    logger.error({ err: (error as Error).cause ?? error }, 'authentication store failed');
+    next(error);
+  };
+  app.use(logStoreFailure);
+  app.use(twakeAuthErrorHandler());
+  return app;
+}
