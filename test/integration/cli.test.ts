@@ -1,0 +1,118 @@
+// The real `twake-app-auth` command, spawned, on SQLite and PostgreSQL.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
+import { cliJson, runCli } from '../helpers/processes';
+
+describe('twake-app-auth CLI defaults', () => {
+  it('should create the SQLite default under the current directory on first use', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'twake-cli-'));
+    try {
+      const result = await runCli(['app', 'list', '--json'], {}, folder);
+      expect(result).toEqual({ code: 0, stdout: '{"applications":[]}\n', stderr: '' });
+      expect(existsSync(join(folder, 'data', 'twake-app-auth.db'))).toBe(true);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
+    }
+  });
+
+  it('should print usage and exit 2 on a wrong command line', async () => {
+    for (const args of [['frobnicate'], ['app', 'explode'], ['app', 'create'], ['app', 'install', 'x'], ['app', 'rotate-key', 'x', '--grace', 'soon'], ['app', 'list', '--bogus']]) {
+      const result = await runCli(args, { DATABASE_URL: 'file:/nonexistent/never-used.db' });
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+});
+
+describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
+  let env: NodeJS.ProcessEnv;
+  let drop: () => Promise<void>;
+
+  beforeAll(async () => {
+    const database = await createEmptyDatabaseUrl(provider);
+    env = { DATABASE_URL: database.url };
+    drop = database.drop;
+  });
+
+  afterAll(async () => {
+    await drop();
+  });
+
+  it('migrate: applies pending migrations once', async () => {
+    expect(await cliJson(['migrate'], env)).toEqual({ applied: ['20261128000000_init'] });
+    expect(await cliJson(['migrate'], env)).toEqual({ applied: [] });
+    expect((await runCli(['migrate'], env)).stdout).toBe('Database is up to date.\n');
+  });
+
+  it('runs every app command with --json, printing the key only at create and rotate-key', async () => {
+    const created = await cliJson<{ id: string; publicId: string; name: string; privateKey: string }>(['app', 'create', '--name', 'Calendar bot'], env);
+    expect(Object.keys(created).sort()).toEqual(['id', 'name', 'privateKey', 'publicId']);
+    expect(created.privateKey).toMatch(/^twk_/);
+    const { publicId } = created;
+
+    expect(await cliJson(['app', 'install', publicId, '--company', 'acme'], env)).toEqual({ publicId, companyId: 'acme' });
+    expect(await cliJson(['app', 'install', publicId, '--company', 'acme'], env)).toEqual({ publicId, companyId: 'acme' });
+    expect(await cliJson(['app', 'install', publicId, '--company', 'globex'], env)).toEqual({ publicId, companyId: 'globex' });
+    expect(await cliJson(['app', 'uninstall', publicId, '--company', 'globex'], env)).toEqual({ publicId, companyId: 'globex' });
+    expect(await cliJson(['app', 'uninstall', publicId, '--company', 'globex'], env)).toEqual({ publicId, companyId: 'globex' });
+
+    const rotated = await cliJson<{ publicId: string; privateKey: string; previousKeysExpireAt: string }>(['app', 'rotate-key', publicId, '--grace', '60'], env);
+    expect(rotated.publicId).toBe(publicId);
+    expect(rotated.privateKey).toMatch(/^twk_/);
+    expect(Date.parse(rotated.previousKeysExpireAt)).toBeGreaterThan(Date.now() + 50_000);
+    const immediate = await cliJson<{ previousKeysExpireAt: string }>(['app', 'rotate-key', publicId], env);
+    expect(Date.parse(immediate.previousKeysExpireAt)).toBeLessThanOrEqual(Date.now());
+
+    expect(await cliJson(['app', 'disable', publicId], env)).toEqual({ publicId, enabled: false });
+    expect(await cliJson(['app', 'enable', publicId], env)).toEqual({ publicId, enabled: true });
+
+    const listed = await cliJson<{ applications: Array<Record<string, unknown>> }>(['app', 'list'], env);
+    const entry = listed.applications.find((application) => application.publicId === publicId);
+    expect(entry).toMatchObject({ name: 'Calendar bot', enabled: true, companies: ['acme'] });
+    expect(entry?.keys).toHaveLength(3);
+    expect(JSON.stringify(listed)).not.toContain('twk_');
+  });
+
+  it('prints readable output with a hint of the next step, and says when nothing changed', async () => {
+    const create = await runCli(['app', 'create', '--name', 'People'], env);
+    expect(create.code).toBe(0);
+    expect(create.stdout).toMatch(/public id: +[0-9a-f-]{36}\n/);
+    expect(create.stdout).toMatch(/private key: +twk_/);
+    expect(create.stdout).toContain('Next: twake-app-auth app install');
+    const publicId = /public id: +([0-9a-f-]{36})/.exec(create.stdout)?.[1] as string;
+    expect((await runCli(['app', 'install', publicId, '--company', 'acme'], env)).stdout).toBe(`Installed ${publicId} in company acme.\n`);
+    expect((await runCli(['app', 'install', publicId, '--company', 'acme'], env)).stdout).toContain('already installed');
+    expect((await runCli(['app', 'uninstall', publicId, '--company', 'nowhere'], env)).stdout).toContain('was not installed');
+    const list = await runCli(['app', 'list'], env);
+    expect(list.stdout).toContain('People');
+    expect(list.stdout).not.toContain('twk_');
+  });
+
+  it('fails with one line on stderr and nothing on stdout for an unknown application', async () => {
+    for (const args of [['app', 'install', 'nope', '--company', 'c'], ['app', 'rotate-key', 'nope'], ['app', 'disable', 'nope'], ['app', 'uninstall', 'nope', '--company', 'c']]) {
+      const result = await runCli([...args, '--json'], env);
+      expect(result.code).toBe(1);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toBe('twake-app-auth: No application with public id "nope"\n');
+    }
+  });
+});
+
+describe('twake-app-auth CLI without a database', () => {
+  it.each([
+    ['PostgreSQL refusing connections', 'postgresql://postgres:secret@127.0.0.1:1/none'],
+    ['an SQLite file that cannot be created', 'file:/etc/hostname/twake.db'],
+  ])('fails with one line on stderr for %s, without the password', async (_name, url) => {
+    const result = await runCli(['app', 'list', '--json'], { DATABASE_URL: url });
+    expect(result.code).toBe(1);
+    expect(result.stdout).toBe('');
+    expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    expect(result.stderr).toMatch(/^twake-app-auth: /);
+    expect(result.stderr).not.toContain('secret');
+    expect(result.stderr).not.toMatch(/\n\s+at /);
+  });
+});
