@@ -1,6 +1,10 @@
 #!/usr/bin/env node
 // Entry point of the `twake-app-auth` command.
+import { existsSync } from 'node:fs';
 import { run } from './index';
+
+// Settings from ./.env when present; variables already set in the environment win.
+if (existsSync('.env')) process.loadEnvFile('.env');
 
 run(process.argv.slice(2), {
   stdout: (text) => process.stdout.write(text),
