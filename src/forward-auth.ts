@@ -8,6 +8,8 @@ import type { Options } from './types';
 
 const GROUP_HEADER = 'x-twake-group-id';
 const URI_HEADERS = ['x-forwarded-uri', 'x-original-uri'];
+// Sent by nginx: `auth-request` asks for 400/413/429/503 as 403 with the real status in X-Twake-Status.
+const STATUS_MAPPING_HEADER = 'x-twake-status-mapping';
 
 /**
  * The company of a forwarded request: the `X-Twake-Group-Id` header and the `group_id` query parameter
@@ -28,6 +30,7 @@ function groupIdOf(req: Request): GroupIdResult {
 export function forwardAuth(options: Partial<Options>): RequestHandler {
   const config = parseOptions(options);
   return (req, res, next) => {
+    res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
     const secure = config.isSecure(req) === true;
     decide(config, { secure, authorization: req.headers.authorization, groupId: groupIdOf(req) }).then(
       (identity) => {

@@ -27,7 +27,12 @@ export function toProblem(error: TwakeAuthError): ProblemBody {
 export function sendProblem(res: Response, error: TwakeAuthError): void {
   // For request loggers: why the request was refused, without any request data.
   res.locals.twakeAuthCode = error.code;
-  res.status(error.status);
+  res.setHeader('X-Twake-Status', String(error.status));
+  res.setHeader('X-Twake-Error', error.code);
+  // nginx auth_request turns every status but 2xx/401/403 into a 500: forward-auth may ask for a 403
+  // carrying the real status in X-Twake-Status instead (see docs/deploy.md).
+  const passThrough = res.locals.twakeAuthRequestStatuses === true && error.status !== 401 && error.status !== 403;
+  res.status(passThrough ? 403 : error.status);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');
   res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');

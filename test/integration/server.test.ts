@@ -124,6 +124,15 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
     });
   });
 
+  it('/auth/verify: with X-Twake-Status-Mapping: auth-request, a 400 becomes a 403 carrying the real status (nginx)', async () => {
+    const mapped = await call(dev.url, '/auth/verify', { headers: { ...auth(), 'X-Twake-Status-Mapping': 'auth-request' } });
+    expect(mapped).toMatchObject({ status: 403, body: { status: 400, code: 'missing_group_id' } });
+    expect(mapped.headers.get('x-twake-status')).toBe('400');
+    expect(mapped.headers.get('x-twake-error')).toBe('missing_group_id');
+    const unauthorised = await call(dev.url, '/auth/verify', { headers: { 'X-Twake-Status-Mapping': 'auth-request' } });
+    expect(unauthorised.status).toBe(401);
+  });
+
   it(`CLI changes reach the running server within ${PROPAGATION_BOUND_MS} ms (install, uninstall, rotate, disable)`, async () => {
     const status = async (key: string, company: string) =>
       (await call(dev.url, `/api/v1/auth/test?group_id=${company}`, { headers: { Authorization: basic(app.publicId, key) } })).status;
@@ -233,6 +242,9 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
         expect((await call(server.url, '/healthz')).status).toBe(200);
         const during = await call(server.url, '/api/v1/auth/test?group_id=acme', { headers: auth() });
         expect(during).toMatchObject({ status: 503, body: { code: 'store_unavailable' } });
+        const mapped = await call(server.url, '/auth/verify', { headers: { ...auth(), 'X-Twake-Group-Id': 'acme', 'X-Twake-Status-Mapping': 'auth-request' } });
+        expect(mapped).toMatchObject({ status: 403, body: { status: 503, code: 'store_unavailable' } });
+        expect(mapped.headers.get('x-twake-status')).toBe('503');
         proxy.restore();
         await timeUntil(async () => (await call(server.url, '/readyz')).status === 200, 5000);
       } finally {
