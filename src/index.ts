@@ -10,6 +10,11 @@ export { TwakeAppStrategy } from './strategy';
 export { createPrismaStore } from './stores/prisma-store';
 export type { PrismaClientLike } from './stores/prisma-store';
 export { MemoryStore } from './stores/memory-store';
+// The hot path: a bounded cache in front of any store, and PostgreSQL change notifications for it.
+export { createCachedStore } from './stores/cached-store';
+export type { CacheOptions, CachedStore } from './stores/cached-store';
+export { listenForChanges, CHANGE_CHANNEL } from './stores/postgres-changes';
+export type { ChangeListener, ChangeListenerOptions } from './stores/postgres-changes';
 // Managing applications, keys and installations (used by the CLI).
 export { createAdmin } from './admin';
 export type { Admin, ApplicationSummary, CreatedApplication, IssuedKey, RotatedKey } from './admin';

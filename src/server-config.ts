@@ -16,6 +16,8 @@ export interface ServerConfig {
   trustProxy: TrustProxy;
   tls: { cert: Buffer; key: Buffer } | null;
   logLevel: string;
+  /** Cache of lookups: most entries and lifetime of an answer in milliseconds (0 turns it off). */
+  cache: { maxEntries: number; ttlMs: number };
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -40,6 +42,13 @@ export function parseTrustProxy(value: string | undefined): TrustProxy {
   return text;
 }
 
+function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum: number): number {
+  const text = env[name]?.trim();
+  if (text === undefined || text === '') return fallback;
+  if (!/^\d+$/.test(text) || Number(text) < minimum) fail(`${name} must be a whole number, ${minimum} or more.`);
+  return Number(text);
+}
+
 /** Reads the settings from `env`. */
 export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const port = Number(env.PORT ?? '3000');
@@ -57,5 +66,6 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : null,
     logLevel,
+    cache: { maxEntries: wholeNumber(env, 'CACHE_MAX_ENTRIES', 10_000, 1), ttlMs: wholeNumber(env, 'CACHE_TTL_MS', 1000, 0) },
   };
 }

@@ -43,7 +43,7 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
   });
 
   it('migrate: applies pending migrations once', async () => {
-    expect(await cliJson(['migrate'], env)).toEqual({ applied: ['20261128000000_init'] });
+    expect(await cliJson(['migrate'], env)).toEqual({ applied: ['20261128000000_init', '20261129000000_change_notifications'] });
     expect(await cliJson(['migrate'], env)).toEqual({ applied: [] });
     expect((await runCli(['migrate'], env)).stdout).toBe('Database is up to date.\n');
   });

@@ -37,10 +37,9 @@ async function timeUntil(check: () => Promise<boolean>, limitMs: number): Promis
   throw new Error(`condition not met within ${limitMs} ms`);
 }
 
-/** Bound stated in the README for a CLI change to reach a running server. */
-const PROPAGATION_BOUND_MS = 2000;
-
 describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
+  /** Bound stated in the README for a CLI change to reach a running server (default cache settings). */
+  const PROPAGATION_BOUND_MS = provider === 'postgresql' ? 1000 : 2000;
   let env: NodeJS.ProcessEnv;
   let drop: () => Promise<void>;
   let dev: ServerProcess;

@@ -9,6 +9,8 @@ import { createLogger } from '../../logger';
 import { migrate } from '../../migrate';
 import { createApp } from '../../server';
 import { readServerConfig } from '../../server-config';
+import { createCachedStore } from '../../stores/cached-store';
+import { listenForChanges } from '../../stores/postgres-changes';
 import { createPrismaStore } from '../../stores/prisma-store';
 
 /** How long in-flight requests may take to finish once a stop is asked for. */
@@ -21,7 +23,12 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const database = openDatabase(config.databaseUrl);
-  const store = createPrismaStore(database.prisma);
+  const store = createCachedStore(createPrismaStore(database.prisma), config.cache);
+  // PostgreSQL tells every instance about changes at once; the TTL bounds staleness when it cannot.
+  const changes =
+    database.provider === 'postgresql'
+      ? listenForChanges(config.databaseUrl, store, { onError: (error) => logger.warn({ err: error }, 'change notifications interrupted') })
+      : null;
   const app = createApp({
     store,
     mode: config.mode,
@@ -38,7 +45,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const { port } = server.address() as AddressInfo;
   const scheme = config.tls ? 'https' : 'http';
   logger.info(
-    { url: `${scheme}://${config.host}:${port}`, database: redactDatabaseUrl(config.databaseUrl), mode: config.mode, trustProxy: config.trustProxy },
+    { url: `${scheme}://${config.host}:${port}`, database: redactDatabaseUrl(config.databaseUrl), mode: config.mode, trustProxy: config.trustProxy, cache: config.cache },
     `listening on ${scheme}://${config.host}:${port}, database ${redactDatabaseUrl(config.databaseUrl)}, ${config.mode} mode`,
   );
 
@@ -50,6 +57,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
   await closed;
   clearTimeout(timer);
+  await changes?.close();
   await database.close();
   logger.info('stopped');
   logger.flush();

@@ -1,0 +1,111 @@
+import { describe, expect, it } from '@jest/globals';
+import express from 'express';
+import request from 'supertest';
+import { MemoryStore, createCachedStore, twakeAppAuth, twakeAuthErrorHandler } from '../../src';
+import type { ApplicationStore } from '../../src';
+import { basic } from '../helpers/create-server';
+
+/** A MemoryStore that counts the lookups reaching it. */
+function countingStore(): { store: MemoryStore & ApplicationStore; calls: () => number } {
+  const store = new MemoryStore();
+  let calls = 0;
+  const find = store.findApplication.bind(store);
+  store.findApplication = (publicId, companyId) => {
+    calls += 1;
+    return find(publicId, companyId);
+  };
+  return { store, calls: () => calls };
+}
+
+describe('createCachedStore', () => {
+  it('should answer repeated lookups from memory within the TTL, then ask again', async () => {
+    let now = 0;
+    const { store, calls } = countingStore();
+    store.add({ publicId: 'app', keys: [{ privateKey: 'k' }], companies: ['c1'] });
+    const cached = createCachedStore(store, { ttlMs: 1000, now: () => now });
+    await cached.findApplication('app', 'c1');
+    await cached.findApplication('app', 'c1');
+    expect(calls()).toBe(1);
+    now = 1000;
+    await cached.findApplication('app', 'c1');
+    expect(calls()).toBe(2);
+  });
+
+  it('should cache negative answers and let them expire with the TTL', async () => {
+    let now = 0;
+    const { store, calls } = countingStore();
+    const cached = createCachedStore(store, { ttlMs: 500, now: () => now });
+    expect(await cached.findApplication('late', 'c1')).toBeNull();
+    store.add({ publicId: 'late', keys: [{ privateKey: 'k' }], companies: ['c1'] });
+    now = 499;
+    expect(await cached.findApplication('late', 'c1')).toBeNull();
+    expect(calls()).toBe(1);
+    now = 500;
+    expect((await cached.findApplication('late', 'c1'))?.installed).toBe(true);
+  });
+
+  it('should evict the least recently used entry at the maximum', async () => {
+    const { store, calls } = countingStore();
+    const cached = createCachedStore(store, { maxEntries: 2, ttlMs: 60_000 });
+    await cached.findApplication('a', null);
+    await cached.findApplication('b', null);
+    await cached.findApplication('a', null); // a is now the most recent
+    await cached.findApplication('c', null); // evicts b
+    expect(cached.size).toBe(2);
+    expect(calls()).toBe(3);
+    await cached.findApplication('a', null);
+    expect(calls()).toBe(3);
+    await cached.findApplication('b', null);
+    expect(calls()).toBe(4);
+    expect(cached.size).toBe(2);
+  });
+
+  it('should stay at its maximum under many distinct lookups', async () => {
+    const { store } = countingStore();
+    const cached = createCachedStore(store, { maxEntries: 100, ttlMs: 60_000 });
+    for (let i = 0; i < 1000; i += 1) await cached.findApplication(`app-${i}`, `c-${i}`);
+    expect(cached.size).toBe(100);
+  });
+
+  it('should forget every company of an application on invalidate, and only that application', async () => {
+    const { store, calls } = countingStore();
+    const cached = createCachedStore(store, { ttlMs: 60_000 });
+    for (const id of ['a', 'b']) for (const company of ['c1', 'c2']) await cached.findApplication(id, company);
+    cached.invalidate('a');
+    expect(cached.size).toBe(2);
+    await cached.findApplication('a', 'c1');
+    await cached.findApplication('b', 'c1');
+    expect(calls()).toBe(5);
+  });
+
+  it('should not cache an answer fetched before an invalidation that happened meanwhile', async () => {
+    let release: () => void = () => undefined;
+    const slow: ApplicationStore = {
+      findApplication: () => new Promise((resolve) => (release = () => resolve(null))),
+    };
+    const cached = createCachedStore(slow, { ttlMs: 60_000 });
+    const pending = cached.findApplication('a', null);
+    cached.invalidate('a');
+    release();
+    await pending;
+    expect(cached.size).toBe(0);
+  });
+
+  it('should still compare digests on a cache hit: a wrong key on a cached application is a 401', async () => {
+    const { store, calls } = countingStore();
+    store.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    const app = express();
+    app.use(twakeAppAuth({ store: createCachedStore(store, { ttlMs: 60_000 }), mode: 'development' }));
+    app.get('/', (_req, res) => void res.json({ ok: true }));
+    app.use(twakeAuthErrorHandler());
+    expect((await request(app).get('/?group_id=c1').set('Authorization', basic('app', 'right'))).status).toBe(200);
+    const wrong = await request(app).get('/?group_id=c1').set('Authorization', basic('app', 'wrong'));
+    expect(wrong.status).toBe(401);
+    expect(calls()).toBe(1);
+  });
+
+  it('should refuse bad options', () => {
+    expect(() => createCachedStore(new MemoryStore(), { maxEntries: 0 })).toThrow(TypeError);
+    expect(() => createCachedStore(new MemoryStore(), { ttlMs: -1 })).toThrow(TypeError);
+  });
+});
