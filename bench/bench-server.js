@@ -1,5 +1,5 @@
 // One benchmark target in its own process: the same JSON route behind a given authentication.
-// Usage: node bench/bench-server.js <bare|basic-auth|naive|warm|cold>  (DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY)
+// Usage: node bench/bench-server.js <bare|basic-auth|naive|warm|cold|cold-prisma|memory>  (DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY)
 const { createHash } = require('node:crypto');
 const express = require('express');
 const basicAuth = require('express-basic-auth');
@@ -8,6 +8,7 @@ const { BasicStrategy } = require('passport-http');
 const { createPrismaStore, twakeAppAuth } = require('../dist');
 const { createCachedStore } = require('../dist/stores/cached-store');
 const { openDatabase } = require('../dist/database');
+const { createDriverStore } = require('../dist/stores/driver-store');
 
 const variant = process.argv[2];
 const { DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY } = process.env;
@@ -40,8 +41,13 @@ if (variant === 'bare') {
   );
   app.post('/api/v1/echo', express.json(), passport.initialize(), passport.authenticate('basic', { session: false }), route);
 } else if (variant === 'warm' || variant === 'cold') {
-  const { prisma } = openDatabase(DATABASE_URL);
-  const store = variant === 'warm' ? createCachedStore(createPrismaStore(prisma)) : createPrismaStore(prisma);
+  // What `twake-app-auth serve` runs: driver store with a prepared statement, behind the cache when warm.
+  const lookups = createDriverStore(DATABASE_URL);
+  const store = variant === 'warm' ? createCachedStore(lookups) : lookups;
+  app.post('/api/v1/echo', twakeAppAuth({ store, mode: 'development' }), route);
+} else if (variant === 'cold-prisma') {
+  // What a library user gets with createPrismaStore(prisma) and no cache.
+  const store = createPrismaStore(openDatabase(DATABASE_URL).prisma);
   app.post('/api/v1/echo', twakeAppAuth({ store, mode: 'development' }), route);
 } else if (variant === 'memory') {
   const { MemoryStore } = require('../dist');

@@ -1,6 +1,6 @@
 // `npm run bench`: the same JSON route behind each authentication, alternating runs, one table.
 const os = require('node:os');
-const { writeFileSync } = require('node:fs');
+const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
 const { createDatabase, seedApplication, startTarget, rssMiB, load, markdownTable } = require('./lib');
 
@@ -24,6 +24,8 @@ async function main() {
     { name: 'twake-app-auth warm, PostgreSQL', variant: 'warm', provider: 'postgresql' },
     { name: 'twake-app-auth cold, SQLite', variant: 'cold', provider: 'sqlite' },
     { name: 'twake-app-auth cold, PostgreSQL', variant: 'cold', provider: 'postgresql' },
+    { name: 'twake-app-auth cold via createPrismaStore, SQLite', variant: 'cold-prisma', provider: 'sqlite' },
+    { name: 'twake-app-auth cold via createPrismaStore, PostgreSQL', variant: 'cold-prisma', provider: 'postgresql' },
   ];
   const results = new Map(targets.map((target) => [target.name, []]));
 
@@ -74,8 +76,15 @@ async function main() {
   );
   const heading = `Run of ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} cores, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s after ${WARMUP_SECONDS} s warm-up each.`;
   console.log(`${heading}\n\n${table}`);
-  const output = process.env.BENCH_OUTPUT || join(__dirname, '..', 'docs', 'benchmarks-latest.md');
-  writeFileSync(output, `# Latest benchmark run\n\n${heading}\n\n${table}\n`);
+  // Replace the generated section of docs/benchmarks.md, keeping the commentary around it.
+  const output = process.env.BENCH_OUTPUT || join(__dirname, '..', 'docs', 'benchmarks.md');
+  const START = '<!-- bench:start -->';
+  const END = '<!-- bench:end -->';
+  const previous = existsSync(output) ? readFileSync(output, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
+  const at = previous.indexOf(START);
+  const until = previous.indexOf(END);
+  const generated = `${START}\n${heading}\n\n${table}\n${END}`;
+  writeFileSync(output, at < 0 || until < 0 ? `${previous}\n${generated}\n` : previous.slice(0, at) + generated + previous.slice(until + END.length));
   console.log(`\nwritten to ${output}`);
 
   for (const database of Object.values(databases)) await database.drop();

@@ -1,5 +1,6 @@
 // ApplicationStore over the user's PrismaClient: one SQL statement per lookup.
-import type { ApplicationRecord, ApplicationStore, StoredKey } from '../types';
+import type { ApplicationStore } from '../types';
+import { LOOKUP_TEMPLATE, toRecord, type LookupRow } from './lookup-sql';
 
 /**
  * The part of a PrismaClient the store uses. Any client generated from our models (SQLite or PostgreSQL,
@@ -11,58 +12,9 @@ export interface PrismaClientLike {
   $queryRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<unknown>;
 }
 
-// One row per usable key (or one row with null key columns for an application without keys).
-interface LookupRow {
-  id: string;
-  public_id: string;
-  name: string;
-  enabled: unknown;
-  key_id: string | null;
-  digest: string | null;
-  expires_at: unknown;
-  installed: unknown;
-}
-
-// Drivers differ: SQLite gives 0/1 (number or bigint), PostgreSQL gives booleans.
-function toBoolean(value: unknown): boolean {
-  return value === true || value === 1 || value === 1n || value === '1' || value === 't';
-}
-
-// Drivers differ: Date, epoch milliseconds or ISO-8601 text.
-function toDate(value: unknown): Date | null {
-  if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
-  if (typeof value === 'string') {
-    const time = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-    // An unreadable expiry must not make a key eternal: treat it as already expired.
-    return new Date(Number.isNaN(time) ? 0 : time);
-  }
-  return new Date(0);
-}
-
-function toRecord(rows: readonly LookupRow[]): ApplicationRecord | null {
-  const first = rows[0];
-  if (first === undefined) return null;
-  const keys: StoredKey[] = [];
-  for (const row of rows) {
-    if (row.key_id === null || row.digest === null) continue;
-    keys.push({ id: row.key_id, digest: Buffer.from(row.digest, 'hex'), expiresAt: toDate(row.expires_at) });
-  }
-  return {
-    id: first.id,
-    publicId: first.public_id,
-    name: first.name,
-    enabled: toBoolean(first.enabled),
-    keys,
-    installed: toBoolean(first.installed),
-  };
-}
-
 /**
  * Adapts a PrismaClient to {@link ApplicationStore}. The lookup is a single SQL statement (one round
- * trip): the application by its unique public id, its non-revoked keys through a join on an indexed
- * column, and the installation as an EXISTS on the (application, company) primary key.
+ * trip), sent through `$queryRaw`: see `lookup-sql.ts`.
  *
  * @param prisma - your PrismaClient, generated from the models in `prisma/*\/schema.prisma`.
  * @public
@@ -73,15 +25,7 @@ export function createPrismaStore(prisma: PrismaClientLike): ApplicationStore {
   }
   return {
     async findApplication(publicId, companyId) {
-      const rows = (await prisma.$queryRaw`
-        SELECT a."id", a."public_id", a."name", a."enabled",
-               k."id" AS "key_id", k."digest", k."expires_at",
-               EXISTS (SELECT 1 FROM "installations" i
-                        WHERE i."application_id" = a."id" AND i."company_id" = ${companyId}) AS "installed"
-          FROM "applications" a
-          LEFT JOIN "application_keys" k ON k."application_id" = a."id" AND k."revoked_at" IS NULL
-         WHERE a."public_id" = ${publicId}`) as LookupRow[];
-      return toRecord(rows);
+      return toRecord((await prisma.$queryRaw(LOOKUP_TEMPLATE, companyId, publicId)) as LookupRow[]);
     },
   };
 }

@@ -11,7 +11,7 @@ import { createApp } from '../../server';
 import { readServerConfig } from '../../server-config';
 import { createCachedStore } from '../../stores/cached-store';
 import { listenForChanges } from '../../stores/postgres-changes';
-import { createPrismaStore } from '../../stores/prisma-store';
+import { createDriverStore } from '../../stores/driver-store';
 
 /** How long in-flight requests may take to finish once a stop is asked for. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -23,7 +23,9 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
   const database = openDatabase(config.databaseUrl);
-  const store = createCachedStore(createPrismaStore(database.prisma), config.cache);
+  // Lookups go straight to the driver with a prepared statement; Prisma serves readiness (and the CLI).
+  const lookups = createDriverStore(config.databaseUrl);
+  const store = createCachedStore(lookups, config.cache);
   // PostgreSQL tells every instance about changes at once; the TTL bounds staleness when it cannot.
   const changes =
     database.provider === 'postgresql'
@@ -58,6 +60,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   await closed;
   clearTimeout(timer);
   await changes?.close();
+  await lookups.close();
   await database.close();
   logger.info('stopped');
   logger.flush();

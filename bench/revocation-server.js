@@ -1,0 +1,14 @@
+// The real server command in a benchmark process, announcing its port the way bench/lib.js expects.
+const { once } = require('node:events');
+const http = require('node:http');
+
+// Learn the port the server picks: wrap createServer before the CLI loads it.
+const createServer = http.createServer;
+http.createServer = (...args) => {
+  const server = createServer(...args);
+  once(server, 'listening').then(() => process.stdout.write(`READY ${server.address().port}\n`));
+  return server;
+};
+process.env.PORT = '0';
+process.env.HOST = '127.0.0.1';
+require('../dist/cli/index').run(['serve'], { stdout: () => undefined, stderr: (text) => process.stderr.write(text), env: process.env });

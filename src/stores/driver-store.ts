@@ -1,0 +1,59 @@
+// ApplicationStore straight over the database drivers, with prepared statements: the server's cold path.
+import Database from 'better-sqlite3';
+import { Pool } from 'pg';
+import { providerOf, sqlitePath } from '../database-url';
+import type { ApplicationStore } from '../types';
+import { lookupSql, toRecord, type LookupRow } from './lookup-sql';
+
+/** A store that owns its connections. */
+export interface DriverStore extends ApplicationStore {
+  close(): Promise<void>;
+}
+
+function sqliteStore(url: string): DriverStore {
+  const db = new Database(sqlitePath(url), { fileMustExist: true });
+  db.pragma('journal_mode = WAL');
+  db.pragma('busy_timeout = 2000');
+  // Prepared once; better-sqlite3 runs it synchronously in microseconds.
+  const statement = db.prepare<[string | null, string], LookupRow>(lookupSql('positional'));
+  return {
+    async findApplication(publicId, companyId) {
+      return toRecord(statement.all(companyId, publicId));
+    },
+    async close() {
+      db.close();
+    },
+  };
+}
+
+function postgresStore(url: string, options: DriverStoreOptions): DriverStore {
+  const pool = new Pool({
+    connectionString: url,
+    max: options.poolSize ?? 10,
+    statement_timeout: options.statementTimeoutMs ?? 5000,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
+  });
+  // A broken idle connection is replaced by the pool; the next lookup reports any lasting failure.
+  pool.on('error', () => undefined);
+  // A named statement is parsed and planned once per connection.
+  const query = { name: 'twake_app_auth_lookup', text: lookupSql('numbered') };
+  return {
+    async findApplication(publicId, companyId) {
+      const { rows } = await pool.query<LookupRow>({ ...query, values: [companyId, publicId] });
+      return toRecord(rows);
+    },
+    close: () => pool.end(),
+  };
+}
+
+/** Options of {@link createDriverStore}. */
+export interface DriverStoreOptions {
+  poolSize?: number;
+  statementTimeoutMs?: number;
+  connectTimeoutMs?: number;
+}
+
+/** Opens a lookup store on `url` (SQLite `file:` or `postgresql://`), migrated beforehand. */
+export function createDriverStore(url: string, options: DriverStoreOptions = {}): DriverStore {
+  return providerOf(url) === 'sqlite' ? sqliteStore(url) : postgresStore(url, options);
+}

@@ -1,0 +1,75 @@
+// The one SQL statement of a cold lookup, shared by the Prisma store and the driver stores.
+import type { ApplicationRecord, StoredKey } from '../types';
+
+/**
+ * Text of the statement around its two parameters (company id, then public id), as a template strings
+ * array so that Prisma's `$queryRaw` can take it directly. One statement, hence one round trip: the
+ * application by its unique public id, its non-revoked keys through the indexed `application_id`, and the
+ * installation as an EXISTS on the (application, company) primary key.
+ */
+const parts = [
+  `SELECT a."id", a."public_id", a."name", a."enabled",
+          k."id" AS "key_id", k."digest", k."expires_at",
+          EXISTS (SELECT 1 FROM "installations" i
+                   WHERE i."application_id" = a."id" AND i."company_id" = `,
+  `) AS "installed"
+     FROM "applications" a
+     LEFT JOIN "application_keys" k ON k."application_id" = a."id" AND k."revoked_at" IS NULL
+    WHERE a."public_id" = `,
+  '',
+];
+export const LOOKUP_TEMPLATE: TemplateStringsArray = Object.assign([...parts], { raw: [...parts] });
+
+/** The statement with numbered (`$1`, PostgreSQL) or positional (`?`, SQLite) parameters. */
+export function lookupSql(placeholders: 'numbered' | 'positional'): string {
+  return parts.reduce((sql, part, index) => (index === 0 ? part : `${sql}${placeholders === 'numbered' ? `$${index}` : '?'}${part}`), '');
+}
+
+/** One row per usable key (or one row with null key columns for an application without keys). */
+export interface LookupRow {
+  id: string;
+  public_id: string;
+  name: string;
+  enabled: unknown;
+  key_id: string | null;
+  digest: string | null;
+  expires_at: unknown;
+  installed: unknown;
+}
+
+// Drivers differ: SQLite gives 0/1 (number or bigint), PostgreSQL gives booleans.
+function toBoolean(value: unknown): boolean {
+  return value === true || value === 1 || value === 1n || value === '1' || value === 't';
+}
+
+// Drivers differ: Date, epoch milliseconds or ISO-8601 text.
+function toDate(value: unknown): Date | null {
+  if (value === null || value === undefined) return null;
+  if (value instanceof Date) return value;
+  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
+  if (typeof value === 'string') {
+    const time = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
+    // An unreadable expiry must not make a key eternal: treat it as already expired.
+    return new Date(Number.isNaN(time) ? 0 : time);
+  }
+  return new Date(0);
+}
+
+/** Folds the rows of one lookup into a record; null when there are none (unknown public id). */
+export function toRecord(rows: readonly LookupRow[]): ApplicationRecord | null {
+  const first = rows[0];
+  if (first === undefined) return null;
+  const keys: StoredKey[] = [];
+  for (const row of rows) {
+    if (row.key_id === null || row.digest === null) continue;
+    keys.push({ id: row.key_id, digest: Buffer.from(row.digest, 'hex'), expiresAt: toDate(row.expires_at) });
+  }
+  return {
+    id: first.id,
+    publicId: first.public_id,
+    name: first.name,
+    enabled: toBoolean(first.enabled),
+    keys,
+    installed: toBoolean(first.installed),
+  };
+}
