@@ -7,8 +7,10 @@ import {
   MissingGroupIdError,
   NotInstalledError,
   StoreUnavailableError,
+  TooManyFailuresError,
   type TwakeAuthError,
 } from './errors';
+import type { ThrottleVerdict } from './failure-throttle';
 import type { GroupIdResult } from './group-id';
 import type { Configuration } from './options';
 import { parseAuthorization } from './parse-authorization';
@@ -23,6 +25,8 @@ export interface RequestFacts {
   readonly authorization: string | undefined;
   /** The company the request names. */
   readonly groupId: GroupIdResult;
+  /** Client address, as Express's `trust proxy` setting resolves it. */
+  readonly clientIp: string;
   /** Refusal earned by an unreadable body, answered only after authentication. */
   readonly bodyError?: TwakeAuthError | null;
 }
@@ -35,6 +39,21 @@ async function lookUp(config: Configuration, publicId: string, companyId: string
   }
 }
 
+// Throttling fails open: when its counters cannot be read (Redis down and no fallback), authentication
+// still runs in full, so the worst case is an attacker trying keys at network speed against 2^256.
+async function checkThrottle(config: Configuration, ip: string, publicId: string | null): Promise<ThrottleVerdict | null> {
+  if (config.throttle === null) return null;
+  try {
+    return await config.throttle.check(ip, publicId);
+  } catch {
+    return null;
+  }
+}
+
+async function recordFailure(config: Configuration, ip: string, publicId: string | null): Promise<void> {
+  await config.throttle?.recordFailure(ip, publicId).catch(() => undefined);
+}
+
 /**
  * Decides a request: transport, credentials, key, company. Resolves the identity when the request may go
  * through; rejects with a {@link TwakeAuthError} otherwise (503 `store_unavailable` when the store fails).
@@ -44,14 +63,24 @@ export async function decide(config: Configuration, facts: RequestFacts): Promis
 
   const parsed = parseAuthorization(facts.authorization);
   if (parsed.status === 'missing') throw new MissingCredentialsError(config.realm);
-  if (parsed.status === 'invalid') throw new InvalidCredentialsError(config.realm);
+  const claimedPublicId = parsed.status === 'ok' ? parsed.credentials.publicId : null;
+  // Before the store is queried: a client or application past its failure budget costs nothing more.
+  const verdict = await checkThrottle(config, facts.clientIp, claimedPublicId);
+  if (verdict !== null) throw new TooManyFailuresError(verdict);
+  if (parsed.status === 'invalid') {
+    await recordFailure(config, facts.clientIp, null);
+    throw new InvalidCredentialsError(config.realm);
+  }
 
   const { publicId, privateKey } = parsed.credentials;
   const companyId = facts.groupId.status === 'ok' ? facts.groupId.companyId : null;
   // One lookup brings the application, its keys and the installation together.
   const record = await lookUp(config, publicId, companyId);
   const key = verifyKey(record, privateKey, config.now());
-  if (record === null || key === null) throw new InvalidCredentialsError(config.realm);
+  if (record === null || key === null) {
+    await recordFailure(config, facts.clientIp, publicId);
+    throw new InvalidCredentialsError(config.realm);
+  }
 
   if (facts.bodyError) throw facts.bodyError;
   if (facts.groupId.status === 'missing') throw new MissingGroupIdError();

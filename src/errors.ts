@@ -93,6 +93,25 @@ export class NotInstalledError extends TwakeAuthError {
   }
 }
 
+/**
+ * 429: too many failed authentications from this client or for this application. Carries `Retry-After`
+ * and the IETF `RateLimit-Policy` / `RateLimit` fields (structured-field form).
+ *
+ * @public
+ */
+export class TooManyFailuresError extends TwakeAuthError {
+  constructor(verdict: { policy: string; limit: number; windowSeconds: number; retryAfterSeconds: number }) {
+    super(429, 'too_many_failures', 'Too many failed authentications', {
+      twakeError: LEGACY_BAD_CREDENTIALS,
+      headers: {
+        'Retry-After': String(verdict.retryAfterSeconds),
+        'RateLimit-Policy': `"${verdict.policy}";q=${verdict.limit};w=${verdict.windowSeconds}`,
+        RateLimit: `"${verdict.policy}";r=0;t=${verdict.retryAfterSeconds}`,
+      },
+    });
+  }
+}
+
 /** 400: the request body could not be parsed. @public */
 export class InvalidBodyError extends TwakeAuthError {
   constructor() {

@@ -32,7 +32,7 @@ export function forwardAuth(options: Partial<Options>): RequestHandler {
   return (req, res, next) => {
     res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
     const secure = config.isSecure(req) === true;
-    decide(config, { secure, authorization: req.headers.authorization, groupId: groupIdOf(req) }).then(
+    decide(config, { secure, authorization: req.headers.authorization, clientIp: req.ip ?? req.socket.remoteAddress ?? '', groupId: groupIdOf(req) }).then(
       (identity) => {
         res.locals.twakeIdentity = identity;
         res.setHeader('X-Twake-Application-Id', identity.applicationId);

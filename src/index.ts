@@ -15,6 +15,9 @@ export { createCachedStore } from './stores/cached-store';
 export type { CacheOptions, CachedStore } from './stores/cached-store';
 export { listenForChanges, CHANGE_CHANNEL } from './stores/postgres-changes';
 export type { ChangeListener, ChangeListenerOptions } from './stores/postgres-changes';
+// Throttling of failed authentication (memory or Redis), shareable between middlewares.
+export { createFailureThrottle } from './failure-throttle';
+export type { FailureThrottle, ThrottleOptions, ThrottleVerdict } from './failure-throttle';
 // Managing applications, keys and installations (used by the CLI).
 export { createAdmin } from './admin';
 export type { Admin, ApplicationSummary, CreatedApplication, IssuedKey, RotatedKey } from './admin';

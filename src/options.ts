@@ -1,10 +1,11 @@
 // Checks the options once, at construction, and resolves every default.
 import type { Request } from 'express';
 import { hasControlCharacters } from './control-characters';
+import { createFailureThrottle, type FailureThrottle } from './failure-throttle';
 import type { Mode, Options } from './types';
 
-/** Options with every default applied. */
-export type Configuration = Readonly<Options>;
+/** Options with every default applied, the throttle built. */
+export type Configuration = Readonly<Omit<Options, 'throttle'> & { throttle: FailureThrottle | null }>;
 
 const DEFAULT_REALM = 'Twake applications';
 const DEFAULT_BODY_LIMIT = '100kb';
@@ -16,6 +17,7 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
   isSecure: true,
   realm: true,
   bodyLimit: true,
+  throttle: true,
   now: true,
 };
 
@@ -26,6 +28,10 @@ export function modeFromEnvironment(nodeEnv: string | undefined): Mode {
 
 function defaultIsSecure(req: Request): boolean {
   return req.secure;
+}
+
+function isThrottle(value: unknown): value is FailureThrottle {
+  return typeof (value as FailureThrottle | undefined)?.check === 'function' && typeof (value as FailureThrottle).recordFailure === 'function';
 }
 
 function fail(message: string): never {
@@ -47,7 +53,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   for (const key of Object.keys(options)) {
     if (!(key in OPTION_KEYS)) fail(`unknown option "${key}". Known options: ${Object.keys(OPTION_KEYS).join(', ')}.`);
   }
-  const { store, mode, isSecure, realm, bodyLimit, now } = options;
+  const { store, mode, isSecure, realm, bodyLimit, throttle, now } = options;
   if (store === undefined || store === null || typeof store.findApplication !== 'function') {
     fail('option "store" must be an ApplicationStore with a findApplication(publicId, companyId) method, for example createPrismaStore(prisma).');
   }
@@ -61,6 +67,9 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   if (bodyLimit !== undefined && typeof bodyLimit !== 'number' && typeof bodyLimit !== 'string') {
     fail('option "bodyLimit" must be a number of bytes or a string such as "100kb".');
   }
+  if (throttle !== undefined && throttle !== false && (throttle === null || typeof throttle !== 'object')) {
+    fail('option "throttle" must be false or an object such as { failureLimit: 100, failureWindowSeconds: 60 }.');
+  }
   if (now !== undefined && typeof now !== 'function') fail('option "now" must be a function returning milliseconds.');
 
   return Object.freeze({
@@ -69,6 +78,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     isSecure: isSecure ?? defaultIsSecure,
     realm: realm ?? DEFAULT_REALM,
     bodyLimit: bodyLimit ?? DEFAULT_BODY_LIMIT,
+    throttle: throttle === false ? null : isThrottle(throttle) ? throttle : createFailureThrottle(throttle ?? {}),
     now: now ?? Date.now,
   });
 }

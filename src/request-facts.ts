@@ -14,10 +14,11 @@ export async function factsFromRequest(
 ): Promise<RequestFacts> {
   const secure = config.isSecure(req) === true;
   const authorization = req.headers.authorization;
+  const clientIp = req.ip ?? req.socket.remoteAddress ?? '';
   // Nothing past the transport check and the header is needed for a refusal at those steps.
   if ((!secure && config.mode !== 'development') || authorization === undefined) {
-    return { secure, authorization, groupId: { status: 'missing' } };
+    return { secure, authorization, clientIp, groupId: { status: 'missing' } };
   }
   const bodyError = await readBody(req, res);
-  return { secure, authorization, bodyError, groupId: extractGroupId(req.body, req.originalUrl ?? req.url) };
+  return { secure, authorization, clientIp, bodyError, groupId: extractGroupId(req.body, req.originalUrl ?? req.url) };
 }

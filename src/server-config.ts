@@ -18,6 +18,10 @@ export interface ServerConfig {
   logLevel: string;
   /** Cache of lookups: most entries and lifetime of an answer in milliseconds (0 turns it off). */
   cache: { maxEntries: number; ttlMs: number };
+  /** Failed-authentication throttling. */
+  throttle: { failureLimit: number; publicIdFailureLimit: number; failureWindowSeconds: number };
+  /** Redis shared by every instance for throttling counters; null keeps them in memory. */
+  redisUrl: string | null;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -66,6 +70,12 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     trustProxy: parseTrustProxy(env.TRUST_PROXY),
     tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : null,
     logLevel,
+    throttle: {
+      failureLimit: wholeNumber(env, 'AUTH_FAILURE_LIMIT', 100, 1),
+      publicIdFailureLimit: wholeNumber(env, 'AUTH_PUBLIC_ID_FAILURE_LIMIT', 300, 1),
+      failureWindowSeconds: wholeNumber(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1),
+    },
+    redisUrl: env.REDIS_URL?.trim() || null,
     cache: { maxEntries: wholeNumber(env, 'CACHE_MAX_ENTRIES', 10_000, 1), ttlMs: wholeNumber(env, 'CACHE_TTL_MS', 1000, 0) },
   };
 }

@@ -1,6 +1,7 @@
 // The standalone validator as an Express app: health, readiness, "who am I" and forward-auth routes.
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from 'pino';
+import type { FailureThrottle } from './failure-throttle';
 import { forwardAuth } from './forward-auth';
 import { twakeAppAuth } from './middleware';
 import { twakeAuthErrorHandler } from './problem';
@@ -14,6 +15,8 @@ export interface AppOptions {
   mode: Mode;
   trustProxy: TrustProxy;
   logger: Logger;
+  /** Failed-authentication throttle shared by every route, or null for none. */
+  throttle: FailureThrottle | null;
   /** Resolves when the database answers; rejects when it does not. */
   checkReady: () => Promise<void>;
 }
@@ -21,6 +24,7 @@ export interface AppOptions {
 /** Builds the server's Express app (no port opened: supertest can use it directly). */
 export function createApp(options: AppOptions): Express {
   const { store, mode, logger } = options;
+  const throttle = options.throttle ?? false;
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy);
@@ -39,9 +43,9 @@ export function createApp(options: AppOptions): Express {
     );
   });
 
-  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode }));
+  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle }));
 
-  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode }), (req, res) => {
+  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle }), (req, res) => {
     const identity = req.twake;
     res.json({
       ok: true,

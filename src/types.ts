@@ -1,5 +1,6 @@
 // Public types: the identity attached to requests, the store interface and the options.
 import type { Request } from 'express';
+import type { FailureThrottle, ThrottleOptions } from './failure-throttle';
 
 /**
  * Who is calling: attached to `req.twake` (and `req.user` with passport) once a request is let through.
@@ -82,6 +83,13 @@ export interface Options {
   realm: string;
   /** Largest request body parsed to find `group_id`, in bytes. Defaults to `100kb`. */
   bodyLimit: number | string;
+  /**
+   * Throttling of failed authentication per client IP and per public id (429 `too_many_failures`),
+   * or `false` to turn it off. Defaults to in-memory counters: 100 failures per IP and 300 per public
+   * id per 60 s window. Pass `redis` (an ioredis client) to share counters between instances, or one
+   * `createFailureThrottle()` to share it between several middlewares.
+   */
+  throttle: Partial<ThrottleOptions> | FailureThrottle | false;
   /** Clock used for key expiry. Defaults to `Date.now`. */
   now: () => number;
 }

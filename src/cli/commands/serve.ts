@@ -1,5 +1,7 @@
 // `twake-app-auth serve`: migrates, then runs the standalone server until SIGTERM or SIGINT.
 import { once } from 'node:events';
+import Redis from 'ioredis';
+import { createFailureThrottle } from '../../failure-throttle';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -31,8 +33,12 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     database.provider === 'postgresql'
       ? listenForChanges(config.databaseUrl, store, { onError: (error) => logger.warn({ err: error }, 'change notifications interrupted') })
       : null;
+  // Fail fast and fall back to memory counters when Redis does not answer (see docs/security.md).
+  const redis = config.redisUrl === null ? undefined : new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
+  redis?.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis unavailable: throttling counters are per instance meanwhile'));
   const app = createApp({
     store,
+    throttle: createFailureThrottle({ ...config.throttle, redis }),
     mode: config.mode,
     trustProxy: config.trustProxy,
     logger,
@@ -61,6 +67,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   clearTimeout(timer);
   await changes?.close();
   await lookups.close();
+  redis?.disconnect();
   await database.close();
   logger.info('stopped');
   logger.flush();

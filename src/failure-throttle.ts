@@ -1,0 +1,78 @@
+// Throttles failed authentication per client IP and per public id, in memory or shared through Redis.
+import type Redis from 'ioredis';
+import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+
+/** Throttling settings. @public */
+export interface ThrottleOptions {
+  /** Failed attempts allowed per client IP and window. Defaults to 100. */
+  failureLimit: number;
+  /** Failed attempts allowed per public id (from any IP) and window. Defaults to 300. */
+  publicIdFailureLimit: number;
+  /** Window length in seconds (fixed windows). Defaults to 60. */
+  failureWindowSeconds: number;
+  /** An ioredis client to share counters between instances; counters stay in memory without it. */
+  redis?: Redis;
+  /** Prefix of the Redis keys, to share one Redis between deployments. Defaults to `twake-app-auth`. */
+  keyPrefix?: string;
+}
+
+/** Why a request is held back, with what the 429 headers need. */
+export interface ThrottleVerdict {
+  readonly policy: 'ip' | 'public_id';
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly retryAfterSeconds: number;
+}
+
+/** The throttle the validator consults before querying the store, and feeds after each failure. */
+export interface FailureThrottle {
+  /** Null when the request may proceed; otherwise why not. */
+  check(ip: string, publicId: string | null): Promise<ThrottleVerdict | null>;
+  /** Counts one failed authentication. */
+  recordFailure(ip: string, publicId: string | null): Promise<void>;
+}
+
+export const DEFAULT_THROTTLE: Readonly<Omit<ThrottleOptions, 'redis' | 'keyPrefix'>> = Object.freeze({
+  failureLimit: 100,
+  publicIdFailureLimit: 300,
+  failureWindowSeconds: 60,
+});
+
+function limiter(prefix: string, points: number, duration: number, redis: Redis | undefined, keyPrefix: string): RateLimiterAbstract {
+  const memory = new RateLimiterMemory({ keyPrefix: prefix, points, duration });
+  if (redis === undefined) return memory;
+  // When Redis does not answer, each instance falls back to its own memory counters (see docs/security.md).
+  return new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}:${prefix}`, points, duration, insuranceLimiter: memory });
+}
+
+function secondsUntil(result: RateLimiterRes | null, windowSeconds: number): number {
+  return Math.max(1, Math.ceil((result?.msBeforeNext ?? windowSeconds * 1000) / 1000));
+}
+
+/** Creates the throttle. */
+export function createFailureThrottle(options: Partial<ThrottleOptions> = {}): FailureThrottle {
+  const settings = { ...DEFAULT_THROTTLE, ...options };
+  for (const name of ['failureLimit', 'publicIdFailureLimit', 'failureWindowSeconds'] as const) {
+    if (!Number.isInteger(settings[name]) || settings[name] < 1) throw new TypeError(`twake-app-auth: throttle ${name} must be a whole number, 1 or more.`);
+  }
+  const window = settings.failureWindowSeconds;
+  const keyPrefix = settings.keyPrefix ?? 'twake-app-auth';
+  const byIp = limiter('fail-ip', settings.failureLimit, window, settings.redis, keyPrefix);
+  const byPublicId = limiter('fail-app', settings.publicIdFailureLimit, window, settings.redis, keyPrefix);
+
+  return {
+    async check(ip, publicId) {
+      const [ipState, appState] = await Promise.all([byIp.get(ip), publicId === null ? null : byPublicId.get(publicId)]);
+      if (ipState !== null && ipState.consumedPoints >= settings.failureLimit) {
+        return { policy: 'ip', limit: settings.failureLimit, windowSeconds: window, retryAfterSeconds: secondsUntil(ipState, window) };
+      }
+      if (appState !== null && appState.consumedPoints >= settings.publicIdFailureLimit) {
+        return { policy: 'public_id', limit: settings.publicIdFailureLimit, windowSeconds: window, retryAfterSeconds: secondsUntil(appState, window) };
+      }
+      return null;
+    },
+    async recordFailure(ip, publicId) {
+      await Promise.all([byIp.penalty(ip, 1), publicId === null ? null : byPublicId.penalty(publicId, 1)]);
+    },
+  };
+}

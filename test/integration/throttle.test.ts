@@ -1,0 +1,111 @@
+// Failed authentication is throttled per IP and per public id, in memory and through a real Redis.
+import { afterAll, describe, expect, it } from '@jest/globals';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import request from 'supertest';
+import { MemoryStore, createFailureThrottle, type ApplicationStore, type ThrottleOptions } from '../../src';
+import { basic, createServer } from '../helpers/create-server';
+import { expectProblem } from '../helpers/expect-problem';
+
+const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
+
+/** A store that counts lookups: a throttled request must not reach it. */
+function countingStore(publicId: string, key: string): { store: ApplicationStore; lookups: () => number } {
+  const memory = new MemoryStore();
+  memory.add({ publicId, keys: [{ privateKey: key }], companies: ['c1'] });
+  let lookups = 0;
+  return {
+    store: { findApplication: (id, company) => ((lookups += 1), memory.findApplication(id, company)) },
+    lookups: () => lookups,
+  };
+}
+
+const redisClients: Redis[] = [];
+afterAll(() => {
+  for (const client of redisClients) client.disconnect();
+});
+
+describe.each([
+  ['memory', (): Partial<ThrottleOptions> => ({})],
+  [
+    'redis',
+    (): Partial<ThrottleOptions> => {
+      const redis = new Redis(REDIS_URL, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+      redisClients.push(redis);
+      return { redis, keyPrefix: `twake-app-auth-test-${randomUUID()}` };
+    },
+  ],
+])('throttling with %s counters', (_kind, backend) => {
+  it('answers 429 with Retry-After and RateLimit fields past the per-IP limit, before the store is queried', async () => {
+    const publicId = randomUUID();
+    const { store, lookups } = countingStore(publicId, 'right');
+    const app = createServer({ store, throttle: { ...backend(), failureLimit: 3, failureWindowSeconds: 30 } });
+    for (let i = 0; i < 3; i += 1) {
+      expectProblem(await request(app).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(publicId, `wrong-${i}`)), 401, 'invalid_credentials');
+    }
+    const before = lookups();
+    const throttled = await request(app).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(publicId, 'right'));
+    expectProblem(throttled, 429, 'too_many_failures');
+    expect(Number(throttled.headers['retry-after'])).toBeGreaterThanOrEqual(1);
+    expect(Number(throttled.headers['retry-after'])).toBeLessThanOrEqual(30);
+    expect(throttled.headers['ratelimit-policy']).toBe('"ip";q=3;w=30');
+    expect(throttled.headers.ratelimit).toMatch(/^"ip";r=0;t=\d+$/);
+    expect(lookups()).toBe(before);
+  });
+
+  it('counts malformed credentials against the IP, and never counts successes', async () => {
+    const publicId = randomUUID();
+    const { store } = countingStore(publicId, 'right');
+    const app = createServer({ store, throttle: { ...backend(), failureLimit: 2 } });
+    for (let i = 0; i < 10; i += 1) expect((await request(app).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(publicId, 'right'))).status).toBe(200);
+    await request(app).get('/api/v1/whoami').set('Authorization', 'Basic !!!');
+    await request(app).get('/api/v1/whoami').set('Authorization', 'Bearer x');
+    expectProblem(await request(app).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(publicId, 'right')), 429, 'too_many_failures');
+  });
+
+  it('throttles a public id attacked from many IPs, per the per-public-id policy, and only that one', async () => {
+    const target = randomUUID();
+    const other = randomUUID();
+    const memory = new MemoryStore();
+    memory.add({ publicId: target, keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    memory.add({ publicId: other, keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    const throttle = createFailureThrottle({ ...backend(), failureLimit: 100, publicIdFailureLimit: 4 });
+    const app = createServer({ store: memory, throttle });
+    app.set('trust proxy', 'loopback');
+    for (let i = 0; i < 4; i += 1) {
+      await request(app).get('/api/v1/whoami?group_id=c1').set('X-Forwarded-For', `198.51.100.${i}`).set('Authorization', basic(target, 'wrong'));
+    }
+    const legit = await request(app).get('/api/v1/whoami?group_id=c1').set('X-Forwarded-For', '203.0.113.9').set('Authorization', basic(target, 'right'));
+    expectProblem(legit, 429, 'too_many_failures');
+    expect(legit.headers['ratelimit-policy']).toBe('"public_id";q=4;w=60');
+    expect((await request(app).get('/api/v1/whoami?group_id=c1').set('X-Forwarded-For', '203.0.113.9').set('Authorization', basic(other, 'right'))).status).toBe(200);
+  });
+});
+
+describe('throttling shared through Redis', () => {
+  it('sees failures counted by another instance', async () => {
+    const publicId = randomUUID();
+    const { store } = countingStore(publicId, 'right');
+    const keyPrefix = `twake-app-auth-test-${randomUUID()}`;
+    const makeInstance = () => {
+      const redis = new Redis(REDIS_URL, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
+      redisClients.push(redis);
+      return createServer({ store, throttle: { redis, keyPrefix, failureLimit: 1000, publicIdFailureLimit: 3 } });
+    };
+    const [first, second] = [makeInstance(), makeInstance()];
+    for (let i = 0; i < 3; i += 1) await request(first).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(publicId, 'wrong'));
+    expectProblem(await request(second).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(publicId, 'right')), 429, 'too_many_failures');
+  });
+
+  it('falls back to per-instance memory counters when Redis does not answer (documented), still authenticating', async () => {
+    const publicId = randomUUID();
+    const { store } = countingStore(publicId, 'right');
+    const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
+    down.on('error', () => undefined);
+    redisClients.push(down);
+    const app = createServer({ store, throttle: { redis: down, failureLimit: 2 } });
+    expect((await request(app).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(publicId, 'right'))).status).toBe(200);
+    for (let i = 0; i < 2; i += 1) expectProblem(await request(app).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(publicId, 'wrong')), 401, 'invalid_credentials');
+    expectProblem(await request(app).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(publicId, 'right')), 429, 'too_many_failures');
+  });
+});
