@@ -55,11 +55,28 @@ async function recordFailure(config: Configuration, ip: string, publicId: string
 }
 
 /**
+ * A valid key seen over plain HTTP must be treated as leaked (draft-ietf-httpapi-privacy): revoke it.
+ * Whatever happens here, the caller answers the same 403, so that the answer does not reveal validity.
+ */
+async function revokeIfValid(config: Configuration, authorization: string | undefined): Promise<void> {
+  const parsed = parseAuthorization(authorization);
+  if (parsed.status !== 'ok' || config.store.revokeKey === undefined) return;
+  const record = await lookUp(config, parsed.credentials.publicId, null).catch(() => null);
+  const key = verifyKey(record, parsed.credentials.privateKey, config.now());
+  if (record === null || key === null) return;
+  await config.store.revokeKey(record.id, key.id);
+  config.onCleartextKeyRevoked({ publicId: record.publicId, applicationId: record.id, keyId: key.id });
+}
+
+/**
  * Decides a request: transport, credentials, key, company. Resolves the identity when the request may go
  * through; rejects with a {@link TwakeAuthError} otherwise (503 `store_unavailable` when the store fails).
  */
 export async function decide(config: Configuration, facts: RequestFacts): Promise<TwakeIdentity> {
-  if (!facts.secure && config.mode !== 'development') throw new HttpsRequiredError();
+  if (!facts.secure && config.mode !== 'development') {
+    if (config.revokeKeysSeenInCleartext) await revokeIfValid(config, facts.authorization);
+    throw new HttpsRequiredError();
+  }
 
   const parsed = parseAuthorization(facts.authorization);
   if (parsed.status === 'missing') throw new MissingCredentialsError(config.realm);

@@ -18,6 +18,8 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
   realm: true,
   bodyLimit: true,
   throttle: true,
+  revokeKeysSeenInCleartext: true,
+  onCleartextKeyRevoked: true,
   now: true,
 };
 
@@ -53,7 +55,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   for (const key of Object.keys(options)) {
     if (!(key in OPTION_KEYS)) fail(`unknown option "${key}". Known options: ${Object.keys(OPTION_KEYS).join(', ')}.`);
   }
-  const { store, mode, isSecure, realm, bodyLimit, throttle, now } = options;
+  const { store, mode, isSecure, realm, bodyLimit, throttle, revokeKeysSeenInCleartext, onCleartextKeyRevoked, now } = options;
   if (store === undefined || store === null || typeof store.findApplication !== 'function') {
     fail('option "store" must be an ApplicationStore with a findApplication(publicId, companyId) method, for example createPrismaStore(prisma).');
   }
@@ -70,6 +72,11 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   if (throttle !== undefined && throttle !== false && (throttle === null || typeof throttle !== 'object')) {
     fail('option "throttle" must be false or an object such as { failureLimit: 100, failureWindowSeconds: 60 }.');
   }
+  if (revokeKeysSeenInCleartext !== undefined && typeof revokeKeysSeenInCleartext !== 'boolean') fail('option "revokeKeysSeenInCleartext" must be a boolean.');
+  if (revokeKeysSeenInCleartext === true && typeof store.revokeKey !== 'function') {
+    fail('option "revokeKeysSeenInCleartext" needs a store with a revokeKey(applicationId, keyId) method, such as createPrismaStore(prisma).');
+  }
+  if (onCleartextKeyRevoked !== undefined && typeof onCleartextKeyRevoked !== 'function') fail('option "onCleartextKeyRevoked" must be a function.');
   if (now !== undefined && typeof now !== 'function') fail('option "now" must be a function returning milliseconds.');
 
   return Object.freeze({
@@ -79,6 +86,8 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     realm: realm ?? DEFAULT_REALM,
     bodyLimit: bodyLimit ?? DEFAULT_BODY_LIMIT,
     throttle: throttle === false ? null : isThrottle(throttle) ? throttle : createFailureThrottle(throttle ?? {}),
+    revokeKeysSeenInCleartext: revokeKeysSeenInCleartext ?? false,
+    onCleartextKeyRevoked: onCleartextKeyRevoked ?? (() => undefined),
     now: now ?? Date.now,
   });
 }

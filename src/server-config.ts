@@ -20,6 +20,8 @@ export interface ServerConfig {
   cache: { maxEntries: number; ttlMs: number };
   /** Failed-authentication throttling. */
   throttle: { failureLimit: number; publicIdFailureLimit: number; failureWindowSeconds: number };
+  /** Revoke valid keys that arrive over plain HTTP (REVOKE_CLEARTEXT_KEYS=true). */
+  revokeCleartextKeys: boolean;
   /** Redis shared by every instance for throttling counters; null keeps them in memory. */
   redisUrl: string | null;
 }
@@ -53,6 +55,13 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min
   return Number(text);
 }
 
+function parseBoolean(env: NodeJS.ProcessEnv, name: string): boolean {
+  const text = env[name]?.trim() ?? '';
+  if (text === '' || text === 'false') return false;
+  if (text === 'true') return true;
+  fail(`${name} must be true or false.`);
+}
+
 /** Reads the settings from `env`. */
 export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const port = Number(env.PORT ?? '3000');
@@ -76,6 +85,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       failureWindowSeconds: wholeNumber(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1),
     },
     redisUrl: env.REDIS_URL?.trim() || null,
+    revokeCleartextKeys: parseBoolean(env, 'REVOKE_CLEARTEXT_KEYS'),
     cache: { maxEntries: wholeNumber(env, 'CACHE_MAX_ENTRIES', 10_000, 1), ttlMs: wholeNumber(env, 'CACHE_TTL_MS', 1000, 0) },
   };
 }

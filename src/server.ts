@@ -7,7 +7,7 @@ import { twakeAppAuth } from './middleware';
 import { twakeAuthErrorHandler } from './problem';
 import { requestLog } from './request-log';
 import type { TrustProxy } from './server-config';
-import type { ApplicationStore, Mode } from './types';
+import type { ApplicationStore, CleartextKeyEvent, Mode } from './types';
 
 /** What {@link createApp} needs. */
 export interface AppOptions {
@@ -17,6 +17,8 @@ export interface AppOptions {
   logger: Logger;
   /** Failed-authentication throttle shared by every route, or null for none. */
   throttle: FailureThrottle | null;
+  /** Revoke valid keys seen over plain HTTP in production. */
+  revokeKeysSeenInCleartext: boolean;
   /** Resolves when the database answers; rejects when it does not. */
   checkReady: () => Promise<void>;
 }
@@ -25,6 +27,11 @@ export interface AppOptions {
 export function createApp(options: AppOptions): Express {
   const { store, mode, logger } = options;
   const throttle = options.throttle ?? false;
+  const cleartext = {
+    revokeKeysSeenInCleartext: options.revokeKeysSeenInCleartext,
+    onCleartextKeyRevoked: (event: CleartextKeyEvent) =>
+      logger.warn({ publicId: event.publicId, keyId: event.keyId }, 'key received over plain HTTP: revoked'),
+  };
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy);
@@ -43,9 +50,9 @@ export function createApp(options: AppOptions): Express {
     );
   });
 
-  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle }));
+  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, ...cleartext }));
 
-  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle }), (req, res) => {
+  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle, ...cleartext }), (req, res) => {
     const identity = req.twake;
     res.json({
       ok: true,

@@ -54,8 +54,17 @@ export interface ApplicationStore {
    * when the store cannot answer.
    */
   findApplication(publicId: string, companyId: string | null): Promise<ApplicationRecord | null>;
+  /** Revokes one key (needed by `revokeKeysSeenInCleartext`). */
+  revokeKey?(applicationId: string, keyId: string): Promise<void>;
   /** Releases connections and timers. */
   close?(): Promise<void>;
+}
+
+/** A key revoked because it arrived over plain HTTP. @public */
+export interface CleartextKeyEvent {
+  readonly publicId: string;
+  readonly applicationId: string;
+  readonly keyId: string;
 }
 
 /** `development` relaxes the HTTPS requirement; `production` enforces it. @public */
@@ -90,6 +99,13 @@ export interface Options {
    * `createFailureThrottle()` to share it between several middlewares.
    */
   throttle: Partial<ThrottleOptions> | FailureThrottle | false;
+  /**
+   * Revoke a valid key that arrives over plain HTTP outside development mode (the answer stays the same
+   * 403 `https_required`). Needs a store with `revokeKey`. Defaults to false.
+   */
+  revokeKeysSeenInCleartext: boolean;
+  /** Told about each key revoked for arriving in clear text (log it). Defaults to doing nothing. */
+  onCleartextKeyRevoked: (event: CleartextKeyEvent) => void;
   /** Clock used for key expiry. Defaults to `Date.now`. */
   now: () => number;
 }

@@ -116,6 +116,14 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
     get size() {
       return entries.size;
     },
+    revokeKey:
+      store.revokeKey === undefined
+        ? undefined
+        : async function (this: CachedStore, applicationId: string, keyId: string) {
+            await (store.revokeKey as (applicationId: string, keyId: string) => Promise<void>)(applicationId, keyId);
+            // Every cached answer holding that key must go; they are indexed by public id, so forget all.
+            this.clear();
+          },
     close: store.close === undefined ? undefined : () => (store.close as () => Promise<void>)(),
   };
 }

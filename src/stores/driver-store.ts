@@ -48,6 +48,8 @@ function postgresStore(url: string, options: DriverStoreOptions): DriverStore {
 
 /** Options of {@link createDriverStore}. */
 export interface DriverStoreOptions {
+  /** Revokes a key (the driver store only reads; pass the Prisma store's `revokeKey`). */
+  revokeKey?: (applicationId: string, keyId: string) => Promise<void>;
   poolSize?: number;
   statementTimeoutMs?: number;
   connectTimeoutMs?: number;
@@ -55,5 +57,6 @@ export interface DriverStoreOptions {
 
 /** Opens a lookup store on `url` (SQLite `file:` or `postgresql://`), migrated beforehand. */
 export function createDriverStore(url: string, options: DriverStoreOptions = {}): DriverStore {
-  return providerOf(url) === 'sqlite' ? sqliteStore(url) : postgresStore(url, options);
+  const store = providerOf(url) === 'sqlite' ? sqliteStore(url) : postgresStore(url, options);
+  return options.revokeKey === undefined ? store : { ...store, revokeKey: options.revokeKey };
 }

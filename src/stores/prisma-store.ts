@@ -10,6 +10,10 @@ import { LOOKUP_TEMPLATE, toRecord, type LookupRow } from './lookup-sql';
  */
 export interface PrismaClientLike {
   $queryRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<unknown>;
+  /** Used only by `revokeKey` (for `revokeKeysSeenInCleartext`). */
+  applicationKey?: {
+    updateMany(args: { where: { id: string; applicationId: string; revokedAt: null }; data: { revokedAt: Date } }): PromiseLike<unknown>;
+  };
 }
 
 /**
@@ -26,6 +30,10 @@ export function createPrismaStore(prisma: PrismaClientLike): ApplicationStore {
   return {
     async findApplication(publicId, companyId) {
       return toRecord((await prisma.$queryRaw(LOOKUP_TEMPLATE, companyId, publicId)) as LookupRow[]);
+    },
+    async revokeKey(applicationId, keyId) {
+      if (prisma.applicationKey === undefined) throw new TypeError('twake-app-auth: revokeKey needs the applicationKey model on the PrismaClient.');
+      await prisma.applicationKey.updateMany({ where: { id: keyId, applicationId, revokedAt: null }, data: { revokedAt: new Date() } });
     },
   };
 }

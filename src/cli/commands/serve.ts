@@ -14,6 +14,7 @@ import { readServerConfig } from '../../server-config';
 import { createCachedStore } from '../../stores/cached-store';
 import { listenForChanges } from '../../stores/postgres-changes';
 import { createDriverStore } from '../../stores/driver-store';
+import { createPrismaStore } from '../../stores/prisma-store';
 
 /** How long in-flight requests may take to finish once a stop is asked for. */
 const SHUTDOWN_GRACE_MS = 10_000;
@@ -26,7 +27,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
 
   const database = openDatabase(config.databaseUrl);
   // Lookups go straight to the driver with a prepared statement; Prisma serves readiness (and the CLI).
-  const lookups = createDriverStore(config.databaseUrl);
+  const lookups = createDriverStore(config.databaseUrl, { revokeKey: createPrismaStore(database.prisma).revokeKey });
   const store = createCachedStore(lookups, config.cache);
   // PostgreSQL tells every instance about changes at once; the TTL bounds staleness when it cannot.
   const changes =
@@ -39,6 +40,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const app = createApp({
     store,
     throttle: createFailureThrottle({ ...config.throttle, redis }),
+    revokeKeysSeenInCleartext: config.revokeCleartextKeys,
     mode: config.mode,
     trustProxy: config.trustProxy,
     logger,
