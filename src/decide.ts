@@ -94,7 +94,7 @@ export async function decide(config: Configuration, facts: RequestFacts): Promis
   // One lookup brings the application, its keys and the installation together.
   const record = await lookUp(config, publicId, companyId);
   const key = verifyKey(record, privateKey, config.now());
-  if (record === null || key === null) {
+  if (key === null || record === null) {
     await recordFailure(config, facts.clientIp, publicId);
     throw new InvalidCredentialsError(config.realm);
   }

@@ -2,6 +2,17 @@
 import { DUMMY_DIGEST, digestKey, digestsEqual } from './secrets';
 import type { ApplicationRecord, StoredKey } from './types';
 
+// Never matched: its digest is random per process (see DUMMY_DIGEST), and a match with it is discarded.
+// A disabled record, so that even a match could not let a request through.
+const DUMMY_RECORD: ApplicationRecord = {
+  id: '',
+  publicId: '',
+  name: '',
+  enabled: false,
+  installed: false,
+  keys: [{ id: '', digest: DUMMY_DIGEST, expiresAt: null }],
+};
+
 /**
  * Finds the key of `record` that `privateKey` matches. Every stored digest is compared (no early exit),
  * and an unknown application is compared against a dummy digest, so that timing does not tell an
@@ -11,15 +22,13 @@ import type { ApplicationRecord, StoredKey } from './types';
  */
 export function verifyKey(record: ApplicationRecord | null, privateKey: string, now: number): StoredKey | null {
   const presented = digestKey(privateKey);
+  // The same loop runs for an unknown application (over one dummy key) as for a known one.
+  const subject = record === null || record.keys.length === 0 ? DUMMY_RECORD : record;
   let matched: StoredKey | null = null;
-  if (record === null || record.keys.length === 0) {
-    digestsEqual(presented, DUMMY_DIGEST);
-  } else {
-    for (const key of record.keys) {
-      if (digestsEqual(presented, key.digest) && matched === null) matched = key;
-    }
+  for (const key of subject.keys) {
+    if (digestsEqual(presented, key.digest) && matched === null) matched = key;
   }
-  if (record === null || !record.enabled || matched === null) return null;
+  if (!subject.enabled || matched === null) return null;
   if (matched.expiresAt !== null && matched.expiresAt.getTime() <= now) return null;
   return matched;
 }
