@@ -4,6 +4,7 @@ import { decide } from './decide';
 import { extractGroupId, type GroupIdResult } from './group-id';
 import { parseOptions } from './options';
 import { refuse } from './problem';
+import { connectionFacts } from './request-facts';
 import type { Options } from './types';
 
 const GROUP_HEADER = 'x-twake-group-id';
@@ -31,8 +32,7 @@ export function forwardAuth(options: Partial<Options>): RequestHandler {
   const config = parseOptions(options);
   return (req, res, next) => {
     res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
-    const secure = config.isSecure(req) === true;
-    decide(config, { secure, authorization: req.headers.authorization, clientIp: req.ip ?? req.socket.remoteAddress ?? '', groupId: groupIdOf(req) }).then(
+    decide(config, { ...connectionFacts(req, config), groupId: groupIdOf(req) }).then(
       (identity) => {
         res.locals.twakeIdentity = identity;
         res.setHeader('X-Twake-Application-Id', identity.applicationId);
