@@ -14,7 +14,7 @@ import type { ThrottleVerdict } from './failure-throttle';
 import type { GroupIdResult } from './group-id';
 import type { Configuration } from './options';
 import { parseAuthorization } from './parse-authorization';
-import type { ApplicationRecord, TwakeIdentity } from './types';
+import type { ApplicationRecord, StoreAnswer, TwakeIdentity } from './types';
 import { verifyKey } from './verify-key';
 
 /** What the validator needs to know about a request. */
@@ -31,12 +31,30 @@ export interface RequestFacts {
   readonly bodyError?: TwakeAuthError | null;
 }
 
-async function lookUp(config: Configuration, publicId: string, companyId: string | null): Promise<ApplicationRecord | null> {
+/**
+ * The store's answer, with its failures turned into 503s. An answer given synchronously (a cache hit)
+ * is returned as it is, not through a promise: resolving a promise with a record costs a `then` look-up
+ * that resolving with null does not, and that difference alone lets a timer tell a known public_id
+ * from an unknown one (see docs/security.md, timing).
+ */
+function lookUp(config: Configuration, publicId: string, companyId: string | null): StoreAnswer {
+  let answer: StoreAnswer;
   try {
-    return await config.store.findApplication(publicId, companyId);
+    answer = config.store.findApplication(publicId, companyId);
   } catch (cause) {
     throw new StoreUnavailableError(cause);
   }
+  if (answer instanceof Promise || isThenable(answer)) {
+    return Promise.resolve(answer).catch((cause: unknown) => {
+      throw new StoreUnavailableError(cause);
+    });
+  }
+  return answer;
+}
+
+// A store may hand back another library's promise (typed as a Promise, not one at run time).
+function isThenable(answer: ApplicationRecord | null): answer is ApplicationRecord & PromiseLike<ApplicationRecord | null> {
+  return answer !== null && typeof (answer as { then?: unknown }).then === 'function';
 }
 
 // Throttling fails open: when its counters cannot be read (Redis down and no fallback), authentication
@@ -61,7 +79,12 @@ async function recordFailure(config: Configuration, ip: string, publicId: string
 async function revokeIfValid(config: Configuration, authorization: string | undefined): Promise<void> {
   const parsed = parseAuthorization(authorization);
   if (parsed.status !== 'ok' || config.store.revokeKey === undefined) return;
-  const record = await lookUp(config, parsed.credentials.publicId, null).catch(() => null);
+  let record: ApplicationRecord | null;
+  try {
+    record = await lookUp(config, parsed.credentials.publicId, null);
+  } catch {
+    return;
+  }
   const key = verifyKey(record, parsed.credentials.privateKey, config.now());
   if (record === null || key === null) return;
   await config.store.revokeKey(record.id, key.id);
@@ -92,7 +115,8 @@ export async function decide(config: Configuration, facts: RequestFacts): Promis
   const { publicId, privateKey } = parsed.credentials;
   const companyId = facts.groupId.status === 'ok' ? facts.groupId.companyId : null;
   // One lookup brings the application, its keys and the installation together.
-  const record = await lookUp(config, publicId, companyId);
+  const answer = lookUp(config, publicId, companyId);
+  const record = answer instanceof Promise ? await answer : answer;
   const key = verifyKey(record, privateKey, config.now());
   if (key === null || record === null) {
     await recordFailure(config, facts.clientIp, publicId);

@@ -43,6 +43,13 @@ export interface ApplicationRecord {
 }
 
 /**
+ * What {@link ApplicationStore.findApplication} gives: the record (or null), now or later.
+ *
+ * @public
+ */
+export type StoreAnswer = ApplicationRecord | null | Promise<ApplicationRecord | null>;
+
+/**
  * Where applications live. Required: `findApplication`. Optional: `close`.
  *
  * @public
@@ -50,10 +57,10 @@ export interface ApplicationRecord {
 export interface ApplicationStore {
   /**
    * Looks up an application by public id together with its keys and whether it is installed in
-   * `companyId` (false when `companyId` is null). Resolves null for an unknown public id; rejects
-   * when the store cannot answer.
+   * `companyId` (false when `companyId` is null). Gives null for an unknown public id; rejects (or
+   * throws) when the store cannot answer. May answer synchronously, as the cache does on a hit.
    */
-  findApplication(publicId: string, companyId: string | null): Promise<ApplicationRecord | null>;
+  findApplication(publicId: string, companyId: string | null): StoreAnswer;
   /** Revokes one key (needed by `revokeKeysSeenInCleartext`). */
   revokeKey?(applicationId: string, keyId: string): Promise<void>;
   /** Releases connections and timers. */

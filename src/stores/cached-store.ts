@@ -75,8 +75,16 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
 
   const generationOf = (publicId: string) => `${globalGeneration}:${generations.get(publicId) ?? 0}`;
 
+  async function fetchAndRemember(key: string, publicId: string, companyId: string | null): Promise<ApplicationRecord | null> {
+    const generation = generationOf(publicId);
+    const record = await store.findApplication(publicId, companyId);
+    if (!bypass && generation === generationOf(publicId)) remember(key, publicId, record);
+    return record;
+  }
+
   return {
-    async findApplication(publicId, companyId) {
+    // A hit is answered synchronously: see lookUp in decide.ts for why that matters to timing.
+    findApplication(publicId, companyId) {
       if (bypass || ttlMs === 0) return store.findApplication(publicId, companyId);
       const key = publicId + SEPARATOR + (companyId ?? '');
       const hit = entries.get(key);
@@ -88,10 +96,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
         }
         forget(key, hit);
       }
-      const generation = generationOf(publicId);
-      const record = await store.findApplication(publicId, companyId);
-      if (!bypass && generation === generationOf(publicId)) remember(key, publicId, record);
-      return record;
+      return fetchAndRemember(key, publicId, companyId);
     },
     invalidate(publicId) {
       // Keep the generation map bounded: starting a new global generation has the same effect.

@@ -31,6 +31,17 @@ describe('createCachedStore', () => {
     expect(calls()).toBe(2);
   });
 
+  it('should answer a hit synchronously, for a known and an unknown application alike', async () => {
+    const { store } = countingStore();
+    store.add({ publicId: 'app', keys: [{ privateKey: 'k' }], companies: ['c1'] });
+    const cached = createCachedStore(store, { ttlMs: 1000, now: () => 0 });
+    expect(cached.findApplication('app', 'c1')).toBeInstanceOf(Promise);
+    expect(cached.findApplication('ghost', 'c1')).toBeInstanceOf(Promise);
+    await new Promise((resolve) => setImmediate(resolve));
+    expect(cached.findApplication('app', 'c1')).toMatchObject({ publicId: 'app', installed: true });
+    expect(cached.findApplication('ghost', 'c1')).toBeNull();
+  });
+
   it('should cache negative answers and let them expire with the TTL', async () => {
     let now = 0;
     const { store, calls } = countingStore();

@@ -1,0 +1,48 @@
+import { describe, expect, it } from '@jest/globals';
+import { MemoryStore, StoreUnavailableError, InvalidCredentialsError } from '../../src';
+import type { ApplicationRecord, ApplicationStore, StoreAnswer } from '../../src';
+import { decide, type RequestFacts } from '../../src/decide';
+import { parseOptions } from '../../src/options';
+import { basic } from '../helpers/create-server';
+
+const KEY = 'twk_decide-unit-test-key';
+const memory = new MemoryStore();
+memory.add({ publicId: 'app', keys: [{ privateKey: KEY }], companies: ['c1'] });
+
+function facts(privateKey: string, publicId = 'app'): RequestFacts {
+  return { secure: true, authorization: basic(publicId, privateKey), clientIp: '127.0.0.1', groupId: { status: 'ok', companyId: 'c1' } };
+}
+
+function configWith(findApplication: (publicId: string, companyId: string | null) => StoreAnswer) {
+  const store: ApplicationStore = { findApplication };
+  return parseOptions({ store, mode: 'production', throttle: false });
+}
+
+async function recordOf(publicId: string): Promise<ApplicationRecord | null> {
+  return memory.findApplication(publicId, 'c1');
+}
+
+describe('decide with the forms a store answer may take', () => {
+  const forms: Array<[string, (record: ApplicationRecord | null) => StoreAnswer]> = [
+    ['a record or null given synchronously', (record) => record],
+    ['a native promise', (record) => Promise.resolve(record)],
+    ['another library’s thenable', (record) => ({ then: (resolve: (value: ApplicationRecord | null) => void) => resolve(record) }) as unknown as Promise<ApplicationRecord | null>],
+  ];
+
+  it.each(forms)('should let a valid key through and refuse a wrong key or unknown id: %s', async (_name, wrap) => {
+    const known = await recordOf('app');
+    const config = configWith((publicId) => wrap(publicId === 'app' ? known : null));
+    await expect(decide(config, facts(KEY))).resolves.toMatchObject({ publicId: 'app', companyId: 'c1' });
+    await expect(decide(config, facts(`${KEY}x`))).rejects.toBeInstanceOf(InvalidCredentialsError);
+    await expect(decide(config, facts(KEY, 'other'))).rejects.toBeInstanceOf(InvalidCredentialsError);
+  });
+
+  it('should answer 503 when the store throws synchronously or rejects', async () => {
+    const thrown = configWith(() => {
+      throw new Error('connection refused');
+    });
+    const rejected = configWith(() => Promise.reject(new Error('connection refused')));
+    await expect(decide(thrown, facts(KEY))).rejects.toBeInstanceOf(StoreUnavailableError);
+    await expect(decide(rejected, facts(KEY))).rejects.toBeInstanceOf(StoreUnavailableError);
+  });
+});
