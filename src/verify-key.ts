@@ -3,14 +3,15 @@ import { DUMMY_DIGEST, digestKey, digestsEqual } from './secrets';
 import type { ApplicationRecord, StoredKey } from './types';
 
 // Never matched: its digest is random per process (see DUMMY_DIGEST), and a match with it is discarded.
-// A disabled record, so that even a match could not let a request through.
+// A disabled record, so that even a match could not let a request through. Its fields are in the
+// order the stores build theirs, so that both are one object shape to the JavaScript engine.
 const DUMMY_RECORD: ApplicationRecord = {
   id: '',
   publicId: '',
   name: '',
   enabled: false,
-  installed: false,
   keys: [{ id: '', digest: DUMMY_DIGEST, expiresAt: null }],
+  installed: false,
 };
 
 /**
@@ -23,7 +24,9 @@ const DUMMY_RECORD: ApplicationRecord = {
 export function verifyKey(record: ApplicationRecord | null, privateKey: string, now: number): StoredKey | null {
   const presented = digestKey(privateKey);
   // The same loop runs for an unknown application (over one dummy key) as for a known one.
-  const subject = record === null || record.keys.length === 0 ? DUMMY_RECORD : record;
+  // Both paths read keys.length, so the unknown application skips no step.
+  let subject = record ?? DUMMY_RECORD;
+  if (subject.keys.length === 0) subject = DUMMY_RECORD;
   let matched: StoredKey | null = null;
   for (const key of subject.keys) {
     if (digestsEqual(presented, key.digest) && matched === null) matched = key;
