@@ -17,7 +17,7 @@ async function main() {
   cli(['app', 'install', created.publicId, '--company', 'acme'], env);
   // TTL of a minute: only the PostgreSQL notifications can make a change visible sooner.
   const serverEnv = { ...env, NODE_ENV: 'development', CACHE_TTL_MS: '60000', LOG_LEVEL: 'silent' };
-  const servers = await Promise.all([0, 1, 2].map(() => startTarget('revocation-server.js', [], serverEnv)));
+  const servers = await Promise.all([0, 1, 2].map(() => startTarget('server-process.js', [], serverEnv)));
   const basic = (key) => `Basic ${Buffer.from(`${created.publicId}:${key}`).toString('base64')}`;
   const status = async (server, key) =>
     (await fetch(`http://127.0.0.1:${server.port}/api/v1/auth/test?group_id=acme`, { headers: { Authorization: basic(key) } })).status;
