@@ -1,5 +1,6 @@
 // Reads the standalone server's settings from the environment, refusing bad values with a clear message.
 import { readFileSync } from 'node:fs';
+import type { OpenDatabaseOptions } from './database';
 import { DEFAULT_DATABASE_URL, providerOf } from './database-url';
 import { modeFromEnvironment } from './options';
 import type { Mode } from './types';
@@ -24,6 +25,8 @@ export interface ServerConfig {
   revokeCleartextKeys: boolean;
   /** Redis shared by every instance for throttling counters; null keeps them in memory. */
   redisUrl: string | null;
+  /** PostgreSQL pool size and time bounds. */
+  database: Required<OpenDatabaseOptions>;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -87,5 +90,10 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     redisUrl: env.REDIS_URL?.trim() || null,
     revokeCleartextKeys: parseBoolean(env, 'REVOKE_CLEARTEXT_KEYS'),
     cache: { maxEntries: wholeNumber(env, 'CACHE_MAX_ENTRIES', 10_000, 1), ttlMs: wholeNumber(env, 'CACHE_TTL_MS', 1000, 0) },
+    database: {
+      poolSize: wholeNumber(env, 'DATABASE_POOL_SIZE', 10, 1),
+      statementTimeoutMs: wholeNumber(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 1),
+      connectTimeoutMs: wholeNumber(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 1),
+    },
   };
 }

@@ -1,6 +1,7 @@
 // ApplicationStore straight over the database drivers, with prepared statements: the server's cold path.
 import Database from 'better-sqlite3';
 import { Pool } from 'pg';
+import { postgresPoolConfig, type OpenDatabaseOptions } from '../database';
 import { providerOf, sqlitePath } from '../database-url';
 import type { ApplicationStore } from '../types';
 import { lookupSql, toRecord, type LookupRow } from './lookup-sql';
@@ -27,12 +28,7 @@ function sqliteStore(url: string): DriverStore {
 }
 
 function postgresStore(url: string, options: DriverStoreOptions): DriverStore {
-  const pool = new Pool({
-    connectionString: url,
-    max: options.poolSize ?? 10,
-    statement_timeout: options.statementTimeoutMs ?? 5000,
-    connectionTimeoutMillis: options.connectTimeoutMs ?? 5000,
-  });
+  const pool = new Pool(postgresPoolConfig(url, options));
   // A broken idle connection is replaced by the pool; the next lookup reports any lasting failure.
   pool.on('error', () => undefined);
   // A named statement is parsed and planned once per connection.
@@ -47,12 +43,9 @@ function postgresStore(url: string, options: DriverStoreOptions): DriverStore {
 }
 
 /** Options of {@link createDriverStore}. */
-export interface DriverStoreOptions {
+export interface DriverStoreOptions extends OpenDatabaseOptions {
   /** Revokes a key (the driver store only reads; pass the Prisma store's `revokeKey`). */
   revokeKey?: (applicationId: string, keyId: string) => Promise<void>;
-  poolSize?: number;
-  statementTimeoutMs?: number;
-  connectTimeoutMs?: number;
 }
 
 /** Opens a lookup store on `url` (SQLite `file:` or `postgresql://`), migrated beforehand. */

@@ -1,20 +1,22 @@
-// A TCP proxy in front of PostgreSQL that a test can cut and restore, to fail the database for real.
+// A TCP proxy in front of PostgreSQL that a test can cut, stall and restore, to fail the database for real.
 import net from 'node:net';
 
 export interface TcpProxy {
   readonly port: number;
   /** Drops every open connection and refuses new ones, as a stopped server does. */
   cut(): void;
+  /** Keeps every connection open but forwards nothing, as a frozen server or a lost route does. */
+  stall(): void;
   /** Accepts and forwards connections again. */
   restore(): void;
   close(): Promise<void>;
 }
 
 export async function startTcpProxy(targetHost: string, targetPort: number): Promise<TcpProxy> {
-  let up = true;
+  let state: 'up' | 'cut' | 'stalled' = 'up';
   const sockets = new Set<net.Socket>();
   const server = net.createServer((client) => {
-    if (!up) {
+    if (state === 'cut') {
       client.destroy();
       return;
     }
@@ -25,6 +27,8 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
       socket.on('error', () => undefined);
     }
     client.pipe(upstream).pipe(client);
+    // A paused socket is not read, so nothing it receives is passed on (pipe() resumes, so pause after).
+    if (state === 'stalled') for (const socket of [client, upstream]) socket.pause();
     client.on('close', () => upstream.destroy());
     upstream.on('close', () => client.destroy());
   });
@@ -34,11 +38,16 @@ export async function startTcpProxy(targetHost: string, targetPort: number): Pro
   return {
     port: address.port,
     cut() {
-      up = false;
+      state = 'cut';
       for (const socket of sockets) socket.destroy();
     },
+    stall() {
+      state = 'stalled';
+      for (const socket of sockets) socket.pause();
+    },
     restore() {
-      up = true;
+      state = 'up';
+      for (const socket of sockets) socket.resume();
     },
     close: () =>
       new Promise<void>((resolve) => {

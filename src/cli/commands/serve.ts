@@ -25,9 +25,9 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
-  const database = openDatabase(config.databaseUrl);
+  const database = openDatabase(config.databaseUrl, config.database);
   // Lookups go straight to the driver with a prepared statement; Prisma serves readiness (and the CLI).
-  const lookups = createDriverStore(config.databaseUrl, { revokeKey: createPrismaStore(database.prisma).revokeKey });
+  const lookups = createDriverStore(config.databaseUrl, { ...config.database, revokeKey: createPrismaStore(database.prisma).revokeKey });
   const store = createCachedStore(lookups, config.cache);
   // PostgreSQL tells every instance about changes at once; the TTL bounds staleness when it cannot.
   const changes =
