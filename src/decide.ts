@@ -8,6 +8,7 @@ import {
   NotInstalledError,
   StoreUnavailableError,
   TooManyFailuresError,
+  TooManyRequestsError,
   type TwakeAuthError,
 } from './errors';
 import type { ThrottleVerdict } from './failure-throttle';
@@ -68,6 +69,16 @@ async function checkThrottle(config: Configuration, ip: string, publicId: string
   }
 }
 
+// Fails open like the throttle: a limiter that cannot count does not turn valid calls away.
+async function consumeRequest(config: Configuration, applicationId: string): Promise<ThrottleVerdict | null> {
+  if (config.requestLimit === null) return null;
+  try {
+    return await config.requestLimit.consume(applicationId);
+  } catch {
+    return null;
+  }
+}
+
 async function recordFailure(config: Configuration, ip: string, publicId: string | null): Promise<void> {
   await config.throttle?.recordFailure(ip, publicId).catch(() => undefined);
 }
@@ -122,6 +133,9 @@ export async function decide(config: Configuration, facts: RequestFacts): Promis
     await recordFailure(config, facts.clientIp, publicId);
     throw new InvalidCredentialsError(config.realm);
   }
+
+  const overBudget = await consumeRequest(config, record.id);
+  if (overBudget !== null) throw new TooManyRequestsError(overBudget);
 
   if (facts.bodyError) throw facts.bodyError;
   if (facts.groupId.status === 'missing') throw new MissingGroupIdError();

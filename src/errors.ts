@@ -93,6 +93,23 @@ export class NotInstalledError extends TwakeAuthError {
   }
 }
 
+/** What a 429 says about the limit that was reached. @public */
+export interface LimitReached {
+  readonly policy: string;
+  readonly limit: number;
+  readonly windowSeconds: number;
+  readonly retryAfterSeconds: number;
+}
+
+// Retry-After, and the IETF RateLimit-Policy / RateLimit fields in structured-field form.
+function rateLimitHeaders(verdict: LimitReached): Record<string, string> {
+  return {
+    'Retry-After': String(verdict.retryAfterSeconds),
+    'RateLimit-Policy': `"${verdict.policy}";q=${verdict.limit};w=${verdict.windowSeconds}`,
+    RateLimit: `"${verdict.policy}";r=0;t=${verdict.retryAfterSeconds}`,
+  };
+}
+
 /**
  * 429: too many failed authentications from this client or for this application. Carries `Retry-After`
  * and the IETF `RateLimit-Policy` / `RateLimit` fields (structured-field form).
@@ -100,15 +117,15 @@ export class NotInstalledError extends TwakeAuthError {
  * @public
  */
 export class TooManyFailuresError extends TwakeAuthError {
-  constructor(verdict: { policy: string; limit: number; windowSeconds: number; retryAfterSeconds: number }) {
-    super(429, 'too_many_failures', 'Too many failed authentications', {
-      twakeError: LEGACY_BAD_CREDENTIALS,
-      headers: {
-        'Retry-After': String(verdict.retryAfterSeconds),
-        'RateLimit-Policy': `"${verdict.policy}";q=${verdict.limit};w=${verdict.windowSeconds}`,
-        RateLimit: `"${verdict.policy}";r=0;t=${verdict.retryAfterSeconds}`,
-      },
-    });
+  constructor(verdict: LimitReached) {
+    super(429, 'too_many_failures', 'Too many failed authentications', { twakeError: LEGACY_BAD_CREDENTIALS, headers: rateLimitHeaders(verdict) });
+  }
+}
+
+/** 429: the application has used its request budget for this window (`requestLimit`). Same headers. @public */
+export class TooManyRequestsError extends TwakeAuthError {
+  constructor(verdict: LimitReached) {
+    super(429, 'too_many_requests', 'Too many requests for this application', { headers: rateLimitHeaders(verdict) });
   }
 }
 

@@ -1,6 +1,8 @@
 // Throttles failed authentication per client IP and per public id, in memory or shared through Redis.
 import type Redis from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+import { checkWholeNumbers, createLimiter, secondsUntil, type ThrottleVerdict } from './rate-limiters';
+
+export type { ThrottleVerdict } from './rate-limiters';
 
 /** Throttling settings. @public */
 export interface ThrottleOptions {
@@ -14,14 +16,6 @@ export interface ThrottleOptions {
   redis?: Redis;
   /** Prefix of the Redis keys, to share one Redis between deployments. Defaults to `twake-app-auth`. */
   keyPrefix?: string;
-}
-
-/** Why a request is held back, with what the 429 headers need. */
-export interface ThrottleVerdict {
-  readonly policy: 'ip' | 'public_id';
-  readonly limit: number;
-  readonly windowSeconds: number;
-  readonly retryAfterSeconds: number;
 }
 
 /** The throttle the validator consults before querying the store, and feeds after each failure. */
@@ -38,27 +32,15 @@ export const DEFAULT_THROTTLE: Readonly<Omit<ThrottleOptions, 'redis' | 'keyPref
   failureWindowSeconds: 60,
 });
 
-function limiter(prefix: string, points: number, duration: number, redis: Redis | undefined, keyPrefix: string): RateLimiterAbstract {
-  const memory = new RateLimiterMemory({ keyPrefix: prefix, points, duration });
-  if (redis === undefined) return memory;
-  // When Redis does not answer, each instance falls back to its own memory counters (see docs/security.md).
-  return new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}:${prefix}`, points, duration, insuranceLimiter: memory });
-}
-
-function secondsUntil(result: RateLimiterRes | null, windowSeconds: number): number {
-  return Math.max(1, Math.ceil((result?.msBeforeNext ?? windowSeconds * 1000) / 1000));
-}
-
 /** Creates the throttle. */
 export function createFailureThrottle(options: Partial<ThrottleOptions> = {}): FailureThrottle {
   const settings = { ...DEFAULT_THROTTLE, ...options };
-  for (const name of ['failureLimit', 'publicIdFailureLimit', 'failureWindowSeconds'] as const) {
-    if (!Number.isInteger(settings[name]) || settings[name] < 1) throw new TypeError(`twake-app-auth: throttle ${name} must be a whole number, 1 or more.`);
-  }
+  const { failureLimit, publicIdFailureLimit, failureWindowSeconds } = settings;
+  checkWholeNumbers('throttle', { failureLimit, publicIdFailureLimit, failureWindowSeconds });
   const window = settings.failureWindowSeconds;
   const keyPrefix = settings.keyPrefix ?? 'twake-app-auth';
-  const byIp = limiter('fail-ip', settings.failureLimit, window, settings.redis, keyPrefix);
-  const byPublicId = limiter('fail-app', settings.publicIdFailureLimit, window, settings.redis, keyPrefix);
+  const byIp = createLimiter('fail-ip', settings.failureLimit, window, settings.redis, keyPrefix);
+  const byPublicId = createLimiter('fail-app', settings.publicIdFailureLimit, window, settings.redis, keyPrefix);
 
   return {
     async check(ip, publicId) {

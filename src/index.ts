@@ -18,6 +18,8 @@ export type { ChangeListener, ChangeListenerOptions } from './stores/postgres-ch
 // Throttling of failed authentication (memory or Redis), shareable between middlewares.
 export { createFailureThrottle } from './failure-throttle';
 export type { FailureThrottle, ThrottleOptions, ThrottleVerdict } from './failure-throttle';
+export { createRequestLimiter } from './request-limit';
+export type { RequestLimiter, RequestLimitOptions } from './request-limit';
 // Managing applications, keys and installations (used by the CLI).
 export { createAdmin } from './admin';
 export type { Admin, ApplicationSummary, CreatedApplication, IssuedKey, RotatedKey } from './admin';

@@ -2,10 +2,13 @@
 import type { Request } from 'express';
 import { hasControlCharacters } from './control-characters';
 import { createFailureThrottle, type FailureThrottle } from './failure-throttle';
+import { createRequestLimiter, type RequestLimiter } from './request-limit';
 import type { Mode, Options } from './types';
 
-/** Options with every default applied, the throttle built. */
-export type Configuration = Readonly<Omit<Options, 'throttle'> & { throttle: FailureThrottle | null }>;
+/** Options with every default applied, the throttle and request limiter built. */
+export type Configuration = Readonly<
+  Omit<Options, 'throttle' | 'requestLimit'> & { throttle: FailureThrottle | null; requestLimit: RequestLimiter | null }
+>;
 
 const DEFAULT_REALM = 'Twake applications';
 const DEFAULT_BODY_LIMIT = '100kb';
@@ -18,6 +21,7 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
   realm: true,
   bodyLimit: true,
   throttle: true,
+  requestLimit: true,
   revokeKeysSeenInCleartext: true,
   onCleartextKeyRevoked: true,
   now: true,
@@ -34,6 +38,10 @@ function defaultIsSecure(req: Request): boolean {
 
 function isThrottle(value: unknown): value is FailureThrottle {
   return typeof (value as FailureThrottle | undefined)?.check === 'function' && typeof (value as FailureThrottle).recordFailure === 'function';
+}
+
+function isRequestLimiter(value: unknown): value is RequestLimiter {
+  return typeof (value as RequestLimiter | undefined)?.consume === 'function';
 }
 
 function fail(message: string): never {
@@ -55,7 +63,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   for (const key of Object.keys(options)) {
     if (!(key in OPTION_KEYS)) fail(`unknown option "${key}". Known options: ${Object.keys(OPTION_KEYS).join(', ')}.`);
   }
-  const { store, mode, isSecure, realm, bodyLimit, throttle, revokeKeysSeenInCleartext, onCleartextKeyRevoked, now } = options;
+  const { store, mode, isSecure, realm, bodyLimit, throttle, requestLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, now } = options;
   if (store === undefined || store === null || typeof store.findApplication !== 'function') {
     fail('option "store" must be an ApplicationStore with a findApplication(publicId, companyId) method, for example createPrismaStore(prisma).');
   }
@@ -72,6 +80,9 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   if (throttle !== undefined && throttle !== false && (throttle === null || typeof throttle !== 'object')) {
     fail('option "throttle" must be false or an object such as { failureLimit: 100, failureWindowSeconds: 60 }.');
   }
+  if (requestLimit !== undefined && requestLimit !== false && (requestLimit === null || typeof requestLimit !== 'object')) {
+    fail('option "requestLimit" must be false or an object such as { limit: 6000, windowSeconds: 60 }.');
+  }
   if (revokeKeysSeenInCleartext !== undefined && typeof revokeKeysSeenInCleartext !== 'boolean') fail('option "revokeKeysSeenInCleartext" must be a boolean.');
   if (revokeKeysSeenInCleartext === true && typeof store.revokeKey !== 'function') {
     fail('option "revokeKeysSeenInCleartext" needs a store with a revokeKey(applicationId, keyId) method, such as createPrismaStore(prisma).');
@@ -86,6 +97,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     realm: realm ?? DEFAULT_REALM,
     bodyLimit: bodyLimit ?? DEFAULT_BODY_LIMIT,
     throttle: throttle === false ? null : isThrottle(throttle) ? throttle : createFailureThrottle(throttle ?? {}),
+    requestLimit: requestLimit === undefined || requestLimit === false ? null : isRequestLimiter(requestLimit) ? requestLimit : createRequestLimiter(requestLimit),
     revokeKeysSeenInCleartext: revokeKeysSeenInCleartext ?? false,
     onCleartextKeyRevoked: onCleartextKeyRevoked ?? (() => undefined),
     now: now ?? Date.now,

@@ -21,6 +21,8 @@ export interface ServerConfig {
   cache: { maxEntries: number; ttlMs: number };
   /** Failed-authentication throttling. */
   throttle: { failureLimit: number; publicIdFailureLimit: number; failureWindowSeconds: number };
+  /** Requests per application and window (APP_REQUEST_LIMIT, APP_REQUEST_WINDOW_SECONDS); null for no limit. */
+  requestLimit: { limit: number; windowSeconds: number } | null;
   /** Revoke valid keys that arrive over plain HTTP (REVOKE_CLEARTEXT_KEYS=true). */
   revokeCleartextKeys: boolean;
   /** Redis shared by every instance for throttling counters; null keeps them in memory. */
@@ -87,6 +89,9 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       publicIdFailureLimit: wholeNumber(env, 'AUTH_PUBLIC_ID_FAILURE_LIMIT', 300, 1),
       failureWindowSeconds: wholeNumber(env, 'AUTH_FAILURE_WINDOW_SECONDS', 60, 1),
     },
+    requestLimit: env.APP_REQUEST_LIMIT?.trim()
+      ? { limit: wholeNumber(env, 'APP_REQUEST_LIMIT', 0, 1), windowSeconds: wholeNumber(env, 'APP_REQUEST_WINDOW_SECONDS', 60, 1) }
+      : null,
     redisUrl: env.REDIS_URL?.trim() || null,
     revokeCleartextKeys: parseBoolean(env, 'REVOKE_CLEARTEXT_KEYS'),
     cache: { maxEntries: wholeNumber(env, 'CACHE_MAX_ENTRIES', 10_000, 1), ttlMs: wholeNumber(env, 'CACHE_TTL_MS', 1000, 0) },

@@ -5,6 +5,7 @@ import type { FailureThrottle } from './failure-throttle';
 import { forwardAuth } from './forward-auth';
 import { twakeAppAuth } from './middleware';
 import { twakeAuthErrorHandler } from './problem';
+import type { RequestLimiter } from './request-limit';
 import { requestLog } from './request-log';
 import type { TrustProxy } from './server-config';
 import type { ApplicationStore, CleartextKeyEvent, Mode } from './types';
@@ -17,6 +18,8 @@ export interface AppOptions {
   logger: Logger;
   /** Failed-authentication throttle shared by every route, or null for none. */
   throttle: FailureThrottle | null;
+  /** Per-application request limit shared by every route, or null for none. */
+  requestLimit?: RequestLimiter | null;
   /** Revoke valid keys seen over plain HTTP in production. */
   revokeKeysSeenInCleartext: boolean;
   /** Resolves when the database answers; rejects when it does not. */
@@ -27,6 +30,7 @@ export interface AppOptions {
 export function createApp(options: AppOptions): Express {
   const { store, mode, logger } = options;
   const throttle = options.throttle ?? false;
+  const requestLimit = options.requestLimit ?? false;
   const cleartext = {
     revokeKeysSeenInCleartext: options.revokeKeysSeenInCleartext,
     onCleartextKeyRevoked: (event: CleartextKeyEvent) =>
@@ -50,9 +54,9 @@ export function createApp(options: AppOptions): Express {
     );
   });
 
-  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, ...cleartext }));
+  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, requestLimit, ...cleartext }));
 
-  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle, ...cleartext }), (req, res) => {
+  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle, requestLimit, ...cleartext }), (req, res) => {
     const identity = req.twake;
     res.json({
       ok: true,

@@ -1,6 +1,7 @@
 // Public types: the identity attached to requests, the store interface and the options.
 import type { Request } from 'express';
 import type { FailureThrottle, ThrottleOptions } from './failure-throttle';
+import type { RequestLimiter, RequestLimitOptions } from './request-limit';
 
 /**
  * Who is calling: attached to `req.twake` (and `req.user` with passport) once a request is let through.
@@ -106,6 +107,13 @@ export interface Options {
    * `createFailureThrottle()` to share it between several middlewares.
    */
   throttle: Partial<ThrottleOptions> | FailureThrottle | false;
+  /**
+   * Most requests each application may make per window, counted once its key is verified: past it,
+   * 429 `too_many_requests`. For example `{ limit: 6000, windowSeconds: 60 }`, with `redis` to share
+   * counters between instances, or one `createRequestLimiter()` shared by several middlewares.
+   * Defaults to false (no limit).
+   */
+  requestLimit: RequestLimitOptions | RequestLimiter | false;
   /**
    * Revoke a valid key that arrives over plain HTTP outside development mode (the answer stays the same
    * 403 `https_required`). Needs a store with `revokeKey`. Defaults to false.

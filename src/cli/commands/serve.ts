@@ -2,6 +2,7 @@
 import { once } from 'node:events';
 import Redis from 'ioredis';
 import { createFailureThrottle } from '../../failure-throttle';
+import { createRequestLimiter } from '../../request-limit';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -40,6 +41,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const app = createApp({
     store,
     throttle: createFailureThrottle({ ...config.throttle, redis }),
+    requestLimit: config.requestLimit === null ? null : createRequestLimiter({ ...config.requestLimit, redis }),
     revokeKeysSeenInCleartext: config.revokeCleartextKeys,
     mode: config.mode,
     trustProxy: config.trustProxy,
