@@ -1,7 +1,7 @@
 // `npm run bench:soak`: the real server under a mix of valid, refused and malformed calls for 60 s,
 // every answer checked against the status its call must get. Exits 1 on any wrong decision or socket error.
 // SOAK_SECONDS (default 60), SOAK_CONNECTIONS (default 64), SOAK_DATABASE=sqlite|postgresql (default sqlite),
-// SOAK_JSON=1 adds a JSON line at the end.
+// SOAK_ATTACKERS (default 20) addresses send the refused calls; SOAK_JSON=1 adds a JSON line at the end.
 const { execFileSync } = require('node:child_process');
 const { randomBytes, randomInt, randomUUID } = require('node:crypto');
 const { join } = require('node:path');
@@ -13,7 +13,7 @@ const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS || 64);
 const PROVIDER = process.env.SOAK_DATABASE || 'sqlite';
 const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
 // Refused calls come from a few addresses, so their failure budget runs out and 429s are part of the mix.
-const ATTACKER_ADDRESSES = Array.from({ length: 20 }, (_, i) => `203.0.113.${i + 1}`);
+const ATTACKER_ADDRESSES = Array.from({ length: Number(process.env.SOAK_ATTACKERS || 20) }, (_, i) => `203.0.113.${i + 1}`);
 
 function cli(args, env) {
   return JSON.parse(execFileSync(process.execPath, [CLI, ...args, '--json'], { env: { ...process.env, ...env }, encoding: 'utf8' }));
