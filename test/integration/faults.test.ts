@@ -13,7 +13,7 @@ import { basic } from '../helpers/create-server';
 import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
 import { startServer, type ServerProcess } from '../helpers/processes';
 import { seed, type Seed } from '../helpers/seed';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { proxyInFront, type TcpProxy } from '../helpers/tcp-proxy';
 
 const describePostgres = testProviders().includes('postgresql') ? describe : describe.skip;
 
@@ -176,10 +176,9 @@ describePostgres.each([
   beforeAll(async () => {
     database = await createTestDatabase('postgresql');
     data = await seed(database.prisma);
-    proxy = await startTcpProxy('127.0.0.1', 5432);
-    const url = new URL(database.url);
-    url.port = String(proxy.port);
-    target = await startTarget(url.toString());
+    const proxied = await proxyInFront(database.url);
+    proxy = proxied.proxy;
+    target = await startTarget(proxied.url);
   }, 30_000);
 
   afterAll(async () => {

@@ -1,19 +1,13 @@
 // The optional per-application request limit: off by default, in memory, through a real Redis, and in the server.
-import { afterAll, describe, expect, it } from '@jest/globals';
-import Redis from 'ioredis';
+import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { MemoryStore, createRequestLimiter, type RequestLimitOptions } from '../../src';
+import { MemoryStore, createRequestLimiter } from '../../src';
 import { basic, createServer } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
+import { COUNTER_BACKENDS, deadRedis, liveRedis } from '../helpers/redis';
 import { cliJson, startServer } from '../helpers/processes';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
-
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
-const redisClients: Redis[] = [];
-afterAll(() => {
-  for (const client of redisClients) client.disconnect();
-});
 
 function twoApplications() {
   const store = new MemoryStore();
@@ -33,17 +27,7 @@ describe('per-application request limit', () => {
     for (let i = 0; i < 200; i += 1) expect((await call(app, first.publicId, first.key)).status).toBe(200);
   });
 
-  describe.each([
-    ['memory', (): Partial<RequestLimitOptions> => ({})],
-    [
-      'redis',
-      (): Partial<RequestLimitOptions> => {
-        const redis = new Redis(REDIS_URL, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
-        redisClients.push(redis);
-        return { redis, keyPrefix: `twake-app-auth-test-${randomUUID()}` };
-      },
-    ],
-  ])('with %s counters', (_kind, backend) => {
+  describe.each(COUNTER_BACKENDS)('with %s counters', (_kind, backend) => {
     it('answers 429 too_many_requests past the limit, to that application only, with the RateLimit fields', async () => {
       const { store, first, second } = twoApplications();
       const app = createServer({ store, requestLimit: { limit: 3, windowSeconds: 60, ...backend() } });
@@ -80,8 +64,7 @@ describe('per-application request limit', () => {
     const { store, first } = twoApplications();
     const keyPrefix = `twake-app-auth-test-${randomUUID()}`;
     const instance = () => {
-      const redis = new Redis(REDIS_URL, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
-      redisClients.push(redis);
+      const redis = liveRedis();
       return createServer({ store, requestLimit: createRequestLimiter({ limit: 3, redis, keyPrefix }) });
     };
     const [one, two] = [instance(), instance()];
@@ -93,9 +76,7 @@ describe('per-application request limit', () => {
 
   it('falls back to per-instance memory counters when Redis does not answer, still authenticating', async () => {
     const { store, first } = twoApplications();
-    const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
-    down.on('error', () => undefined);
-    redisClients.push(down);
+    const down = deadRedis();
     const app = createServer({ store, requestLimit: { limit: 2, redis: down } });
     expect((await call(app, first.publicId, first.key)).status).toBe(200);
     expect((await call(app, first.publicId, first.key)).status).toBe(200);

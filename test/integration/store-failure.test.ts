@@ -8,7 +8,7 @@ import { basic, createServer } from '../helpers/create-server';
 import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
 import { expectProblem } from '../helpers/expect-problem';
 import { seed, type Seed } from '../helpers/seed';
-import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { proxyInFront, type TcpProxy } from '../helpers/tcp-proxy';
 
 const describePostgres = testProviders().includes('postgresql') ? describe : describe.skip;
 
@@ -24,10 +24,9 @@ describePostgres('PostgreSQL failure', () => {
   beforeAll(async () => {
     database = await createTestDatabase('postgresql');
     data = await seed(database.prisma);
-    proxy = await startTcpProxy('127.0.0.1', 5432);
-    const url = new URL(database.url);
-    url.port = String(proxy.port);
-    proxied = openDatabase(url.toString(), { connectTimeoutMs: 1000, poolSize: 4 });
+    const inFront = await proxyInFront(database.url);
+    proxy = inFront.proxy;
+    proxied = openDatabase(inFront.url, { connectTimeoutMs: 1000, poolSize: 4 });
     app = createServer({ store: createPrismaStore(proxied.prisma) });
   });
 

@@ -1,13 +1,12 @@
 // Failed authentication is throttled per IP and per public id, in memory and through a real Redis.
-import { afterAll, describe, expect, it } from '@jest/globals';
-import Redis from 'ioredis';
+import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import request from 'supertest';
-import { MemoryStore, createFailureThrottle, type ApplicationStore, type ThrottleOptions } from '../../src';
+import { MemoryStore, createFailureThrottle, type ApplicationStore } from '../../src';
 import { basic, createServer } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
+import { COUNTER_BACKENDS, deadRedis, liveRedis } from '../helpers/redis';
 
-const REDIS_URL = process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379';
 
 /** A store that counts lookups: a throttled request must not reach it. */
 function countingStore(publicId: string, key: string): { store: ApplicationStore; lookups: () => number } {
@@ -20,22 +19,7 @@ function countingStore(publicId: string, key: string): { store: ApplicationStore
   };
 }
 
-const redisClients: Redis[] = [];
-afterAll(() => {
-  for (const client of redisClients) client.disconnect();
-});
-
-describe.each([
-  ['memory', (): Partial<ThrottleOptions> => ({})],
-  [
-    'redis',
-    (): Partial<ThrottleOptions> => {
-      const redis = new Redis(REDIS_URL, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
-      redisClients.push(redis);
-      return { redis, keyPrefix: `twake-app-auth-test-${randomUUID()}` };
-    },
-  ],
-])('throttling with %s counters', (_kind, backend) => {
+describe.each(COUNTER_BACKENDS)('throttling with %s counters', (_kind, backend) => {
   it('answers 429 with Retry-After and RateLimit fields past the per-IP limit, before the store is queried', async () => {
     const publicId = randomUUID();
     const { store, lookups } = countingStore(publicId, 'right');
@@ -88,8 +72,7 @@ describe('throttling shared through Redis', () => {
     const { store } = countingStore(publicId, 'right');
     const keyPrefix = `twake-app-auth-test-${randomUUID()}`;
     const makeInstance = () => {
-      const redis = new Redis(REDIS_URL, { enableOfflineQueue: true, maxRetriesPerRequest: 1 });
-      redisClients.push(redis);
+      const redis = liveRedis();
       return createServer({ store, throttle: { redis, keyPrefix, failureLimit: 1000, publicIdFailureLimit: 3 } });
     };
     const [first, second] = [makeInstance(), makeInstance()];
@@ -100,9 +83,7 @@ describe('throttling shared through Redis', () => {
   it('falls back to per-instance memory counters when Redis does not answer (documented), still authenticating', async () => {
     const publicId = randomUUID();
     const { store } = countingStore(publicId, 'right');
-    const down = new Redis('redis://127.0.0.1:1', { enableOfflineQueue: false, maxRetriesPerRequest: 0, lazyConnect: true, retryStrategy: () => null });
-    down.on('error', () => undefined);
-    redisClients.push(down);
+    const down = deadRedis();
     const app = createServer({ store, throttle: { redis: down, failureLimit: 2 } });
     expect((await request(app).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(publicId, 'right'))).status).toBe(200);
     for (let i = 0; i < 2; i += 1) expectProblem(await request(app).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(publicId, 'wrong')), 401, 'invalid_credentials');
