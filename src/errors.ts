@@ -1,4 +1,5 @@
 // Error classes for every refusal the validator can give, each with one status and one stable code.
+import type { ThrottleVerdict } from './rate-limiters';
 
 /** Twake's legacy error codes, echoed as `twake_error` so clients written against Twake recognise failures. */
 const LEGACY_BAD_CREDENTIALS = 'unknown_application_or_bad_private_key';
@@ -93,16 +94,8 @@ export class NotInstalledError extends TwakeAuthError {
   }
 }
 
-/** What a 429 says about the limit that was reached. @public */
-export interface LimitReached {
-  readonly policy: string;
-  readonly limit: number;
-  readonly windowSeconds: number;
-  readonly retryAfterSeconds: number;
-}
-
 // Retry-After, and the IETF RateLimit-Policy / RateLimit fields in structured-field form.
-function rateLimitHeaders(verdict: LimitReached): Record<string, string> {
+function rateLimitHeaders(verdict: ThrottleVerdict): Record<string, string> {
   return {
     'Retry-After': String(verdict.retryAfterSeconds),
     'RateLimit-Policy': `"${verdict.policy}";q=${verdict.limit};w=${verdict.windowSeconds}`,
@@ -117,14 +110,14 @@ function rateLimitHeaders(verdict: LimitReached): Record<string, string> {
  * @public
  */
 export class TooManyFailuresError extends TwakeAuthError {
-  constructor(verdict: LimitReached) {
+  constructor(verdict: ThrottleVerdict) {
     super(429, 'too_many_failures', 'Too many failed authentications', { twakeError: LEGACY_BAD_CREDENTIALS, headers: rateLimitHeaders(verdict) });
   }
 }
 
 /** 429: the application has used its request budget for this window (`requestLimit`). Same headers. @public */
 export class TooManyRequestsError extends TwakeAuthError {
-  constructor(verdict: LimitReached) {
+  constructor(verdict: ThrottleVerdict) {
     super(429, 'too_many_requests', 'Too many requests for this application', { headers: rateLimitHeaders(verdict) });
   }
 }

@@ -37,19 +37,19 @@ export function createFailureThrottle(options: Partial<ThrottleOptions> = {}): F
   const settings = { ...DEFAULT_THROTTLE, ...options };
   const { failureLimit, publicIdFailureLimit, failureWindowSeconds } = settings;
   checkWholeNumbers('throttle', { failureLimit, publicIdFailureLimit, failureWindowSeconds });
-  const window = settings.failureWindowSeconds;
+  const window = failureWindowSeconds;
   const keyPrefix = settings.keyPrefix ?? 'twake-app-auth';
-  const byIp = createLimiter('fail-ip', settings.failureLimit, window, settings.redis, keyPrefix);
-  const byPublicId = createLimiter('fail-app', settings.publicIdFailureLimit, window, settings.redis, keyPrefix);
+  const byIp = createLimiter('fail-ip', failureLimit, window, settings.redis, keyPrefix);
+  const byPublicId = createLimiter('fail-app', publicIdFailureLimit, window, settings.redis, keyPrefix);
 
   return {
     async check(ip, publicId) {
       const [ipState, appState] = await Promise.all([byIp.get(ip), publicId === null ? null : byPublicId.get(publicId)]);
-      if (ipState !== null && ipState.consumedPoints >= settings.failureLimit) {
-        return { policy: 'ip', limit: settings.failureLimit, windowSeconds: window, retryAfterSeconds: secondsUntil(ipState, window) };
+      if (ipState !== null && ipState.consumedPoints >= failureLimit) {
+        return { policy: 'ip', limit: failureLimit, windowSeconds: window, retryAfterSeconds: secondsUntil(ipState, window) };
       }
-      if (appState !== null && appState.consumedPoints >= settings.publicIdFailureLimit) {
-        return { policy: 'public_id', limit: settings.publicIdFailureLimit, windowSeconds: window, retryAfterSeconds: secondsUntil(appState, window) };
+      if (appState !== null && appState.consumedPoints >= publicIdFailureLimit) {
+        return { policy: 'public_id', limit: publicIdFailureLimit, windowSeconds: window, retryAfterSeconds: secondsUntil(appState, window) };
       }
       return null;
     },
