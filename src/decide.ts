@@ -142,11 +142,17 @@ export async function decide(config: Configuration, facts: RequestFacts): Promis
   if (facts.groupId.status === 'invalid' || companyId === null) throw new InvalidGroupIdError();
   if (!record.installed) throw new NotInstalledError();
 
-  return Object.freeze({
+  const identity: TwakeIdentity = Object.freeze({
     applicationId: record.id,
     publicId: record.publicId,
     name: record.name,
     keyId: key.id,
     companyId,
   });
+  try {
+    config.onAuthenticated(identity);
+  } catch {
+    // A listener's failure must not change the decision.
+  }
+  return identity;
 }

@@ -20,6 +20,9 @@ export { createFailureThrottle } from './failure-throttle';
 export type { FailureThrottle, ThrottleOptions, ThrottleVerdict } from './failure-throttle';
 export { createRequestLimiter } from './request-limit';
 export type { RequestLimiter, RequestLimitOptions } from './request-limit';
+// Last use of each key, written in batches (pass recorder.record as onAuthenticated).
+export { createKeyUsageRecorder } from './key-usage';
+export type { KeyUsageOptions, KeyUsagePrismaLike, KeyUsageRecorder } from './key-usage';
 // Managing applications, keys and installations (used by the CLI).
 export { createAdmin } from './admin';
 export type { Admin, ApplicationSummary, CreatedApplication, IssuedKey, RotatedKey } from './admin';

@@ -24,6 +24,7 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
   requestLimit: true,
   revokeKeysSeenInCleartext: true,
   onCleartextKeyRevoked: true,
+  onAuthenticated: true,
   now: true,
 };
 
@@ -63,7 +64,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   for (const key of Object.keys(options)) {
     if (!(key in OPTION_KEYS)) fail(`unknown option "${key}". Known options: ${Object.keys(OPTION_KEYS).join(', ')}.`);
   }
-  const { store, mode, isSecure, realm, bodyLimit, throttle, requestLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, now } = options;
+  const { store, mode, isSecure, realm, bodyLimit, throttle, requestLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onAuthenticated, now } = options;
   if (store === undefined || store === null || typeof store.findApplication !== 'function') {
     fail('option "store" must be an ApplicationStore with a findApplication(publicId, companyId) method, for example createPrismaStore(prisma).');
   }
@@ -88,6 +89,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     fail('option "revokeKeysSeenInCleartext" needs a store with a revokeKey(applicationId, keyId) method, such as createPrismaStore(prisma).');
   }
   if (onCleartextKeyRevoked !== undefined && typeof onCleartextKeyRevoked !== 'function') fail('option "onCleartextKeyRevoked" must be a function.');
+  if (onAuthenticated !== undefined && typeof onAuthenticated !== 'function') fail('option "onAuthenticated" must be a function (identity) => void.');
   if (now !== undefined && typeof now !== 'function') fail('option "now" must be a function returning milliseconds.');
 
   return Object.freeze({
@@ -100,6 +102,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     requestLimit: requestLimit === undefined || requestLimit === false ? null : isRequestLimiter(requestLimit) ? requestLimit : createRequestLimiter(requestLimit),
     revokeKeysSeenInCleartext: revokeKeysSeenInCleartext ?? false,
     onCleartextKeyRevoked: onCleartextKeyRevoked ?? (() => undefined),
+    onAuthenticated: onAuthenticated ?? (() => undefined),
     now: now ?? Date.now,
   });
 }

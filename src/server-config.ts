@@ -25,6 +25,8 @@ export interface ServerConfig {
   requestLimit: { limit: number; windowSeconds: number } | null;
   /** Revoke valid keys that arrive over plain HTTP (REVOKE_CLEARTEXT_KEYS=true). */
   revokeCleartextKeys: boolean;
+  /** How often the last use of keys is written, in seconds (LAST_USED_INTERVAL_SECONDS). */
+  lastUsedIntervalSeconds: number;
   /** Redis shared by every instance for throttling counters; null keeps them in memory. */
   redisUrl: string | null;
   /** PostgreSQL pool size and time bounds. */
@@ -92,6 +94,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     requestLimit: env.APP_REQUEST_LIMIT?.trim()
       ? { limit: wholeNumber(env, 'APP_REQUEST_LIMIT', 0, 1), windowSeconds: wholeNumber(env, 'APP_REQUEST_WINDOW_SECONDS', 60, 1) }
       : null,
+    lastUsedIntervalSeconds: wholeNumber(env, 'LAST_USED_INTERVAL_SECONDS', 60, 1),
     redisUrl: env.REDIS_URL?.trim() || null,
     revokeCleartextKeys: parseBoolean(env, 'REVOKE_CLEARTEXT_KEYS'),
     cache: { maxEntries: wholeNumber(env, 'CACHE_MAX_ENTRIES', 10_000, 1), ttlMs: wholeNumber(env, 'CACHE_TTL_MS', 1000, 0) },

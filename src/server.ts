@@ -8,7 +8,7 @@ import { twakeAuthErrorHandler } from './problem';
 import type { RequestLimiter } from './request-limit';
 import { requestLog } from './request-log';
 import type { TrustProxy } from './server-config';
-import type { ApplicationStore, CleartextKeyEvent, Mode } from './types';
+import type { ApplicationStore, CleartextKeyEvent, Mode, TwakeIdentity } from './types';
 
 /** What {@link createApp} needs. */
 export interface AppOptions {
@@ -20,6 +20,8 @@ export interface AppOptions {
   throttle: FailureThrottle | null;
   /** Per-application request limit shared by every route, or null for none. */
   requestLimit?: RequestLimiter | null;
+  /** Told about each request let through (the server records the key's last use). */
+  onAuthenticated?: (identity: TwakeIdentity) => void;
   /** Revoke valid keys seen over plain HTTP in production. */
   revokeKeysSeenInCleartext: boolean;
   /** Resolves when the database answers; rejects when it does not. */
@@ -31,6 +33,7 @@ export function createApp(options: AppOptions): Express {
   const { store, mode, logger } = options;
   const throttle = options.throttle ?? false;
   const requestLimit = options.requestLimit ?? false;
+  const onAuthenticated = options.onAuthenticated;
   const cleartext = {
     revokeKeysSeenInCleartext: options.revokeKeysSeenInCleartext,
     onCleartextKeyRevoked: (event: CleartextKeyEvent) =>
@@ -54,9 +57,9 @@ export function createApp(options: AppOptions): Express {
     );
   });
 
-  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, requestLimit, ...cleartext }));
+  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...cleartext }));
 
-  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle, requestLimit, ...cleartext }), (req, res) => {
+  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...cleartext }), (req, res) => {
     const identity = req.twake;
     res.json({
       ok: true,

@@ -121,6 +121,12 @@ export interface Options {
   revokeKeysSeenInCleartext: boolean;
   /** Told about each key revoked for arriving in clear text (log it). Defaults to doing nothing. */
   onCleartextKeyRevoked: (event: CleartextKeyEvent) => void;
+  /**
+   * Told about each request let through, synchronously, before `next()`: for metrics or last-used
+   * tracking (see `createKeyUsageRecorder`). Keep it quick; what it throws is ignored. Defaults to
+   * doing nothing.
+   */
+  onAuthenticated: (identity: TwakeIdentity) => void;
   /** Clock used for key expiry. Defaults to `Date.now`. */
   now: () => number;
 }

@@ -45,4 +45,23 @@ describe('decide with the forms a store answer may take', () => {
     await expect(decide(thrown, facts(KEY))).rejects.toBeInstanceOf(StoreUnavailableError);
     await expect(decide(rejected, facts(KEY))).rejects.toBeInstanceOf(StoreUnavailableError);
   });
+
+  it('should tell onAuthenticated about each request let through, and only those, whatever it throws', async () => {
+    const known = await recordOf('app');
+    const seen: string[] = [];
+    const store: ApplicationStore = { findApplication: (publicId) => (publicId === 'app' ? known : null) };
+    const listening = parseOptions({ store, mode: 'production', throttle: false, onAuthenticated: (identity) => void seen.push(identity.keyId) });
+    await decide(listening, facts(KEY));
+    await decide(listening, facts(`${KEY}x`)).catch(() => undefined);
+    expect(seen).toEqual([known?.keys[0]?.id]);
+    const throwing = parseOptions({
+      store,
+      mode: 'production',
+      throttle: false,
+      onAuthenticated: () => {
+        throw new Error('listener broke');
+      },
+    });
+    await expect(decide(throwing, facts(KEY))).resolves.toMatchObject({ publicId: 'app' });
+  });
 });

@@ -27,6 +27,7 @@ export async function listCommand(admin: Admin): Promise<Result> {
   const human = applications.length === 0 ? ['No applications yet. Next: twake-app-auth app create --name <name>'] : [];
   for (const application of applications) {
     const activeKeys = application.keys.filter((key) => key.revokedAt === null && (key.expiresAt === null || key.expiresAt > new Date()));
+    const lastUsed = application.keys.reduce<Date | null>((latest, key) => (key.lastUsedAt !== null && (latest === null || key.lastUsedAt > latest) ? key.lastUsedAt : latest), null);
     human.push(
       `${application.name}`,
       ...table([
@@ -34,6 +35,7 @@ export async function listCommand(admin: Admin): Promise<Result> {
         ['status', application.enabled ? 'enabled' : 'disabled'],
         ['companies', application.companies.length === 0 ? '(none)' : application.companies.join(', ')],
         ['keys', `${activeKeys.length} active of ${application.keys.length}`],
+        ['last used', lastUsed === null ? 'never' : lastUsed.toISOString()],
       ]),
       '',
     );

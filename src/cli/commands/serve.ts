@@ -2,6 +2,7 @@
 import { once } from 'node:events';
 import Redis from 'ioredis';
 import { createFailureThrottle } from '../../failure-throttle';
+import { createKeyUsageRecorder } from '../../key-usage';
 import { createRequestLimiter } from '../../request-limit';
 import http from 'node:http';
 import https from 'node:https';
@@ -38,10 +39,15 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   // Fail fast and fall back to memory counters when Redis does not answer (see docs/security.md).
   const redis = config.redisUrl === null ? undefined : new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
   redis?.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis unavailable: throttling counters are per instance meanwhile'));
+  const keyUsage = createKeyUsageRecorder(database.prisma, {
+    intervalMs: config.lastUsedIntervalSeconds * 1000,
+    onError: (error) => logger.warn({ err: error }, 'could not record when keys were last used'),
+  });
   const app = createApp({
     store,
     throttle: createFailureThrottle({ ...config.throttle, redis }),
     requestLimit: config.requestLimit === null ? null : createRequestLimiter({ ...config.requestLimit, redis }),
+    onAuthenticated: keyUsage.record,
     revokeKeysSeenInCleartext: config.revokeCleartextKeys,
     mode: config.mode,
     trustProxy: config.trustProxy,
@@ -69,6 +75,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
   await closed;
   clearTimeout(timer);
+  await keyUsage.close();
   await changes?.close();
   await lookups.close();
   redis?.disconnect();
