@@ -51,9 +51,9 @@ async function seedApplication(url, company) {
   }
 }
 
-/** Starts `bench/<script>` with arguments and env; resolves once it prints "READY <port>". */
-function startTarget(script, args, env) {
-  const nodeArgs = (process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean);
+/** Starts `bench/<script>` with arguments, env and extra Node flags; resolves once it prints "READY <port>". */
+function startTarget(script, args, env, extraNodeArgs = []) {
+  const nodeArgs = [...(process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean), ...extraNodeArgs];
   const child = spawn(process.execPath, [...nodeArgs, join(__dirname, script), ...args], {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],

@@ -4,7 +4,9 @@
 // SOAK_ATTACKERS (default 20) addresses send the refused calls; SOAK_JSON=1 adds a JSON line at the end.
 const { execFileSync } = require('node:child_process');
 const { randomBytes, randomInt, randomUUID } = require('node:crypto');
-const { join } = require('node:path');
+const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { dirname, join } = require('node:path');
 const autocannon = require('autocannon');
 const { createDatabase, rssMiB, startTarget } = require('./lib');
 
@@ -124,11 +126,23 @@ async function main() {
   const target = cli(['app', 'create', '--name', 'Soak target'], env);
   cli(['app', 'install', target.publicId, '--company', 'acme'], env);
 
-  const server = await startTarget('server-process.js', [], { ...env, NODE_ENV: 'development', TRUST_PROXY: 'loopback', LOG_LEVEL: 'silent' });
+  const heapFile = join(mkdtempSync(join(tmpdir(), 'twake-soak-')), 'heap');
+  const server = await startTarget(
+    'server-process.js',
+    [],
+    { ...env, NODE_ENV: 'development', TRUST_PROXY: 'loopback', LOG_LEVEL: 'silent', HEAP_PROBE_FILE: heapFile },
+    ['--expose-gc', '--require', join(__dirname, 'heap-probe.js')],
+  );
   const rssStart = rssMiB(server.pid);
+  // A leak shows as RSS that keeps climbing; a heap that settles shows as a plateau.
+  const rssSamples = [];
+  const sampler = setInterval(() => rssSamples.push(Math.round(rssMiB(server.pid))), 10_000);
   const { result, tally, wrongExamples } = await runLoad(server.port, callClasses(app, target));
+  clearInterval(sampler);
   const rssEnd = rssMiB(server.pid);
   await server.stop();
+  const heapSamples = existsSync(heapFile) ? readFileSync(heapFile, 'utf8').trim().split('\n').map(Number) : [];
+  rmSync(dirname(heapFile), { recursive: true, force: true });
   await database.drop();
 
   const wrong = Object.values(tally).reduce((sum, row) => sum + row.wrong, 0);
@@ -137,12 +151,14 @@ async function main() {
   console.log(`Soak: ${SECONDS} s, ${CONNECTIONS} connections, ${PROVIDER}, Node ${process.version}, ${new Date().toISOString()}`);
   console.log(`requests answered ${answered} (${Math.round(answered / SECONDS)}/s), socket errors and timeouts ${socketErrors}, wrong decisions ${wrong}`);
   console.log(`latency p50 ${result.latency.p50} ms, p99 ${result.latency.p99} ms; server RSS ${rssStart.toFixed(1)} MiB at start, ${rssEnd.toFixed(1)} MiB at end`);
+  console.log(`server RSS every 10 s (MiB): ${rssSamples.join(', ')}`);
+  console.log(`server heap in use after a full collection, every 10 s (MiB): ${heapSamples.join(', ')}`);
   for (const [name, row] of Object.entries(tally)) {
     const statuses = Object.entries(row.byStatus).map(([status, count]) => `${status}: ${count}`).join(', ');
     console.log(`  ${name.padEnd(20)} ${String(row.sent).padStart(8)}  ${statuses}${row.wrong ? `  WRONG ${row.wrong}` : ''}`);
   }
   for (const example of wrongExamples) console.log(`  wrong: ${example}`);
-  if (process.env.SOAK_JSON) console.log(JSON.stringify({ answered, wrong, socketErrors, rssStart, rssEnd, tally }));
+  if (process.env.SOAK_JSON) console.log(JSON.stringify({ answered, wrong, socketErrors, rssStart, rssEnd, rssSamples, heapSamples, tally }));
   if (wrong > 0 || socketErrors > 0) process.exitCode = 1;
 }
 
