@@ -1,30 +1,23 @@
 // revokeKeysSeenInCleartext: a valid key seen over plain HTTP is revoked, and the answer does not say so.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { MemoryStore, createCachedStore, createPrismaStore, type CleartextKeyEvent } from '../../src';
 import { createAdmin } from '../../src/admin';
 import { basic, createServer } from '../helpers/create-server';
-import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
+import { testProviders } from '../helpers/databases';
+import { useTestDatabase } from '../helpers/use-test-database';
 import { expectProblem } from '../helpers/expect-problem';
 
 describe.each(testProviders())('revoking keys seen in clear text, on %s', (provider) => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(provider);
-  });
-
-  afterAll(async () => {
-    await database.destroy();
-  });
+  const database = useTestDatabase(provider);
 
   it('answers the same 403 as for any credentials, revokes the key, and reports the event', async () => {
-    const admin = createAdmin(database.prisma);
+    const admin = createAdmin(database().prisma);
     const created = await admin.createApplication({ name: 'Careless' });
     const spare = await admin.addKey(created.publicId);
     await admin.install(created.publicId, 'c1');
     const events: CleartextKeyEvent[] = [];
-    const store = createCachedStore(createPrismaStore(database.prisma), { ttlMs: 60_000 });
+    const store = createCachedStore(createPrismaStore(database().prisma), { ttlMs: 60_000 });
     const options = { store, revokeKeysSeenInCleartext: true, onCleartextKeyRevoked: (event: CleartextKeyEvent) => void events.push(event) };
     const plain = createServer({ ...options, mode: 'production' });
     const secure = createServer({ ...options, mode: 'production', isSecure: () => true });
@@ -45,10 +38,10 @@ describe.each(testProviders())('revoking keys seen in clear text, on %s', (provi
   });
 
   it('is off by default', async () => {
-    const admin = createAdmin(database.prisma);
+    const admin = createAdmin(database().prisma);
     const created = await admin.createApplication({ name: 'Default' });
     await admin.install(created.publicId, 'c1');
-    const store = createPrismaStore(database.prisma);
+    const store = createPrismaStore(database().prisma);
     await request(createServer({ store, mode: 'production' })).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(created.publicId, created.privateKey));
     const secure = createServer({ store, mode: 'production', isSecure: () => true });
     expect((await request(secure).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(created.publicId, created.privateKey))).status).toBe(200);

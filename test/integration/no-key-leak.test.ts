@@ -1,5 +1,5 @@
 // Private keys never reach the database, a response or an error.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { describe, expect, it } from '@jest/globals';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
 import request from 'supertest';
@@ -9,7 +9,8 @@ import { createAdmin } from '../../src/admin';
 import { sqlitePath } from '../../src/database-url';
 import { openDatabase } from '../../src/database';
 import { basic, createServer } from '../helpers/create-server';
-import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
+import { testProviders, type TestDatabase } from '../helpers/databases';
+import { useTestDatabase } from '../helpers/use-test-database';
 
 const TABLES = ['applications', 'application_keys', 'installations'];
 
@@ -34,22 +35,14 @@ async function dumpDatabase(database: TestDatabase): Promise<string> {
 }
 
 describe.each(testProviders())('on %s', (provider) => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(provider);
-  });
-
-  afterAll(async () => {
-    await database.destroy();
-  });
+  const database = useTestDatabase(provider);
 
   it('should store only digests of the keys it issues', async () => {
-    const admin = createAdmin(database.prisma);
+    const admin = createAdmin(database().prisma);
     const created = await admin.createApplication({ name: 'Leak check' });
     const added = await admin.addKey(created.publicId);
     const rotated = await admin.rotateKey(created.publicId, { graceSeconds: 60 });
-    const dump = await dumpDatabase(database);
+    const dump = await dumpDatabase(database());
     for (const key of [created.privateKey, added.privateKey, rotated.privateKey]) {
       expect(dump).not.toContain(key);
       expect(dump).not.toContain(key.slice(4));
@@ -59,10 +52,10 @@ describe.each(testProviders())('on %s', (provider) => {
   });
 
   it('should not echo a key in any response or error, valid or not', async () => {
-    const admin = createAdmin(database.prisma);
+    const admin = createAdmin(database().prisma);
     const created = await admin.createApplication({ name: 'Echo check' });
     await admin.install(created.publicId, 'c1');
-    const app = createServer({ store: createPrismaStore(database.prisma) });
+    const app = createServer({ store: createPrismaStore(database().prisma) });
     const attempts = [created.privateKey, `${created.privateKey}0`, 'twk_guess'];
     for (const key of attempts) {
       for (const company of ['c1', 'c2']) {

@@ -5,22 +5,15 @@ import { createCachedStore, createPrismaStore, listenForChanges } from '../../sr
 import { createAdmin } from '../../src/admin';
 import { basic, createServer } from '../helpers/create-server';
 import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
+import { useTestDatabase } from '../helpers/use-test-database';
 import { cliJson, startServer, type ServerProcess } from '../helpers/processes';
 
 describe.each(testProviders())('in the process that makes the change, on %s', (provider) => {
-  let database: TestDatabase;
-
-  beforeAll(async () => {
-    database = await createTestDatabase(provider);
-  });
-
-  afterAll(async () => {
-    await database.destroy();
-  });
+  const database = useTestDatabase(provider);
 
   it('a revoked key, a disabled application and an uninstallation stop working at once', async () => {
-    const store = createCachedStore(createPrismaStore(database.prisma), { ttlMs: 60_000 });
-    const admin = createAdmin(database.prisma, { onChange: (publicId) => store.invalidate(publicId) });
+    const store = createCachedStore(createPrismaStore(database().prisma), { ttlMs: 60_000 });
+    const admin = createAdmin(database().prisma, { onChange: (publicId) => store.invalidate(publicId) });
     const app = createServer({ store });
     const created = await admin.createApplication({ name: 'Local' });
     await admin.install(created.publicId, 'c1');
