@@ -52,7 +52,7 @@ function maxAbsT(samples) {
 }
 
 async function compare(first, second, config) {
-  const facts = (authorization) => ({ secure: true, authorization, clientIp: '127.0.0.1', groupId: { status: 'ok', companyId: 'c1' } });
+  const facts = (authorization) => ({ secure: true, authorization, clientIp: '127.0.0.1', company: { groupId: { status: 'ok', companyId: 'c1' } } });
   const inputs = [facts(CLASSES[first]), facts(CLASSES[second])];
   // Warm up: JIT, and the cache holds both the application and the negative answer.
   for (let i = 0; i < 20_000; i += 1) await decide(config, inputs[i % 2]).catch(() => undefined);

@@ -24,11 +24,18 @@ export interface RequestFacts {
   readonly secure: boolean;
   /** The `Authorization` header value. */
   readonly authorization: string | undefined;
-  /** The company the request names. */
-  readonly groupId: GroupIdResult;
   /** Client address, as Express's `trust proxy` setting resolves it. */
   readonly clientIp: string;
-  /** Refusal earned by an unreadable body, answered only after authentication. */
+  /**
+   * The company the request names, or a function that finds it: it may have to read the body, which is
+   * left until the credentials have passed their syntax check and the throttle.
+   */
+  readonly company: CompanyFacts | (() => Promise<CompanyFacts>);
+}
+
+/** The company a request names, and any refusal its body earned (answered only after authentication). */
+export interface CompanyFacts {
+  readonly groupId: GroupIdResult;
   readonly bodyError?: TwakeAuthError | null;
 }
 
@@ -124,7 +131,8 @@ export async function decide(config: Configuration, facts: RequestFacts): Promis
   }
 
   const { publicId, privateKey } = parsed.credentials;
-  const companyId = facts.groupId.status === 'ok' ? facts.groupId.companyId : null;
+  const company = typeof facts.company === 'function' ? await facts.company() : facts.company;
+  const companyId = company.groupId.status === 'ok' ? company.groupId.companyId : null;
   // One lookup brings the application, its keys and the installation together.
   const answer = lookUp(config, publicId, companyId);
   const record = answer instanceof Promise ? await answer : answer;
@@ -137,9 +145,9 @@ export async function decide(config: Configuration, facts: RequestFacts): Promis
   const overBudget = await consumeRequest(config, record.id);
   if (overBudget !== null) throw new TooManyRequestsError(overBudget);
 
-  if (facts.bodyError) throw facts.bodyError;
-  if (facts.groupId.status === 'missing') throw new MissingGroupIdError();
-  if (facts.groupId.status === 'invalid' || companyId === null) throw new InvalidGroupIdError();
+  if (company.bodyError) throw company.bodyError;
+  if (company.groupId.status === 'missing') throw new MissingGroupIdError();
+  if (company.groupId.status === 'invalid' || companyId === null) throw new InvalidGroupIdError();
   if (!record.installed) throw new NotInstalledError();
 
   const identity: TwakeIdentity = Object.freeze({

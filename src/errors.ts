@@ -129,10 +129,33 @@ export class InvalidBodyError extends TwakeAuthError {
   }
 }
 
+/**
+ * 415: the request has a body the validator cannot read `group_id` from (not JSON, `application/*+json` or
+ * urlencoded; an unsupported charset or encoding; or already consumed into a string, a Buffer or nothing).
+ * Refused because the backend might read a company there. See the `unreadBodies` option.
+ *
+ * @public
+ */
+export class UnsupportedMediaTypeError extends TwakeAuthError {
+  constructor() {
+    super(415, 'unsupported_media_type', 'Request body must be JSON or urlencoded');
+  }
+}
+
 /** 413: the request body is over the size limit. @public */
 export class BodyTooLargeError extends TwakeAuthError {
   constructor() {
     super(413, 'body_too_large', 'Request body too large');
+  }
+}
+
+/**
+ * 403: a request reached `trustForwardedIdentity()` from a peer that is not a trusted proxy, or without
+ * exactly one well-formed copy of each identity header. @public
+ */
+export class UntrustedIdentityError extends TwakeAuthError {
+  constructor() {
+    super(403, 'untrusted_identity', 'Identity headers missing or not from a trusted proxy');
   }
 }
 

@@ -1,47 +1,64 @@
 // Forward authentication for reverse proxies (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz).
 import type { Request, RequestHandler } from 'express';
 import { decide } from './decide';
-import { extractGroupId, type GroupIdResult } from './group-id';
+import { ABSENT, AMBIGUOUS, fromQueryString, type CompanySource } from './group-id';
+import { identityHeaders } from './identity-headers';
 import { parseOptions } from './options';
 import { refuse } from './problem';
-import { connectionFacts } from './request-facts';
+import { createBodyReader } from './read-body';
+import { companyFacts, connectionFacts } from './request-facts';
 import type { Options } from './types';
 
 const GROUP_HEADER = 'x-twake-group-id';
 const URI_HEADERS = ['x-forwarded-uri', 'x-original-uri'];
-// Sent by nginx: `auth-request` asks for 400/413/429/503 as 403 with the real status in X-Twake-Status.
+// Sent by nginx: `auth-request` asks for 400/413/415/429/503 as 403 with the real status in X-Twake-Status.
 const STATUS_MAPPING_HEADER = 'x-twake-status-mapping';
 
-/**
- * The company of a forwarded request: the `X-Twake-Group-Id` header and the `group_id` query parameter
- * of the original URI, which must agree when both are present.
- */
-function groupIdOf(req: Request): GroupIdResult {
-  const headerValues = req.headersDistinct[GROUP_HEADER];
-  const body = headerValues === undefined ? undefined : { group_id: headerValues.length === 1 ? headerValues[0] : headerValues };
+// Node reads header bytes as Latin-1; a client sends UTF-8. Anything that is not valid UTF-8 is refused.
+function utf8HeaderValue(value: string): string | null {
+  const bytes = Buffer.from(value, 'latin1');
+  const text = bytes.toString('utf8');
+  return Buffer.from(text, 'utf8').equals(bytes) ? text : null;
+}
+
+/** The `X-Twake-Group-Id` header: absent, one value, or refused when repeated or not UTF-8. */
+function fromGroupHeader(req: Request): CompanySource {
+  const values = req.headersDistinct[GROUP_HEADER];
+  if (values === undefined) return ABSENT;
+  const text = values.length === 1 && values[0] !== undefined ? utf8HeaderValue(values[0]) : null;
+  return text === null ? AMBIGUOUS : { found: true, value: text };
+}
+
+/** The original URI sent by the proxy (`X-Forwarded-Uri`, `X-Original-URI`); every copy must be the same. */
+function fromOriginalUri(req: Request): CompanySource {
   const uris = URI_HEADERS.flatMap((name) => req.headersDistinct[name] ?? []);
-  if (uris.length > 1 && uris.some((uri) => uri !== uris[0])) return { status: 'invalid' };
-  return extractGroupId(body, uris[0] ?? '');
+  if (uris.length > 1 && uris.some((uri) => uri !== uris[0])) return AMBIGUOUS;
+  return uris[0] === undefined ? ABSENT : fromQueryString(uris[0]);
 }
 
 /**
- * `GET|POST|… /auth/verify[/*]`: 204 with `X-Twake-Application-Id`, `X-Twake-Public-Id` and
- * `X-Twake-Company-Id` when the forwarded request may go through, otherwise the validator's refusal.
+ * `GET|POST|… /auth/verify[/*]`: 204 with the identity headers (percent-encoded, see identity-headers.ts)
+ * when the forwarded request may go through, otherwise the validator's refusal. The company is read from
+ * every place a proxy can send it: `X-Twake-Group-Id`, the query of the original URI, the validator's own
+ * query (Envoy appends the original path and query) and a forwarded body; all that name one must agree.
  */
 export function forwardAuth(options: Partial<Options>): RequestHandler {
   const config = parseOptions(options);
+  const readBody = createBodyReader(config.bodyLimit, config.unreadBodies);
   return (req, res, next) => {
     res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
-    decide(config, { ...connectionFacts(req, config), groupId: groupIdOf(req) }).then(
-      (identity) => {
-        res.locals.twakeIdentity = identity;
-        res.setHeader('X-Twake-Application-Id', identity.applicationId);
-        res.setHeader('X-Twake-Public-Id', identity.publicId);
-        res.setHeader('X-Twake-Company-Id', identity.companyId);
-        res.setHeader('Cache-Control', 'no-store');
-        res.status(204).end();
-      },
-      (error: unknown) => refuse(res, next, error),
-    );
+    const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req)]);
+    decide(config, { ...connectionFacts(req, config), company })
+      .then(
+        (identity) => {
+          res.locals.twakeIdentity = identity;
+          for (const [name, value] of identityHeaders(identity)) res.setHeader(name, value);
+          res.setHeader('Cache-Control', 'no-store');
+          res.status(204).end();
+        },
+        (error: unknown) => refuse(res, next, error),
+      )
+      // Whatever throws after the decision goes to Express, never to an unhandled rejection.
+      .catch(next);
   };
 }

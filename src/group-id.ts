@@ -1,4 +1,4 @@
-// Finds the company (`group_id`) of a request in its body and its query string.
+// Finds the company (`group_id`) in every place a request can carry it, and checks that they agree.
 import { hasControlCharacters } from './control-characters';
 
 /** Longest company id we accept, in characters. */
@@ -15,38 +15,50 @@ export type GroupIdResult =
 const MISSING = Object.freeze({ status: 'missing' as const });
 const INVALID = Object.freeze({ status: 'invalid' as const });
 
-// What one source (body or query) says: absent, unusable, or one candidate value.
-type SourceValue = { found: false } | { found: true; value: unknown };
-const ABSENT: SourceValue = { found: false };
+/** What one place (body, query, header) says: nothing, or one candidate value (valid or not). */
+export type CompanySource = { readonly found: false } | { readonly found: true; readonly value: unknown };
+export const ABSENT: CompanySource = Object.freeze({ found: false });
+/** Stands for "this place names the company in a way we refuse" (repeated or aliased keys). */
+export const AMBIGUOUS: CompanySource = Object.freeze({ found: true, value: Object.freeze([]) });
 
-function isBracketedKey(key: string): boolean {
-  return key.startsWith(`${FIELD}[`);
+/**
+ * Whether a key other than `group_id` would still be read as `group_id` by a qs-style parser: qs strips
+ * the brackets of a leading `[group_id]` and nests `group_id[x]`, and with `allowDots` also `group_id.x`.
+ * Express 4's default query parser and `query parser: 'extended'` are qs.
+ */
+export function aliasesGroupId(key: string): boolean {
+  if (key === FIELD) return false;
+  return key.split(/[[\].]/).find((segment) => segment !== '') === FIELD;
 }
 
 /**
- * Reads `group_id` from the raw query string, independently of the app's query parser: a repeated key
- * or a bracketed one (`group_id[]`, `group_id[x]`) counts as an array.
+ * Reads `group_id` from the raw query string of `url`, independently of the app's query parser: a
+ * repeated key, or any key a qs-style parser would turn into `group_id`, makes it ambiguous.
  */
-function fromQueryString(url: string): SourceValue {
+export function fromQueryString(url: string): CompanySource {
   const question = url.indexOf('?');
   if (question < 0) return ABSENT;
   const hash = url.indexOf('#', question);
   const params = new URLSearchParams(url.slice(question + 1, hash < 0 ? undefined : hash));
-  const values: string[] = [];
-  let bracketed = false;
-  for (const [key, value] of params) {
-    if (key === FIELD) values.push(value);
-    else if (isBracketedKey(key)) bracketed = true;
+  let value: string | undefined;
+  let count = 0;
+  for (const [key, item] of params) {
+    if (key === FIELD) {
+      value = item;
+      count += 1;
+    } else if (aliasesGroupId(key)) {
+      return AMBIGUOUS;
+    }
   }
-  if (bracketed || values.length > 1) return { found: true, value: values };
-  return values.length === 1 ? { found: true, value: values[0] } : ABSENT;
+  if (count > 1) return AMBIGUOUS;
+  return count === 1 ? { found: true, value } : ABSENT;
 }
 
-/** Reads `group_id` from a parsed JSON or urlencoded body (any parser: repeated or bracketed keys are arrays). */
-function fromBody(body: unknown): SourceValue {
-  if (body === null || typeof body !== 'object' || Array.isArray(body) || Buffer.isBuffer(body)) return ABSENT;
-  const record = body as Record<string, unknown>;
-  if (Object.keys(record).some(isBracketedKey)) return { found: true, value: [] };
+/** Reads `group_id` from an object the app parsed (a body, or `req.query`), whatever parser made it. */
+export function fromParsed(parsed: unknown): CompanySource {
+  if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Buffer.isBuffer(parsed)) return ABSENT;
+  const record = parsed as Record<string, unknown>;
+  for (const key of Object.keys(record)) if (aliasesGroupId(key)) return AMBIGUOUS;
   if (!Object.prototype.hasOwnProperty.call(record, FIELD)) return ABSENT;
   return { found: true, value: record[FIELD] };
 }
@@ -62,18 +74,26 @@ export function isValidCompanyId(value: unknown): value is string {
 }
 
 /**
- * Extracts the company id from a request's body and URL. Both may carry it; then they must agree.
+ * The company named by every place that names one: missing when none does, invalid when one of them is
+ * not a valid company id or when two disagree.
+ */
+export function agreeOnCompany(sources: readonly CompanySource[]): GroupIdResult {
+  let companyId: string | undefined;
+  for (const source of sources) {
+    if (!source.found) continue;
+    if (!isValidCompanyId(source.value)) return INVALID;
+    if (companyId !== undefined && companyId !== source.value) return INVALID;
+    companyId = source.value;
+  }
+  return companyId === undefined ? MISSING : { status: 'ok', companyId };
+}
+
+/**
+ * Extracts the company id from a parsed body and a URL. Both may carry it; then they must agree.
  *
  * @param body - the parsed body (`req.body`), whatever its type.
  * @param url - the request URL with its query string (`req.originalUrl`).
  */
 export function extractGroupId(body: unknown, url: string): GroupIdResult {
-  const inBody = fromBody(body);
-  const inQuery = fromQueryString(url);
-  if (!inBody.found && !inQuery.found) return MISSING;
-  if (inBody.found && !isValidCompanyId(inBody.value)) return INVALID;
-  if (inQuery.found && !isValidCompanyId(inQuery.value)) return INVALID;
-  if (inBody.found && inQuery.found && inBody.value !== inQuery.value) return INVALID;
-  const value = inBody.found ? inBody.value : inQuery.found ? inQuery.value : undefined;
-  return { status: 'ok', companyId: value as string };
+  return agreeOnCompany([fromParsed(body), fromQueryString(url)]);
 }

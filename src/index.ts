@@ -4,6 +4,11 @@
 export { twakeAppAuth } from './middleware';
 export { twakeAuthErrorHandler, toProblem } from './problem';
 export type { ProblemBody } from './problem';
+export type { UnreadBodies } from './read-body';
+// For a Node backend behind a proxy that asks forward-auth (nginx auth_request, Traefik, Envoy).
+export { trustForwardedIdentity } from './trust-forwarded-identity';
+export type { ForwardedIdentityOptions } from './trust-forwarded-identity';
+export { IDENTITY_HEADERS, decodeHeaderValue } from './identity-headers';
 // For apps that already use passport.
 export { TwakeAppStrategy } from './strategy';
 // Stores: the Prisma adapter for production, the memory store for tests and demos.

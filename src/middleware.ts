@@ -9,7 +9,7 @@ import { factsFromRequest } from './request-facts';
 import type { Options } from './types';
 
 /**
- * Creates the middleware. On success it sets `req.twake` and calls `next()`. Refusals (400, 401, 403, 413)
+ * Creates the middleware. On success it sets `req.twake` and calls `next()`. Refusals (400, 401, 403, 413, 415, 429)
  * are answered as problem details; a store failure goes to `next(err)` as a 503 {@link StoreUnavailableError}
  * (render it with `twakeAuthErrorHandler()`).
  *
@@ -18,17 +18,18 @@ import type { Options } from './types';
  */
 export function twakeAppAuth(options: Partial<Options>): RequestHandler {
   const config = parseOptions(options);
-  const readBody = createBodyReader(config.bodyLimit);
+  const readBody = createBodyReader(config.bodyLimit, config.unreadBodies);
 
   return (req, res, next) => {
-    factsFromRequest(req, res, config, readBody)
-      .then((facts) => decide(config, facts))
+    decide(config, factsFromRequest(req, res, config, readBody))
       .then(
         (identity) => {
           attachIdentity(req, identity);
           next();
         },
         (error: unknown) => refuse(res, next, error),
-      );
+      )
+      // Whatever throws after the decision goes to Express, never to an unhandled rejection.
+      .catch(next);
   };
 }

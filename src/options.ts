@@ -20,6 +20,7 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
   isSecure: true,
   realm: true,
   bodyLimit: true,
+  unreadBodies: true,
   throttle: true,
   requestLimit: true,
   revokeKeysSeenInCleartext: true,
@@ -64,7 +65,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   for (const key of Object.keys(options)) {
     if (!(key in OPTION_KEYS)) fail(`unknown option "${key}". Known options: ${Object.keys(OPTION_KEYS).join(', ')}.`);
   }
-  const { store, mode, isSecure, realm, bodyLimit, throttle, requestLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onAuthenticated, now } = options;
+  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, throttle, requestLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onAuthenticated, now } = options;
   if (store === undefined || store === null || typeof store.findApplication !== 'function') {
     fail('option "store" must be an ApplicationStore with a findApplication(publicId, companyId) method, for example createPrismaStore(prisma).');
   }
@@ -77,6 +78,9 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   }
   if (bodyLimit !== undefined && typeof bodyLimit !== 'number' && typeof bodyLimit !== 'string') {
     fail('option "bodyLimit" must be a number of bytes or a string such as "100kb".');
+  }
+  if (unreadBodies !== undefined && unreadBodies !== 'refuse' && unreadBodies !== 'allow') {
+    fail(`option "unreadBodies" must be 'refuse' or 'allow', not ${JSON.stringify(unreadBodies)}.`);
   }
   if (throttle !== undefined && throttle !== false && (throttle === null || typeof throttle !== 'object')) {
     fail('option "throttle" must be false or an object such as { failureLimit: 100, failureWindowSeconds: 60 }.');
@@ -98,6 +102,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     isSecure: isSecure ?? defaultIsSecure,
     realm: realm ?? DEFAULT_REALM,
     bodyLimit: bodyLimit ?? DEFAULT_BODY_LIMIT,
+    unreadBodies: unreadBodies ?? 'refuse',
     throttle: throttle === false ? null : isThrottle(throttle) ? throttle : createFailureThrottle(throttle ?? {}),
     requestLimit: requestLimit === undefined || requestLimit === false ? null : isRequestLimiter(requestLimit) ? requestLimit : createRequestLimiter(requestLimit),
     revokeKeysSeenInCleartext: revokeKeysSeenInCleartext ?? false,

@@ -1,10 +1,41 @@
-// Parses a JSON or urlencoded body when the app has not, so that `group_id` can be read from it.
+// Reads a request body so that `group_id` can be checked in it, and refuses bodies it cannot read.
 import bodyParser from 'body-parser';
 import type { Request, RequestHandler, Response } from 'express';
-import { BodyTooLargeError, InvalidBodyError, type TwakeAuthError } from './errors';
+import typeIs from 'type-is';
+import { BodyTooLargeError, InvalidBodyError, UnsupportedMediaTypeError, type TwakeAuthError } from './errors';
 
-/** Reads the body into `req.body` unless the app already did; resolves the refusal a bad body deserves. */
-export type BodyReader = (req: Request, res: Response) => Promise<TwakeAuthError | null>;
+/** What to do with a body the validator cannot read `group_id` from. @public */
+export type UnreadBodies = 'refuse' | 'allow';
+
+/** A body as the validator saw it: the parsed value to look for `group_id` in, or why it is refused. */
+export interface BodyOutcome {
+  readonly body: unknown;
+  readonly error: TwakeAuthError | null;
+}
+
+/** Reads (when needed) and judges the body of a request. */
+export type BodyReader = (req: Request, res: Response) => Promise<BodyOutcome>;
+
+const JSON_TYPES = ['application/json', 'application/*+json'];
+const URLENCODED_TYPES = ['application/x-www-form-urlencoded'];
+const NO_BODY: BodyOutcome = Object.freeze({ body: undefined, error: null });
+
+/** Whether the request carries a body: chunked, or a Content-Length above zero (RFC 9112 §6.3). */
+export function hasBody(req: Request): boolean {
+  if (req.headers['transfer-encoding'] !== undefined) return true;
+  const length = req.headers['content-length'];
+  return length !== undefined && Number(length) > 0;
+}
+
+// Someone read the stream already (a body parser mounted before us, or the app itself).
+function isConsumed(req: Request): boolean {
+  return (req as { _body?: unknown })._body === true || req.readableDidRead || req.readableEnded;
+}
+
+// A parsed object (from any parser) is what handlers will read; strings and Buffers are not readable here.
+function isParsedObject(body: unknown): boolean {
+  return body !== null && typeof body === 'object' && !Buffer.isBuffer(body) && !ArrayBuffer.isView(body);
+}
 
 function run(parser: RequestHandler, req: Request, res: Response): Promise<unknown> {
   return new Promise((resolve) => {
@@ -12,20 +43,35 @@ function run(parser: RequestHandler, req: Request, res: Response): Promise<unkno
   });
 }
 
-/** Creates a body reader with a size limit (bytes, or a string such as `100kb`). */
-export function createBodyReader(limit: number | string): BodyReader {
-  // extended: false keeps `group_id[]=x` as a key of its own, which extractGroupId refuses.
-  const parsers = [bodyParser.json({ limit }), bodyParser.urlencoded({ limit, extended: false })];
+function bodyError(error: unknown): TwakeAuthError {
+  const type = (error as { type?: unknown }).type;
+  if (type === 'entity.too.large') return new BodyTooLargeError();
+  if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new UnsupportedMediaTypeError();
+  return new InvalidBodyError();
+}
+
+/**
+ * Creates a body reader. A body that an earlier parser turned into an object is read as it is. An unread
+ * JSON (`application/json`, `application/*+json`) or urlencoded body is parsed (at most `limit`) and marked
+ * parsed the way every body-parser version checks (`req._body`), so parsers mounted later leave it alone.
+ * Any other body, or one already consumed into a string, a Buffer or nothing, could name a company we
+ * cannot see: it is refused with 415 unless `unreadBodies` is `allow`.
+ */
+export function createBodyReader(limit: number | string, unreadBodies: UnreadBodies = 'refuse'): BodyReader {
+  const everything = () => true;
+  const json = bodyParser.json({ limit, type: everything });
+  // extended: false keeps `group_id[]=x` as a key of its own, which the company check refuses.
+  const urlencoded = bodyParser.urlencoded({ limit, extended: false, type: everything });
+  const unreadable: BodyOutcome = Object.freeze({ body: undefined, error: unreadBodies === 'allow' ? null : new UnsupportedMediaTypeError() });
+
   return async (req, res) => {
-    if (req.body !== undefined) return null;
-    for (const parser of parsers) {
-      const error = await run(parser, req, res);
-      if (error !== undefined && error !== null) {
-        const type = (error as { type?: unknown }).type;
-        return type === 'entity.too.large' ? new BodyTooLargeError() : new InvalidBodyError();
-      }
-      if (req.body !== undefined) return null;
-    }
-    return null;
+    if (!hasBody(req)) return isParsedObject(req.body) ? { body: req.body, error: null } : NO_BODY;
+    if (isConsumed(req)) return isParsedObject(req.body) ? { body: req.body, error: null } : unreadable;
+    const parser = typeIs(req, JSON_TYPES) ? json : typeIs(req, URLENCODED_TYPES) ? urlencoded : null;
+    if (parser === null) return unreadable;
+    const error = await run(parser, req, res);
+    if (error !== undefined && error !== null) return { body: undefined, error: bodyError(error) };
+    (req as { _body?: boolean })._body = true;
+    return { body: req.body, error: null };
   };
 }

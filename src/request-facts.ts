@@ -1,9 +1,9 @@
-// Gathers what the validator needs from an Express request (transport, header, body, query string).
+// Gathers what the validator needs from an Express request (transport, header, client, company).
 import type { Request, Response } from 'express';
-import type { RequestFacts } from './decide';
-import { extractGroupId } from './group-id';
+import type { CompanyFacts, RequestFacts } from './decide';
+import { agreeOnCompany, fromParsed, fromQueryString, type CompanySource } from './group-id';
 import type { Configuration } from './options';
-import type { BodyReader } from './read-body';
+import { hasBody, type BodyReader } from './read-body';
 
 /** Transport, header and client address: the facts every entry point reads the same way. */
 export function connectionFacts(req: Request, config: Configuration): Pick<RequestFacts, 'secure' | 'authorization' | 'clientIp'> {
@@ -14,18 +14,28 @@ export function connectionFacts(req: Request, config: Configuration): Pick<Reque
   };
 }
 
-/** Collects the facts of an Express request, reading its body only when it may be needed. */
-export async function factsFromRequest(
-  req: Request,
-  res: Response,
-  config: Configuration,
-  readBody: BodyReader,
-): Promise<RequestFacts> {
-  const { secure, authorization, clientIp } = connectionFacts(req, config);
-  // Nothing past the transport check and the header is needed for a refusal at those steps.
-  if ((!secure && config.mode !== 'development') || authorization === undefined) {
-    return { secure, authorization, clientIp, groupId: { status: 'missing' } };
-  }
-  const bodyError = await readBody(req, res);
-  return { secure, authorization, clientIp, bodyError, groupId: extractGroupId(req.body, req.originalUrl ?? req.url) };
+/**
+ * Where the request's URL names the company: the raw query string (read independently of the app's query
+ * parser) and `req.query` as the app's own parser produced it, which handlers read.
+ */
+export function urlSources(req: Request): CompanySource[] {
+  return [fromQueryString(req.originalUrl ?? req.url ?? ''), fromParsed(req.query)];
+}
+
+/**
+ * The company of a request, from its URL and its body. Without a body it is known at once; with one, the
+ * body is read only when the validator asks (after the throttle).
+ */
+export function companyFacts(req: Request, res: Response, readBody: BodyReader, extra: readonly CompanySource[] = []): RequestFacts['company'] {
+  const sources = [...extra, ...urlSources(req)];
+  if (!hasBody(req)) return { groupId: agreeOnCompany([...sources, fromParsed(req.body)]) };
+  return async (): Promise<CompanyFacts> => {
+    const { body, error } = await readBody(req, res);
+    return { groupId: agreeOnCompany([...sources, fromParsed(body)]), bodyError: error };
+  };
+}
+
+/** Collects the facts of an Express request. */
+export function factsFromRequest(req: Request, res: Response, config: Configuration, readBody: BodyReader): RequestFacts {
+  return { ...connectionFacts(req, config), company: companyFacts(req, res, readBody) };
 }

@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs';
 import type { OpenDatabaseOptions } from './database';
 import { DEFAULT_DATABASE_URL, providerOf } from './database-url';
 import { modeFromEnvironment } from './options';
+import type { UnreadBodies } from './read-body';
 import type { Mode } from './types';
 
 /** Express `trust proxy` value: false (trust nobody), a hop count, or addresses, CIDRs and names. */
@@ -23,6 +24,8 @@ export interface ServerConfig {
   throttle: { failureLimit: number; publicIdFailureLimit: number; failureWindowSeconds: number };
   /** Requests per application and window (APP_REQUEST_LIMIT, APP_REQUEST_WINDOW_SECONDS); null for no limit. */
   requestLimit: { limit: number; windowSeconds: number } | null;
+  /** What to do with a body the validator cannot read group_id from (UNREAD_BODIES=refuse|allow). */
+  unreadBodies: UnreadBodies;
   /** Revoke valid keys that arrive over plain HTTP (REVOKE_CLEARTEXT_KEYS=true). */
   revokeCleartextKeys: boolean;
   /** How often the last use of keys is written, in seconds (LAST_USED_INTERVAL_SECONDS). */
@@ -69,6 +72,13 @@ function parseBoolean(env: NodeJS.ProcessEnv, name: string): boolean {
   fail(`${name} must be true or false.`);
 }
 
+function parseUnreadBodies(value: string | undefined): UnreadBodies {
+  const text = value?.trim() ?? '';
+  if (text === '' || text === 'refuse') return 'refuse';
+  if (text === 'allow') return 'allow';
+  fail('UNREAD_BODIES must be refuse or allow.');
+}
+
 /** Reads the settings from `env`. */
 export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const port = Number(env.PORT ?? '3000');
@@ -97,6 +107,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     lastUsedIntervalSeconds: wholeNumber(env, 'LAST_USED_INTERVAL_SECONDS', 60, 1),
     redisUrl: env.REDIS_URL?.trim() || null,
     revokeCleartextKeys: parseBoolean(env, 'REVOKE_CLEARTEXT_KEYS'),
+    unreadBodies: parseUnreadBodies(env.UNREAD_BODIES),
     cache: { maxEntries: wholeNumber(env, 'CACHE_MAX_ENTRIES', 10_000, 1), ttlMs: wholeNumber(env, 'CACHE_TTL_MS', 1000, 0) },
     database: {
       poolSize: wholeNumber(env, 'DATABASE_POOL_SIZE', 10, 1),

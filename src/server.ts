@@ -5,6 +5,7 @@ import type { FailureThrottle } from './failure-throttle';
 import { forwardAuth } from './forward-auth';
 import { twakeAppAuth } from './middleware';
 import { twakeAuthErrorHandler } from './problem';
+import type { UnreadBodies } from './read-body';
 import type { RequestLimiter } from './request-limit';
 import { requestLog } from './request-log';
 import type { TrustProxy } from './server-config';
@@ -22,6 +23,8 @@ export interface AppOptions {
   requestLimit?: RequestLimiter | null;
   /** Told about each request let through (the server records the key's last use). */
   onAuthenticated?: (identity: TwakeIdentity) => void;
+  /** What to do with a body the validator cannot read group_id from. Defaults to refuse. */
+  unreadBodies?: UnreadBodies;
   /** Revoke valid keys seen over plain HTTP in production. */
   revokeKeysSeenInCleartext: boolean;
   /** Resolves when the database answers; rejects when it does not. */
@@ -34,7 +37,8 @@ export function createApp(options: AppOptions): Express {
   const throttle = options.throttle ?? false;
   const requestLimit = options.requestLimit ?? false;
   const onAuthenticated = options.onAuthenticated;
-  const cleartext = {
+  const shared = {
+    unreadBodies: options.unreadBodies ?? 'refuse',
     revokeKeysSeenInCleartext: options.revokeKeysSeenInCleartext,
     onCleartextKeyRevoked: (event: CleartextKeyEvent) =>
       logger.warn({ publicId: event.publicId, keyId: event.keyId }, 'key received over plain HTTP: revoked'),
@@ -57,9 +61,9 @@ export function createApp(options: AppOptions): Express {
     );
   });
 
-  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...cleartext }));
+  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }));
 
-  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...cleartext }), (req, res) => {
+  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }), (req, res) => {
     const identity = req.twake;
     res.json({
       ok: true,

@@ -20,7 +20,7 @@ interface StrategyActions {
 async function decideRequest(req: Request, config: Configuration, readBody: BodyReader): Promise<TwakeIdentity> {
   const res = req.res;
   if (res === undefined) throw new TypeError('twake-app-auth: the strategy needs an Express request (req.res is missing).');
-  const identity = await decide(config, await factsFromRequest(req, res, config, readBody));
+  const identity = await decide(config, factsFromRequest(req, res, config, readBody));
   attachIdentity(req, identity);
   return identity;
 }
@@ -41,7 +41,7 @@ export class TwakeAppStrategy extends BasicStrategy {
 
   constructor(options: Partial<Options>) {
     const config = parseOptions(options);
-    const readBody = createBodyReader(config.bodyLimit);
+    const readBody = createBodyReader(config.bodyLimit, config.unreadBodies);
     // passReqToCallback: the verify step needs the request for the transport, the company and the body.
     super({ passReqToCallback: true, realm: config.realm }, (req: Request, _user: string, _password: string, done: Verified) => {
       decideRequest(req, config, readBody).then((identity) => done(null, identity), done);

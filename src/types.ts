@@ -1,6 +1,7 @@
 // Public types: the identity attached to requests, the store interface and the options.
 import type { Request } from 'express';
 import type { FailureThrottle, ThrottleOptions } from './failure-throttle';
+import type { UnreadBodies } from './read-body';
 import type { RequestLimiter, RequestLimitOptions } from './request-limit';
 
 /**
@@ -100,6 +101,14 @@ export interface Options {
   realm: string;
   /** Largest request body parsed to find `group_id`, in bytes. Defaults to `100kb`. */
   bodyLimit: number | string;
+  /**
+   * What to do with a request body the validator cannot read `group_id` from: anything but JSON
+   * (`application/json`, `application/*+json`) and urlencoded, or a body your app already turned into a
+   * string or a Buffer. `refuse` answers 415 `unsupported_media_type`. `allow` lets it through for routes
+   * such as file uploads: the company then comes from the query string only, so handlers must use
+   * `req.twake.companyId` and never a `group_id` of their own reading. Defaults to `refuse`.
+   */
+  unreadBodies: UnreadBodies;
   /**
    * Throttling of failed authentication per client IP and per public id (429 `too_many_failures`),
    * or `false` to turn it off. Defaults to in-memory counters: 100 failures per IP and 300 per public

@@ -10,7 +10,7 @@ const memory = new MemoryStore();
 memory.add({ publicId: 'app', keys: [{ privateKey: KEY }], companies: ['c1'] });
 
 function facts(privateKey: string, publicId = 'app'): RequestFacts {
-  return { secure: true, authorization: basic(publicId, privateKey), clientIp: '127.0.0.1', groupId: { status: 'ok', companyId: 'c1' } };
+  return { secure: true, authorization: basic(publicId, privateKey), clientIp: '127.0.0.1', company: { groupId: { status: 'ok', companyId: 'c1' } } };
 }
 
 function configWith(findApplication: (publicId: string, companyId: string | null) => StoreAnswer) {

@@ -49,6 +49,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     requestLimit: config.requestLimit === null ? null : createRequestLimiter({ ...config.requestLimit, redis }),
     onAuthenticated: keyUsage.record,
     revokeKeysSeenInCleartext: config.revokeCleartextKeys,
+    unreadBodies: config.unreadBodies,
     mode: config.mode,
     trustProxy: config.trustProxy,
     logger,

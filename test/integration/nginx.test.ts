@@ -1,0 +1,236 @@
+// A real nginx with the configuration docs/deploy.md prints, in front of the real server and a backend.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import type { AddressInfo } from 'node:net';
+import { createServer as createNetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import express from 'express';
+import type { Server } from 'node:http';
+import { trustForwardedIdentity, twakeAuthErrorHandler } from '../../src';
+import { createEmptyDatabaseUrl } from '../helpers/databases';
+import { cliJson, startServer, type ServerProcess } from '../helpers/processes';
+import { makeSelfSignedCertificate, type SelfSigned } from '../helpers/self-signed';
+
+function findNginx(): string | null {
+  for (const path of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx']) {
+    try {
+      execFileSync(path, ['-v'], { stdio: 'ignore' });
+      return path;
+    } catch {
+      // not there
+    }
+  }
+  return null;
+}
+
+const NGINX = findNginx();
+if (NGINX === null && process.env.CI === 'true') throw new Error('nginx is required when CI=true (.ci/run installs it)');
+if (NGINX === null) console.warn('nginx is not installed (apt-get install -y nginx): the nginx suite is skipped.');
+const describeWithNginx = NGINX === null ? describe.skip : describe;
+
+/** The first nginx block of docs/deploy.md: the configuration users copy. */
+function documentedNginxBlock(): string {
+  const text = readFileSync(join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
+  const match = /```nginx\n([\s\S]*?)```/.exec(text);
+  if (match?.[1] === undefined) throw new Error('docs/deploy.md has no nginx block');
+  return match[1];
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createNetServer().listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
+interface Answer {
+  status: number;
+  headers: Record<string, string | string[] | undefined>;
+  body: string;
+}
+
+function send(port: number, ca: Buffer, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, method, path, ca, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
+}
+
+describeWithNginx('nginx auth_request with the documented configuration', () => {
+  let folder: string;
+  let tls: SelfSigned;
+  let validator: ServerProcess;
+  let backend: Server;
+  let nginx: ChildProcess;
+  let nginxPort: number;
+  let drop: () => Promise<void>;
+  let app: { publicId: string; privateKey: string };
+  let auth: string;
+
+  const get = (path: string, headers: Record<string, string> = {}) => send(nginxPort, tls.cert, 'GET', path, { Authorization: auth, ...headers });
+  const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
+    send(nginxPort, tls.cert, 'POST', path, { Authorization: auth, 'Content-Type': 'application/json', ...headers }, JSON.stringify(body));
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'twake-nginx-'));
+    tls = makeSelfSignedCertificate();
+    const database = await createEmptyDatabaseUrl('sqlite');
+    drop = database.drop;
+    const env = { DATABASE_URL: database.url };
+    validator = await startServer({ ...env, NODE_ENV: 'production', TRUST_PROXY: 'loopback', AUTH_FAILURE_LIMIT: '5' });
+    app = await cliJson(['app', 'create', '--name', 'Nginx test'], env);
+    await cliJson(['app', 'install', app.publicId, '--company', 'alpha'], env);
+    await cliJson(['app', 'install', app.publicId, '--company', 'компания'], env);
+    auth = `Basic ${Buffer.from(`${app.publicId}:${app.privateKey}`).toString('base64')}`;
+
+    // The backend: what it received (raw), and the helper docs/deploy.md tells Node backends to mount.
+    const site = express();
+    site.all('/api/v1/raw/*path', express.json(), (req, res) => {
+      const twake = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name.startsWith('x-twake-') || name === 'x-forwarded-for'));
+      res.json({ headers: twake, body: req.body as unknown });
+    });
+    site.use('/api/v1/checked', trustForwardedIdentity({ trustedProxies: 'loopback' }));
+    site.all('/api/v1/checked/*path', (req, res) => {
+      res.json({ twake: req.twake });
+    });
+    site.use(twakeAuthErrorHandler());
+    backend = site.listen(0, '127.0.0.1');
+    await new Promise((resolve) => backend.once('listening', resolve));
+    const backendPort = (backend.address() as AddressInfo).port;
+
+    nginxPort = await freePort();
+    const locations = documentedNginxBlock().replace('http://127.0.0.1:3000/auth/verify', `http://127.0.0.1:${validator.port}/auth/verify`);
+    const config = `
+${process.getuid?.() === 0 ? 'user root;' : ''}
+daemon off;
+worker_processes 1;
+pid ${join(folder, 'nginx.pid')};
+error_log ${join(folder, 'error.log')} warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${join(folder, 'body')};
+  proxy_temp_path ${join(folder, 'proxy')};
+  fastcgi_temp_path ${join(folder, 'fastcgi')};
+  uwsgi_temp_path ${join(folder, 'uwsgi')};
+  scgi_temp_path ${join(folder, 'scgi')};
+  upstream backend { server 127.0.0.1:${backendPort}; }
+  server {
+    listen 127.0.0.1:${nginxPort} ssl;
+    ssl_certificate ${tls.certFile};
+    ssl_certificate_key ${tls.keyFile};
+${locations}
+  }
+}
+`;
+    const configFile = join(folder, 'nginx.conf');
+    writeFileSync(configFile, config);
+    execFileSync(NGINX as string, ['-t', '-p', folder, '-c', configFile], { stdio: 'pipe' });
+    nginx = spawn(NGINX as string, ['-p', folder, '-c', configFile], { stdio: 'ignore' });
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const up = await send(nginxPort, tls.cert, 'GET', '/', {}).then(
+        () => true,
+        () => false,
+      );
+      if (up) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
+  afterAll(async () => {
+    nginx?.kill('SIGQUIT');
+    await validator?.stop();
+    if (backend !== undefined) await new Promise((resolve) => backend.close(resolve));
+    await drop?.();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('passes the checked identity and overwrites every client-sent X-Twake-* header (observation 3)', async () => {
+    const answer = await get('/api/v1/raw/x?group_id=alpha', {
+      'X-Twake-Public-Id': 'forged-public-id',
+      'X-Twake-Company-Id': 'beta',
+      'X-Twake-Application-Id': 'forged',
+      'X-Twake-Key-Id': 'forged',
+      'X-Twake-Application-Name': 'forged',
+      'X-Twake-Group-Id': 'alpha',
+      'X-Forwarded-For': '203.0.113.9',
+    });
+    expect(answer.status).toBe(200);
+    const { headers } = JSON.parse(answer.body) as { headers: Record<string, string> };
+    expect(headers['x-twake-public-id']).toBe(app.publicId);
+    expect(headers['x-twake-company-id']).toBe('alpha');
+    expect(headers['x-twake-application-id']).not.toBe('forged');
+    expect(headers['x-twake-key-id']).not.toBe('forged');
+    expect(headers['x-twake-application-name']).toBe('Nginx%20test');
+    expect(headers['x-twake-group-id']).toBeUndefined();
+    expect(headers['x-forwarded-for']).toBe('127.0.0.1');
+  });
+
+  it('400 from the backend helper: a JSON body naming another company than the checked one (observation 1)', async () => {
+    for (const headers of [{}, { 'X-Twake-Group-Id': 'alpha' }]) {
+      const answer = await postJson('/api/v1/checked/x?group_id=alpha', { group_id: 'beta' }, headers);
+      expect(answer.status).toBe(400);
+      expect(JSON.parse(answer.body)).toMatchObject({ code: 'invalid_group_id' });
+    }
+    const agreeing = await postJson('/api/v1/checked/x?group_id=alpha', { group_id: 'alpha' });
+    expect(answer(agreeing)).toEqual({ status: 200, company: 'alpha' });
+  });
+
+  it('a client-sent X-Forwarded-Uri cannot add a company to the check', async () => {
+    const answered = await get('/api/v1/checked/x?group_id=alpha', { 'X-Forwarded-Uri': '/api/v1/x?group_id=beta' });
+    expect(answer(answered)).toEqual({ status: 200, company: 'alpha' });
+  });
+
+  it('200 for a company id above U+00FF, and the validator stays up (observation 9)', async () => {
+    for (let round = 0; round < 3; round += 1) {
+      const answered = await get(`/api/v1/checked/x?group_id=${encodeURIComponent('компания')}`);
+      expect(answer(answered)).toEqual({ status: 200, company: 'компания' });
+    }
+    expect(validator.child.exitCode).toBeNull();
+    expect((await fetch(`${validator.url}/healthz`)).status).toBe(200);
+  });
+
+  it('restores 400 and 403 with their codes through the named location', async () => {
+    const missing = await get('/api/v1/raw/x');
+    expect(missing.status).toBe(400);
+    expect(JSON.parse(missing.body)).toEqual({ status: 400, code: 'missing_group_id' });
+    expect(missing.headers['cache-control']).toBe('no-store');
+    const elsewhere = await get('/api/v1/raw/x?group_id=beta');
+    expect(elsewhere.status).toBe(403);
+    expect(JSON.parse(elsewhere.body)).toEqual({ status: 403, code: 'not_installed' });
+  });
+
+  it('401 with the Basic challenge for a wrong key', async () => {
+    const wrong = await get('/api/v1/raw/x?group_id=alpha', { Authorization: `Basic ${Buffer.from(`${app.publicId}:wrong`).toString('base64')}` });
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['www-authenticate']).toBe('Basic realm="Twake applications", charset="UTF-8"');
+  });
+
+  // Last: it spends the failure budget of 127.0.0.1.
+  it('429 keeps Retry-After, RateLimit and RateLimit-Policy', async () => {
+    const wrong = { Authorization: `Basic ${Buffer.from('nobody:wrong').toString('base64')}` };
+    let last: Answer | undefined;
+    for (let attempt = 0; attempt < 8 && last?.status !== 429; attempt += 1) last = await get('/api/v1/raw/x?group_id=alpha', wrong);
+    expect(last?.status).toBe(429);
+    expect(JSON.parse(last?.body ?? '{}')).toEqual({ status: 429, code: 'too_many_failures' });
+    expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
+    expect(last?.headers['ratelimit']).toMatch(/^"ip";r=0;t=\d+$/);
+    expect(last?.headers['ratelimit-policy']).toMatch(/^"ip";q=5;w=60$/);
+  });
+});
+
+function answer(response: Answer): { status: number; company: unknown } {
+  const body = JSON.parse(response.body) as { twake?: { companyId?: unknown } };
+  return { status: response.status, company: body.twake?.companyId };
+}
