@@ -35,7 +35,7 @@ function compileTrust(trusted: ForwardedIdentityOptions['trustedProxies']): Trus
     const compiled = proxyAddr.compile(names);
     return (address) => compiled(address, 0);
   } catch (cause) {
-    throw new TypeError(`twake-app-auth: trustedProxies must be addresses, CIDRs or loopback/linklocal/uniquelocal (${(cause as Error).message}).`);
+    throw new TypeError(`twake-app-auth: trustedProxies must be addresses, CIDRs or loopback/linklocal/uniquelocal (${(cause as Error).message}).`, { cause });
   }
 }
 

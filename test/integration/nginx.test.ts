@@ -178,7 +178,7 @@ ${locations}
   });
 
   it('400 from the backend helper: a JSON body naming another company than the checked one (observation 1)', async () => {
-    for (const headers of [{}, { 'X-Twake-Group-Id': 'alpha' }]) {
+    for (const headers of [{}, { 'X-Twake-Group-Id': 'alpha' }] as Array<Record<string, string>>) {
       const answer = await postJson('/api/v1/checked/x?group_id=alpha', { group_id: 'beta' }, headers);
       expect(answer.status).toBe(400);
       expect(JSON.parse(answer.body)).toMatchObject({ code: 'invalid_group_id' });
