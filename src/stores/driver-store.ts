@@ -5,6 +5,7 @@ import { postgresPoolConfig, type OpenDatabaseOptions } from '../database';
 import { providerOf, sqlitePath } from '../database-url';
 import type { ApplicationStore } from '../types';
 import { lookupSql, toRecord, type LookupRow } from './lookup-sql';
+import { utcTimestampTypes } from './utc-timestamps';
 
 /** A store that owns its connections. */
 export interface DriverStore extends ApplicationStore {
@@ -28,7 +29,8 @@ function sqliteStore(url: string): DriverStore {
 }
 
 function postgresStore(url: string, options: DriverStoreOptions): DriverStore {
-  const pool = new Pool(postgresPoolConfig(url, options));
+  // expires_at is a zone-less TIMESTAMP holding UTC: read it as UTC whatever the process's TZ.
+  const pool = new Pool({ ...postgresPoolConfig(url, options), types: utcTimestampTypes });
   // A broken idle connection is replaced by the pool; the next lookup reports any lasting failure.
   pool.on('error', () => undefined);
   // A named statement is parsed and planned once per connection.

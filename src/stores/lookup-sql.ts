@@ -45,14 +45,13 @@ function toBoolean(value: unknown): boolean {
 // Drivers differ: Date, epoch milliseconds or ISO-8601 text.
 function toDate(value: unknown): Date | null {
   if (value === null || value === undefined) return null;
-  if (value instanceof Date) return value;
-  if (typeof value === 'number' || typeof value === 'bigint') return new Date(Number(value));
-  if (typeof value === 'string') {
-    const time = /^\d+$/.test(value) ? Number(value) : Date.parse(value);
-    // An unreadable expiry must not make a key eternal: treat it as already expired.
-    return new Date(Number.isNaN(time) ? 0 : time);
-  }
-  return new Date(0);
+  let date: Date | null = null;
+  if (value instanceof Date) date = value;
+  else if (typeof value === 'number' || typeof value === 'bigint') date = new Date(Number(value));
+  else if (typeof value === 'string') date = new Date(/^\d+$/.test(value) ? Number(value) : Date.parse(value));
+  // An unreadable expiry must not make a key eternal (an Invalid Date compares false with every time):
+  // treat it as already expired.
+  return date === null || Number.isNaN(date.getTime()) ? new Date(0) : date;
 }
 
 /** Folds the rows of one lookup into a record; null when there are none (unknown public id). */
