@@ -105,6 +105,21 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
     }
   });
 
+  it('/auth/verify: company ids above U+00FF answer percent-encoded headers, and the process survives (tenancy observation 9)', async () => {
+    for (const company of ['компания', '東京', 'emoji-\u{1F600}']) {
+      await cliJson(['app', 'install', app.publicId, '--company', company], env);
+      for (const headers of [{ 'X-Twake-Group-Id': Buffer.from(company).toString('latin1') }, { 'X-Original-URI': `/x?group_id=${encodeURIComponent(company)}` }]) {
+        const response = await call(dev.url, '/auth/verify', { headers: { ...auth(), ...headers } });
+        expect(response.status).toBe(204);
+        expect(response.headers.get('x-twake-company-id')).toBe(encodeURIComponent(company));
+      }
+      const ownQuery = await call(dev.url, `/auth/verify/api/v1/x?group_id=${encodeURIComponent(company)}`, { headers: auth() });
+      expect(ownQuery.status).toBe(204);
+    }
+    expect(dev.child.exitCode).toBeNull();
+    expect((await call(dev.url, '/healthz')).status).toBe(200);
+  });
+
   it('/auth/verify: any method and any path under it', async () => {
     for (const method of ['POST', 'PUT', 'DELETE', 'PATCH']) {
       expect((await call(dev.url, '/auth/verify/some/deep/path', { method, headers: { ...auth(), 'X-Twake-Group-Id': 'acme' } })).status).toBe(204);
