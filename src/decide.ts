@@ -15,7 +15,7 @@ import type { ThrottleVerdict } from './failure-throttle';
 import type { GroupIdResult } from './group-id';
 import type { Configuration } from './options';
 import { parseAuthorization } from './parse-authorization';
-import type { ApplicationRecord, StoreAnswer, TwakeIdentity } from './types';
+import type { ApplicationRecord, CleartextKeyEvent, StoreAnswer, StoredKey, TwakeIdentity } from './types';
 import { verifyKey } from './verify-key';
 
 /** What the validator needs to know about a request. */
@@ -91,64 +91,130 @@ async function recordFailure(config: Configuration, ip: string, publicId: string
 }
 
 /**
- * A valid key seen over plain HTTP must be treated as leaked (draft-ietf-httpapi-privacy): revoke it.
- * Whatever happens here, the caller answers the same 403, so that the answer does not reveal validity.
+ * Refuses credentials that did not verify: 429 when the client (or, for a known claim, the public id) is
+ * past its failure budget, otherwise 401, counting the failure. Only wrong keys spend these budgets.
  */
-async function revokeIfValid(config: Configuration, authorization: string | undefined): Promise<void> {
+async function refuseCredentials(config: Configuration, ip: string, publicId: string | null): Promise<never> {
+  const verdict = await checkThrottle(config, ip, publicId);
+  if (verdict !== null) throw new TooManyFailuresError(verdict);
+  await recordFailure(config, ip, publicId);
+  throw new InvalidCredentialsError(config.realm);
+}
+
+// How often, and after how long, a revocation that failed is tried again.
+const REVOCATION_RETRY_DELAYS_MS = [1000, 5000, 30_000];
+
+function revokeWithRetries(config: Configuration, event: CleartextKeyEvent, attempt = 0): Promise<void> {
+  const revokeKey = config.store.revokeKey as NonNullable<typeof config.store.revokeKey>;
+  return revokeKey.call(config.store, event.applicationId, event.keyId).then(
+    () => config.onCleartextKeyRevoked(event),
+    (error: unknown) => {
+      const delay = REVOCATION_RETRY_DELAYS_MS[attempt];
+      config.onCleartextRevocationFailed(event, error, delay !== undefined);
+      if (delay !== undefined) setTimeout(() => void revokeWithRetries(config, event, attempt + 1), delay).unref();
+    },
+  );
+}
+
+/**
+ * A valid key seen over plain HTTP must be treated as leaked (draft-ietf-httpapi-privacy): revoke it.
+ * Counted as a failure of the client, so that plain-HTTP floods are throttled like any other; past the
+ * budget nothing is looked up. Whatever happens here the caller answers the same 403, so that the answer
+ * does not reveal validity; a failed revocation is reported and tried again.
+ */
+async function revokeIfValid(config: Configuration, ip: string, authorization: string | undefined): Promise<void> {
   const parsed = parseAuthorization(authorization);
   if (parsed.status !== 'ok' || config.store.revokeKey === undefined) return;
+  if ((await checkThrottle(config, ip, null)) !== null) return;
+  await recordFailure(config, ip, null);
   let record: ApplicationRecord | null;
   try {
-    record = await lookUp(config, parsed.credentials.publicId, null);
+    const held = config.store.peekApplication?.(parsed.credentials.publicId);
+    record = held?.fresh === true ? held.record : await lookUp(config, parsed.credentials.publicId, null);
   } catch {
     return;
   }
   const key = verifyKey(record, parsed.credentials.privateKey, config.now());
   if (record === null || key === null) return;
-  await config.store.revokeKey(record.id, key.id);
-  config.onCleartextKeyRevoked({ publicId: record.publicId, applicationId: record.id, keyId: key.id });
+  await revokeWithRetries(config, { publicId: record.publicId, applicationId: record.id, keyId: key.id });
+}
+
+const readCompany = (facts: RequestFacts): CompanyFacts | Promise<CompanyFacts> => (typeof facts.company === 'function' ? facts.company() : facts.company);
+const companyIdOf = (company: CompanyFacts): string | null => (company.groupId.status === 'ok' ? company.groupId.companyId : null);
+
+/** The application and the key it accepts, from memory when the store holds it, otherwise from a lookup. */
+interface Verified {
+  record: ApplicationRecord | null;
+  key: StoredKey | null;
+  /** Set when the lookup was made for the request's company (then `record.installed` answers for it). */
+  company: CompanyFacts | null;
+}
+
+async function verifyCredentials(config: Configuration, facts: RequestFacts, publicId: string, privateKey: string): Promise<Verified> {
+  const now = config.now();
+  // Key first: an application held in memory is checked before anything is read or queried.
+  const held = config.store.peekApplication?.(publicId);
+  if (held?.fresh === true) return { record: held.record, key: verifyKey(held.record, privateKey, now), company: null };
+  // The store will be queried. A client past its failure budget gets there only with a key that an
+  // application held (if expired) accepts: floods stop here, correct keys do not.
+  const vouched = held !== undefined && verifyKey(held.record, privateKey, now) !== null;
+  if (!vouched) {
+    const verdict = await checkThrottle(config, facts.clientIp, null);
+    if (verdict !== null) throw new TooManyFailuresError(verdict);
+  }
+  // One lookup brings the application, its keys and the installation together, when the company is
+  // known without reading the body; a body is read only once the key has been verified.
+  const company = typeof facts.company === 'function' ? null : facts.company;
+  const answer = lookUp(config, publicId, company === null ? null : companyIdOf(company));
+  const record = answer instanceof Promise ? await answer : answer;
+  return { record, key: verifyKey(record, privateKey, now), company };
+}
+
+/** Whether the verified application is installed in `companyId`, from the lookup when it already says. */
+async function isInstalled(config: Configuration, verified: Verified, record: ApplicationRecord, companyId: string): Promise<boolean> {
+  if (verified.company !== null) return record.installed;
+  const { findInstallation } = config.store;
+  if (findInstallation === undefined) {
+    const answer = lookUp(config, record.publicId, companyId);
+    return (answer instanceof Promise ? await answer : answer)?.installed === true;
+  }
+  try {
+    const answer = findInstallation.call(config.store, record.publicId, companyId);
+    return typeof answer === 'boolean' ? answer : await answer;
+  } catch (cause) {
+    throw new StoreUnavailableError(cause);
+  }
 }
 
 /**
- * Decides a request: transport, credentials, key, company. Resolves the identity when the request may go
- * through; rejects with a {@link TwakeAuthError} otherwise (503 `store_unavailable` when the store fails).
+ * Decides a request: transport, credentials, key, then body and company, then installation. Resolves the
+ * identity when the request may go through; rejects with a {@link TwakeAuthError} otherwise (503
+ * `store_unavailable` when the store fails).
  */
 export async function decide(config: Configuration, facts: RequestFacts): Promise<TwakeIdentity> {
   if (!facts.secure && config.mode !== 'development') {
-    if (config.revokeKeysSeenInCleartext) await revokeIfValid(config, facts.authorization);
+    if (config.revokeKeysSeenInCleartext) await revokeIfValid(config, facts.clientIp, facts.authorization);
     throw new HttpsRequiredError();
   }
 
   const parsed = parseAuthorization(facts.authorization);
   if (parsed.status === 'missing') throw new MissingCredentialsError(config.realm);
-  const claimedPublicId = parsed.status === 'ok' ? parsed.credentials.publicId : null;
-  // Before the store is queried: a client or application past its failure budget costs nothing more.
-  const verdict = await checkThrottle(config, facts.clientIp, claimedPublicId);
-  if (verdict !== null) throw new TooManyFailuresError(verdict);
-  if (parsed.status === 'invalid') {
-    await recordFailure(config, facts.clientIp, null);
-    throw new InvalidCredentialsError(config.realm);
-  }
+  if (parsed.status === 'invalid') return refuseCredentials(config, facts.clientIp, null);
 
   const { publicId, privateKey } = parsed.credentials;
-  const company = typeof facts.company === 'function' ? await facts.company() : facts.company;
-  const companyId = company.groupId.status === 'ok' ? company.groupId.companyId : null;
-  // One lookup brings the application, its keys and the installation together.
-  const answer = lookUp(config, publicId, companyId);
-  const record = answer instanceof Promise ? await answer : answer;
-  const key = verifyKey(record, privateKey, config.now());
-  if (key === null || record === null) {
-    await recordFailure(config, facts.clientIp, publicId);
-    throw new InvalidCredentialsError(config.realm);
-  }
+  const verified = await verifyCredentials(config, facts, publicId, privateKey);
+  const { record, key } = verified;
+  if (key === null || record === null) return refuseCredentials(config, facts.clientIp, publicId);
 
   const overBudget = await consumeRequest(config, record.id);
   if (overBudget !== null) throw new TooManyRequestsError(overBudget);
 
+  const company = verified.company ?? (await readCompany(facts));
+  const companyId = companyIdOf(company);
   if (company.bodyError) throw company.bodyError;
   if (company.groupId.status === 'missing') throw new MissingGroupIdError();
   if (company.groupId.status === 'invalid' || companyId === null) throw new InvalidGroupIdError();
-  if (!record.installed) throw new NotInstalledError();
+  if (!(await isInstalled(config, verified, record, companyId))) throw new NotInstalledError();
 
   const identity: TwakeIdentity = Object.freeze({
     applicationId: record.id,

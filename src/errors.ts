@@ -142,6 +142,13 @@ export class UnsupportedMediaTypeError extends TwakeAuthError {
   }
 }
 
+/** 408: the request body did not arrive within `bodyTimeoutMs`; the connection is closed. @public */
+export class BodyTimeoutError extends TwakeAuthError {
+  constructor() {
+    super(408, 'body_timeout', 'Request body took too long', { headers: { Connection: 'close' } });
+  }
+}
+
 /** 413: the request body is over the size limit. @public */
 export class BodyTooLargeError extends TwakeAuthError {
   constructor() {

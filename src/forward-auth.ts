@@ -44,7 +44,7 @@ function fromOriginalUri(req: Request): CompanySource {
  */
 export function forwardAuth(options: Partial<Options>): RequestHandler {
   const config = parseOptions(options);
-  const readBody = createBodyReader(config.bodyLimit, config.unreadBodies);
+  const readBody = createBodyReader(config);
   return (req, res, next) => {
     res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
     const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req)]);

@@ -18,7 +18,7 @@ import type { Options } from './types';
  */
 export function twakeAppAuth(options: Partial<Options>): RequestHandler {
   const config = parseOptions(options);
-  const readBody = createBodyReader(config.bodyLimit, config.unreadBodies);
+  const readBody = createBodyReader(config);
 
   return (req, res, next) => {
     decide(config, factsFromRequest(req, res, config, readBody))

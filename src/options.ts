@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { hasControlCharacters } from './control-characters';
 import { createFailureThrottle, type FailureThrottle } from './failure-throttle';
 import { createRequestLimiter, type RequestLimiter } from './request-limit';
+import { DEFAULT_BODY_TIMEOUT_MS } from './read-body';
 import type { Mode, Options } from './types';
 
 /** Options with every default applied, the throttle and request limiter built. */
@@ -21,10 +22,12 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
   realm: true,
   bodyLimit: true,
   unreadBodies: true,
+  bodyTimeoutMs: true,
   throttle: true,
   requestLimit: true,
   revokeKeysSeenInCleartext: true,
   onCleartextKeyRevoked: true,
+  onCleartextRevocationFailed: true,
   onAuthenticated: true,
   now: true,
 };
@@ -65,7 +68,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   for (const key of Object.keys(options)) {
     if (!(key in OPTION_KEYS)) fail(`unknown option "${key}". Known options: ${Object.keys(OPTION_KEYS).join(', ')}.`);
   }
-  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, throttle, requestLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onAuthenticated, now } = options;
+  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, bodyTimeoutMs, throttle, requestLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onCleartextRevocationFailed, onAuthenticated, now } = options;
   if (store === undefined || store === null || typeof store.findApplication !== 'function') {
     fail('option "store" must be an ApplicationStore with a findApplication(publicId, companyId) method, for example createPrismaStore(prisma).');
   }
@@ -78,6 +81,9 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   }
   if (bodyLimit !== undefined && typeof bodyLimit !== 'number' && typeof bodyLimit !== 'string') {
     fail('option "bodyLimit" must be a number of bytes or a string such as "100kb".');
+  }
+  if (bodyTimeoutMs !== undefined && (!Number.isInteger(bodyTimeoutMs) || bodyTimeoutMs < 1)) {
+    fail('option "bodyTimeoutMs" must be a whole number of milliseconds, 1 or more.');
   }
   if (unreadBodies !== undefined && unreadBodies !== 'refuse' && unreadBodies !== 'allow') {
     fail(`option "unreadBodies" must be 'refuse' or 'allow', not ${JSON.stringify(unreadBodies)}.`);
@@ -93,6 +99,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     fail('option "revokeKeysSeenInCleartext" needs a store with a revokeKey(applicationId, keyId) method, such as createPrismaStore(prisma).');
   }
   if (onCleartextKeyRevoked !== undefined && typeof onCleartextKeyRevoked !== 'function') fail('option "onCleartextKeyRevoked" must be a function.');
+  if (onCleartextRevocationFailed !== undefined && typeof onCleartextRevocationFailed !== 'function') fail('option "onCleartextRevocationFailed" must be a function.');
   if (onAuthenticated !== undefined && typeof onAuthenticated !== 'function') fail('option "onAuthenticated" must be a function (identity) => void.');
   if (now !== undefined && typeof now !== 'function') fail('option "now" must be a function returning milliseconds.');
 
@@ -103,10 +110,12 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     realm: realm ?? DEFAULT_REALM,
     bodyLimit: bodyLimit ?? DEFAULT_BODY_LIMIT,
     unreadBodies: unreadBodies ?? 'refuse',
+    bodyTimeoutMs: bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
     throttle: throttle === false ? null : isThrottle(throttle) ? throttle : createFailureThrottle(throttle ?? {}),
     requestLimit: requestLimit === undefined || requestLimit === false ? null : isRequestLimiter(requestLimit) ? requestLimit : createRequestLimiter(requestLimit),
     revokeKeysSeenInCleartext: revokeKeysSeenInCleartext ?? false,
     onCleartextKeyRevoked: onCleartextKeyRevoked ?? (() => undefined),
+    onCleartextRevocationFailed: onCleartextRevocationFailed ?? (() => undefined),
     onAuthenticated: onAuthenticated ?? (() => undefined),
     now: now ?? Date.now,
   });

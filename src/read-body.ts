@@ -2,7 +2,7 @@
 import bodyParser from 'body-parser';
 import type { Request, RequestHandler, Response } from 'express';
 import typeIs from 'type-is';
-import { BodyTooLargeError, InvalidBodyError, UnsupportedMediaTypeError, type TwakeAuthError } from './errors';
+import { BodyTimeoutError, BodyTooLargeError, InvalidBodyError, UnsupportedMediaTypeError, type TwakeAuthError } from './errors';
 
 /** What to do with a body the validator cannot read `group_id` from. @public */
 export type UnreadBodies = 'refuse' | 'allow';
@@ -13,11 +13,20 @@ export interface BodyOutcome {
   readonly error: TwakeAuthError | null;
 }
 
+/** The options a body reader follows (see the middleware's options of the same names). */
+export interface BodyReaderSettings {
+  readonly bodyLimit: number | string;
+  readonly unreadBodies: UnreadBodies;
+  readonly bodyTimeoutMs: number;
+}
+
 /** Reads (when needed) and judges the body of a request. */
 export type BodyReader = (req: Request, res: Response) => Promise<BodyOutcome>;
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const URLENCODED_TYPES = ['application/x-www-form-urlencoded'];
+/** How long a body may take to arrive, in milliseconds, unless configured. */
+export const DEFAULT_BODY_TIMEOUT_MS = 5000;
 const NO_BODY: BodyOutcome = Object.freeze({ body: undefined, error: null });
 
 /** Whether the request carries a body: chunked, or a Content-Length above zero (RFC 9112 §6.3). */
@@ -37,13 +46,21 @@ function isParsedObject(body: unknown): boolean {
   return body !== null && typeof body === 'object' && !Buffer.isBuffer(body) && !ArrayBuffer.isView(body);
 }
 
-function run(parser: RequestHandler, req: Request, res: Response): Promise<unknown> {
+const TIMED_OUT = Symbol('timed out');
+
+// Runs a body parser, giving up after `timeoutMs`: a slow or unfinished body must not hold a request.
+function run(parser: RequestHandler, req: Request, res: Response, timeoutMs: number): Promise<unknown> {
   return new Promise((resolve) => {
-    parser(req, res, (error?: unknown) => resolve(error));
+    const timer = setTimeout(() => resolve(TIMED_OUT), timeoutMs);
+    parser(req, res, (error?: unknown) => {
+      clearTimeout(timer);
+      resolve(error);
+    });
   });
 }
 
 function bodyError(error: unknown): TwakeAuthError {
+  if (error === TIMED_OUT) return new BodyTimeoutError();
   const type = (error as { type?: unknown }).type;
   if (type === 'entity.too.large') return new BodyTooLargeError();
   if (type === 'charset.unsupported' || type === 'encoding.unsupported') return new UnsupportedMediaTypeError();
@@ -51,13 +68,14 @@ function bodyError(error: unknown): TwakeAuthError {
 }
 
 /**
- * Creates a body reader. A body that an earlier parser turned into an object is read as it is. An unread
- * JSON (`application/json`, `application/*+json`) or urlencoded body is parsed (at most `limit`) and marked
+ * Creates a body reader. A body that takes longer than `bodyTimeoutMs` to arrive is refused with 408. A body that an earlier parser turned into an object is read as it is. An unread
+ * JSON (`application/json`, `application/*+json`) or urlencoded body is parsed (at most `bodyLimit`) and marked
  * parsed the way every body-parser version checks (`req._body`), so parsers mounted later leave it alone.
  * Any other body, or one already consumed into a string, a Buffer or nothing, could name a company we
  * cannot see: it is refused with 415 unless `unreadBodies` is `allow`.
  */
-export function createBodyReader(limit: number | string, unreadBodies: UnreadBodies = 'refuse'): BodyReader {
+export function createBodyReader(settings: BodyReaderSettings): BodyReader {
+  const { bodyLimit: limit, unreadBodies, bodyTimeoutMs: timeoutMs } = settings;
   const everything = () => true;
   const json = bodyParser.json({ limit, type: everything });
   // extended: false keeps `group_id[]=x` as a key of its own, which the company check refuses.
@@ -69,7 +87,7 @@ export function createBodyReader(limit: number | string, unreadBodies: UnreadBod
     if (isConsumed(req)) return isParsedObject(req.body) ? { body: req.body, error: null } : unreadable;
     const parser = typeIs(req, JSON_TYPES) ? json : typeIs(req, URLENCODED_TYPES) ? urlencoded : null;
     if (parser === null) return unreadable;
-    const error = await run(parser, req, res);
+    const error = await run(parser, req, res, timeoutMs);
     if (error !== undefined && error !== null) return { body: undefined, error: bodyError(error) };
     (req as { _body?: boolean })._body = true;
     return { body: req.body, error: null };

@@ -88,12 +88,18 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const certFile = env.TLS_CERT_FILE?.trim();
   const keyFile = env.TLS_KEY_FILE?.trim();
   if (Boolean(certFile) !== Boolean(keyFile)) fail('Set both TLS_CERT_FILE and TLS_KEY_FILE, or neither.');
+  const revokeCleartextKeys = parseBoolean(env, 'REVOKE_CLEARTEXT_KEYS');
+  const trustProxy = parseTrustProxy(env.TRUST_PROXY);
+  // Behind a TLS-terminating proxy that the server does not trust, every HTTPS call looks like plain HTTP.
+  if (revokeCleartextKeys && !(certFile && keyFile) && trustProxy === false) {
+    fail('REVOKE_CLEARTEXT_KEYS=true needs TLS_CERT_FILE and TLS_KEY_FILE, or TRUST_PROXY naming the proxy that terminates TLS: otherwise valid HTTPS calls would be judged plain HTTP and their keys revoked.');
+  }
   return {
     port,
     host: env.HOST?.trim() || '0.0.0.0',
     databaseUrl: databaseUrlFrom(env),
     mode: modeFromEnvironment(env.NODE_ENV),
-    trustProxy: parseTrustProxy(env.TRUST_PROXY),
+    trustProxy,
     tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : null,
     logLevel,
     throttle: {
@@ -106,7 +112,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       : null,
     lastUsedIntervalSeconds: wholeNumber(env, 'LAST_USED_INTERVAL_SECONDS', 60, 1),
     redisUrl: env.REDIS_URL?.trim() || null,
-    revokeCleartextKeys: parseBoolean(env, 'REVOKE_CLEARTEXT_KEYS'),
+    revokeCleartextKeys,
     unreadBodies: parseUnreadBodies(env.UNREAD_BODIES),
     cache: { maxEntries: wholeNumber(env, 'CACHE_MAX_ENTRIES', 10_000, 1), ttlMs: wholeNumber(env, 'CACHE_TTL_MS', 1000, 0) },
     database: {

@@ -42,6 +42,8 @@ export function createApp(options: AppOptions): Express {
     revokeKeysSeenInCleartext: options.revokeKeysSeenInCleartext,
     onCleartextKeyRevoked: (event: CleartextKeyEvent) =>
       logger.warn({ publicId: event.publicId, keyId: event.keyId }, 'key received over plain HTTP: revoked'),
+    onCleartextRevocationFailed: (event: CleartextKeyEvent, error: unknown, willRetry: boolean) =>
+      logger.error({ publicId: event.publicId, keyId: event.keyId, err: error, willRetry }, 'key received over plain HTTP: revocation failed'),
   };
   const app = express();
   app.disable('x-powered-by');

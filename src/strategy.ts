@@ -41,7 +41,7 @@ export class TwakeAppStrategy extends BasicStrategy {
 
   constructor(options: Partial<Options>) {
     const config = parseOptions(options);
-    const readBody = createBodyReader(config.bodyLimit, config.unreadBodies);
+    const readBody = createBodyReader(config);
     // passReqToCallback: the verify step needs the request for the transport, the company and the body.
     super({ passReqToCallback: true, realm: config.realm }, (req: Request, _user: string, _password: string, done: Verified) => {
       decideRequest(req, config, readBody).then((identity) => done(null, identity), done);

@@ -6,7 +6,7 @@ import { InvalidGroupIdError, UntrustedIdentityError, type TwakeAuthError } from
 import { isValidCompanyId } from './group-id';
 import { IDENTITY_HEADERS, decodeHeaderValue } from './identity-headers';
 import { refuse } from './problem';
-import { createBodyReader, type UnreadBodies } from './read-body';
+import { DEFAULT_BODY_TIMEOUT_MS, createBodyReader, type UnreadBodies } from './read-body';
 import { companyFacts } from './request-facts';
 import type { TwakeIdentity } from './types';
 
@@ -21,6 +21,8 @@ export interface ForwardedIdentityOptions {
   bodyLimit?: number | string;
   /** As the middleware's option: `refuse` (415) or `allow` a body it cannot read. Defaults to `refuse`. */
   unreadBodies?: UnreadBodies;
+  /** As the middleware's option: longest wait for the body, in milliseconds (408). Defaults to 5000. */
+  bodyTimeoutMs?: number;
 }
 
 type Trust = (address: string) => boolean;
@@ -70,7 +72,11 @@ export function trustForwardedIdentity(options: ForwardedIdentityOptions): Reque
     throw new TypeError('twake-app-auth: trustForwardedIdentity needs options, e.g. { trustedProxies: "loopback" }.');
   }
   const trusted = compileTrust(options.trustedProxies);
-  const readBody = createBodyReader(options.bodyLimit ?? '100kb', options.unreadBodies ?? 'refuse');
+  const readBody = createBodyReader({
+    bodyLimit: options.bodyLimit ?? '100kb',
+    unreadBodies: options.unreadBodies ?? 'refuse',
+    bodyTimeoutMs: options.bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
+  });
 
   return (req, res, next) => {
     const address = req.socket.remoteAddress;

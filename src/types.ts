@@ -44,6 +44,12 @@ export interface ApplicationRecord {
   readonly installed: boolean;
 }
 
+/** An application held in a cache: its record (null: no such application) and whether it is fresh. @public */
+export interface HeldApplication {
+  readonly record: ApplicationRecord | null;
+  readonly fresh: boolean;
+}
+
 /**
  * What {@link ApplicationStore.findApplication} gives: the record (or null), now or later.
  *
@@ -63,6 +69,15 @@ export interface ApplicationStore {
    * throws) when the store cannot answer. May answer synchronously, as the cache does on a hit.
    */
   findApplication(publicId: string, companyId: string | null): StoreAnswer;
+  /**
+   * Optional, for caches (`createCachedStore` has it): the application as held in memory, without any
+   * query; `fresh` while within its TTL, undefined when not held. With it, the validator checks a key
+   * before it asks about a company, and sends a client over its failure budget to the database only when
+   * an application it holds accepts the key.
+   */
+  peekApplication?(publicId: string): HeldApplication | undefined;
+  /** Optional, with `peekApplication`: whether the application is installed in `companyId`. */
+  findInstallation?(publicId: string, companyId: string): boolean | Promise<boolean>;
   /** Revokes one key (needed by `revokeKeysSeenInCleartext`). */
   revokeKey?(applicationId: string, keyId: string): Promise<void>;
   /** Releases connections and timers. */
@@ -110,6 +125,12 @@ export interface Options {
    */
   unreadBodies: UnreadBodies;
   /**
+   * Longest time a request body may take to arrive, in milliseconds; past it, 408 `body_timeout` and the
+   * connection is closed. The body is read only after the credentials' syntax and the throttle.
+   * Defaults to 5000.
+   */
+  bodyTimeoutMs: number;
+  /**
    * Throttling of failed authentication per client IP and per public id (429 `too_many_failures`),
    * or `false` to turn it off. Defaults to in-memory counters: 100 failures per IP and 300 per public
    * id per 60 s window. Pass `redis` (an ioredis client) to share counters between instances, or one
@@ -130,6 +151,11 @@ export interface Options {
   revokeKeysSeenInCleartext: boolean;
   /** Told about each key revoked for arriving in clear text (log it). Defaults to doing nothing. */
   onCleartextKeyRevoked: (event: CleartextKeyEvent) => void;
+  /**
+   * Told when such a revocation failed (the answer is still 403 `https_required`); `willRetry` says
+   * whether it will be tried again (after 1 s, 5 s and 30 s). Log it. Defaults to doing nothing.
+   */
+  onCleartextRevocationFailed: (event: CleartextKeyEvent, error: unknown, willRetry: boolean) => void;
   /**
    * Told about each request let through, synchronously, before `next()`: for metrics or last-used
    * tracking (see `createKeyUsageRecorder`). Keep it quick; what it throws is ignored. Defaults to

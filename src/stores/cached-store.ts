@@ -1,9 +1,12 @@
-// Wraps an ApplicationStore with a bounded, expiring cache of positive and negative answers.
-import type { ApplicationRecord, ApplicationStore } from '../types';
+// Wraps an ApplicationStore with bounded, expiring caches: applications by public id, installations by company.
+import type { ApplicationRecord, ApplicationStore, HeldApplication } from '../types';
 
 /** Options of {@link createCachedStore}. @public */
 export interface CacheOptions {
-  /** Most (application, company) answers kept; the least recently used goes first. Defaults to 10000. */
+  /**
+   * Most applications kept, and most (application, company) installations kept; the least recently used
+   * goes first. Defaults to 10000.
+   */
   maxEntries: number;
   /** How long an answer is reused, in milliseconds. Defaults to 1000. */
   ttlMs: number;
@@ -19,21 +22,52 @@ export interface CachedStore extends ApplicationStore {
   clear(): void;
   /** While bypassed, every lookup goes to the wrapped store and nothing is cached. */
   setBypass(bypass: boolean): void;
-  /** Number of answers held. */
+  /** Number of answers held (applications and installations). */
   readonly size: number;
+  peekApplication(publicId: string): HeldApplication | undefined;
+  findInstallation(publicId: string, companyId: string): boolean | Promise<boolean>;
 }
 
 interface Entry {
   record: ApplicationRecord | null;
   expiresAt: number;
-  publicId: string;
 }
 
 const SEPARATOR = '\u0000';
 
+/** A Map used as an LRU: insertion order is recency, the first entry is the least recently used. */
+class Lru<V> {
+  readonly map = new Map<string, V>();
+  constructor(
+    private readonly max: number,
+    private readonly onEvict: (key: string) => void = () => undefined,
+  ) {}
+  get(key: string): V | undefined {
+    const value = this.map.get(key);
+    if (value !== undefined) {
+      this.map.delete(key);
+      this.map.set(key, value);
+    }
+    return value;
+  }
+  set(key: string, value: V): void {
+    this.map.delete(key);
+    while (this.map.size >= this.max) {
+      const oldest = this.map.keys().next().value;
+      if (oldest === undefined) break;
+      this.map.delete(oldest);
+      this.onEvict(oldest);
+    }
+    this.map.set(key, value);
+  }
+}
+
 /**
- * Caches lookups by (public id, company), including "no such application" (negative answers), each for
- * `ttlMs` at most. The key check still runs on every request: only the lookup is cached.
+ * Caches applications by public id (their keys and enabled flag, or "no such application") and
+ * installations by (public id, company), each for `ttlMs` at most and each bounded by `maxEntries`.
+ * Keyed this way, the validator can check a key from memory before it asks about a company, so a caller
+ * without the key cannot make it query the database with new companies. The key check still runs on
+ * every request: only lookups are cached.
  *
  * @public
  */
@@ -44,59 +78,72 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
   if (!Number.isInteger(maxEntries) || maxEntries < 1) throw new TypeError('twake-app-auth: cache maxEntries must be a whole number, 1 or more.');
   if (!Number.isFinite(ttlMs) || ttlMs < 0) throw new TypeError('twake-app-auth: cache ttlMs must be a number of milliseconds, 0 or more.');
 
-  // Map order is insertion order: re-inserting on a hit keeps the least recently used first.
-  const entries = new Map<string, Entry>();
-  const keysByPublicId = new Map<string, Set<string>>();
+  // Expired applications stay until evicted: the validator may check a key against one to decide whether
+  // a request deserves a database query, never to let it through.
+  const applications = new Lru<Entry>(maxEntries);
+  const companiesByPublicId = new Map<string, Set<string>>();
+  const installations = new Lru<Entry>(maxEntries, (key) => unindex(key));
   // Bumped by every invalidation, so that a lookup started before it does not cache a stale answer.
   const generations = new Map<string, number>();
   let globalGeneration = 0;
   let bypass = false;
 
-  function forget(key: string, entry: Entry): void {
-    entries.delete(key);
-    const keys = keysByPublicId.get(entry.publicId);
+  function unindex(key: string): void {
+    const publicId = key.slice(0, key.indexOf(SEPARATOR));
+    const keys = companiesByPublicId.get(publicId);
     keys?.delete(key);
-    if (keys?.size === 0) keysByPublicId.delete(entry.publicId);
+    if (keys?.size === 0) companiesByPublicId.delete(publicId);
   }
 
-  function remember(key: string, publicId: string, record: ApplicationRecord | null): void {
-    const existing = entries.get(key);
-    if (existing !== undefined) forget(key, existing);
-    while (entries.size >= maxEntries) {
-      const oldest = entries.entries().next().value;
-      if (oldest === undefined) break;
-      forget(oldest[0], oldest[1]);
-    }
-    entries.set(key, { record, publicId, expiresAt: now() + ttlMs });
-    let keys = keysByPublicId.get(publicId);
-    if (keys === undefined) keysByPublicId.set(publicId, (keys = new Set()));
+  function remember(publicId: string, companyId: string | null, record: ApplicationRecord | null): void {
+    const expiresAt = now() + ttlMs;
+    applications.set(publicId, { record, expiresAt });
+    if (companyId === null || record === null) return;
+    const key = publicId + SEPARATOR + companyId;
+    installations.set(key, { record, expiresAt });
+    let keys = companiesByPublicId.get(publicId);
+    if (keys === undefined) companiesByPublicId.set(publicId, (keys = new Set()));
     keys.add(key);
   }
 
   const generationOf = (publicId: string) => `${globalGeneration}:${generations.get(publicId) ?? 0}`;
 
-  async function fetchAndRemember(key: string, publicId: string, companyId: string | null): Promise<ApplicationRecord | null> {
+  async function fetchAndRemember(publicId: string, companyId: string | null): Promise<ApplicationRecord | null> {
     const generation = generationOf(publicId);
     const record = await store.findApplication(publicId, companyId);
-    if (!bypass && generation === generationOf(publicId)) remember(key, publicId, record);
+    if (!bypass && generation === generationOf(publicId)) remember(publicId, companyId, record);
     return record;
   }
 
+  function freshInstallation(publicId: string, companyId: string): ApplicationRecord | undefined {
+    const entry = installations.get(publicId + SEPARATOR + companyId);
+    return entry !== undefined && entry.expiresAt > now() ? (entry.record ?? undefined) : undefined;
+  }
+
+  const disabled = () => bypass || ttlMs === 0;
+
   return {
-    // A hit is answered synchronously: see lookUp in decide.ts for why that matters to timing.
+    // A hit is answered synchronously: see decide.ts for why that matters to timing.
     findApplication(publicId, companyId) {
-      if (bypass || ttlMs === 0) return store.findApplication(publicId, companyId);
-      const key = publicId + SEPARATOR + (companyId ?? '');
-      const hit = entries.get(key);
-      if (hit !== undefined) {
-        if (hit.expiresAt > now()) {
-          entries.delete(key);
-          entries.set(key, hit);
-          return hit.record;
-        }
-        forget(key, hit);
+      if (disabled()) return store.findApplication(publicId, companyId);
+      const application = applications.get(publicId);
+      if (application !== undefined && application.expiresAt > now()) {
+        if (application.record === null) return null;
+        const installed = companyId === null ? undefined : freshInstallation(publicId, companyId);
+        if (installed !== undefined) return installed;
       }
-      return fetchAndRemember(key, publicId, companyId);
+      return fetchAndRemember(publicId, companyId);
+    },
+    peekApplication(publicId) {
+      if (disabled()) return undefined;
+      const application = applications.get(publicId);
+      return application === undefined ? undefined : { record: application.record, fresh: application.expiresAt > now() };
+    },
+    findInstallation(publicId, companyId) {
+      const held = disabled() ? undefined : freshInstallation(publicId, companyId);
+      if (held !== undefined) return held.installed;
+      const answer = disabled() ? store.findApplication(publicId, companyId) : fetchAndRemember(publicId, companyId);
+      return Promise.resolve(answer).then((record) => record?.installed === true);
     },
     invalidate(publicId) {
       // Keep the generation map bounded: starting a new global generation has the same effect.
@@ -105,21 +152,23 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
         globalGeneration += 1;
       }
       generations.set(publicId, (generations.get(publicId) ?? 0) + 1);
-      for (const key of keysByPublicId.get(publicId) ?? []) entries.delete(key);
-      keysByPublicId.delete(publicId);
+      applications.map.delete(publicId);
+      for (const key of companiesByPublicId.get(publicId) ?? []) installations.map.delete(key);
+      companiesByPublicId.delete(publicId);
     },
     clear() {
       globalGeneration += 1;
       generations.clear();
-      entries.clear();
-      keysByPublicId.clear();
+      applications.map.clear();
+      installations.map.clear();
+      companiesByPublicId.clear();
     },
     setBypass(value) {
       bypass = value;
       if (value) this.clear();
     },
     get size() {
-      return entries.size;
+      return applications.map.size + installations.map.size;
     },
     revokeKey:
       store.revokeKey === undefined

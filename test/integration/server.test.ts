@@ -108,7 +108,8 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
   it('/auth/verify: company ids above U+00FF answer percent-encoded headers, and the process survives (tenancy observation 9)', async () => {
     for (const company of ['компания', '東京', 'emoji-\u{1F600}']) {
       await cliJson(['app', 'install', app.publicId, '--company', company], env);
-      for (const headers of [{ 'X-Twake-Group-Id': Buffer.from(company).toString('latin1') }, { 'X-Original-URI': `/x?group_id=${encodeURIComponent(company)}` }]) {
+      const sources: Array<Record<string, string>> = [{ 'X-Twake-Group-Id': Buffer.from(company).toString('latin1') }, { 'X-Original-URI': `/x?group_id=${encodeURIComponent(company)}` }];
+      for (const headers of sources) {
         const response = await call(dev.url, '/auth/verify', { headers: { ...auth(), ...headers } });
         expect(response.status).toBe(204);
         expect(response.headers.get('x-twake-company-id')).toBe(encodeURIComponent(company));

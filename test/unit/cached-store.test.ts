@@ -80,13 +80,32 @@ describe('createCachedStore', () => {
 
   it('should forget every company of an application on invalidate, and only that application', async () => {
     const { store, calls } = countingStore();
+    for (const id of ['a', 'b']) store.add({ publicId: id, keys: [{ privateKey: 'k' }], companies: ['c1'] });
     const cached = createCachedStore(store, { ttlMs: 60_000 });
     for (const id of ['a', 'b']) for (const company of ['c1', 'c2']) await cached.findApplication(id, company);
+    expect(calls()).toBe(4);
     cached.invalidate('a');
-    expect(cached.size).toBe(2);
+    // Left: application 'b' and its two installations.
+    expect(cached.size).toBe(3);
     await cached.findApplication('a', 'c1');
     await cached.findApplication('b', 'c1');
     expect(calls()).toBe(5);
+  });
+
+  it('should answer an unknown public id from memory whatever the company (one query per TTL)', async () => {
+    const { store, calls } = countingStore();
+    const cached = createCachedStore(store, { ttlMs: 60_000 });
+    for (let i = 0; i < 100; i += 1) expect(await cached.findApplication('ghost', `company-${i}`)).toBeNull();
+    expect(calls()).toBe(1);
+  });
+
+  it('should bound applications and installations separately by maxEntries', async () => {
+    const { store } = countingStore();
+    store.add({ publicId: 'app', keys: [{ privateKey: 'k' }], companies: [] });
+    const cached = createCachedStore(store, { maxEntries: 50, ttlMs: 60_000 });
+    for (let i = 0; i < 1000; i += 1) await cached.findApplication(`ghost-${i}`, 'c1');
+    for (let i = 0; i < 1000; i += 1) await cached.findInstallation('app', `company-${i}`);
+    expect(cached.size).toBeLessThanOrEqual(100);
   });
 
   it('should not cache an answer fetched before an invalidation that happened meanwhile', async () => {
