@@ -1,7 +1,9 @@
 // Parses the command line and runs one command; failures become one line on stderr and a non-zero exit.
 import { parseArgs } from 'node:util';
-import { createAdmin } from '../admin';
+import { createAdmin, MAX_APPLICATION_NAME_LENGTH } from '../admin';
 import { openDatabase } from '../database';
+import { InvalidAdminInputError } from '../errors';
+import { MAX_GROUP_ID_LENGTH } from '../group-id';
 import { migrate } from '../migrate';
 import { databaseUrlFrom } from '../server-config';
 import { createCommand, installCommand, listCommand, rotateKeyCommand, setEnabledCommand, uninstallCommand } from './commands/app';
@@ -20,6 +22,9 @@ Commands:
   app rotate-key PUBLIC_ID [--grace SECONDS]   issue a new key; older keys expire after the grace (default 0)
   app disable PUBLIC_ID | app enable PUBLIC_ID refuse / allow all of an application's keys
   serve                                        run the validator server
+
+Names: 1 to ${MAX_APPLICATION_NAME_LENGTH} characters; company ids: 1 to ${MAX_GROUP_ID_LENGTH}; neither with control, bidi or
+other invisible characters.
 
 Environment: DATABASE_URL (default file:./data/twake-app-auth.db); see .env.example for the server's.`;
 
@@ -99,7 +104,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
     print(io, result, values.json === true);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    // A refused --name or --company is a wrong command line too.
+    if (error instanceof UsageError || error instanceof InvalidAdminInputError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
       io.stderr(`twake-app-auth: ${(error as Error).message} (see twake-app-auth --help)\n`);
       return 2;
     }

@@ -6,6 +6,11 @@ import { join } from 'node:path';
 import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
 import { cliJson, runCli } from '../helpers/processes';
 
+// What must never reach the operator's terminal raw: controls but the line feeds we print, DEL, C1,
+// bidi and other format characters, line and paragraph separators.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const RAW_UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff]/;
+
 describe('twake-app-auth CLI defaults', () => {
   it('should create the SQLite default under the current directory on first use', async () => {
     const folder = mkdtempSync(join(tmpdir(), 'twake-cli-'));
@@ -90,6 +95,36 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
     const list = await runCli(['app', 'list'], env);
     expect(list.stdout).toContain('People');
     expect(list.stdout).not.toContain('twk_');
+  });
+
+  it('refuses names with ESC, OSC, CR, C1 or bidi characters and over 200 characters: exit 2, one line, nothing written', async () => {
+    const count = async () => (await cliJson<{ applications: unknown[] }>(['app', 'list'], env)).applications.length;
+    const before = await count();
+    for (const name of ['\u001b]0;pwned\u0007', 'Good\rEvil', '\u001b[2J', 'x'.repeat(100_000), 'Bot\u202etxt.exe', 'Bot\u009b2J', 'x'.repeat(201)]) {
+      for (const json of [[], ['--json']]) {
+        const result = await runCli(['app', 'create', '--name', name, ...json], env);
+        expect(result.code).toBe(2);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toMatch(/^twake-app-auth: Invalid application name: 1 to 200 characters, [^\n]*\n$/);
+        expect(result.stderr).not.toMatch(RAW_UNSAFE);
+        expect(result.stderr).not.toMatch(/pwned|Evil|x{10}|txt/);
+      }
+    }
+    expect(await count()).toBe(before);
+  });
+
+  it('refuses company ids with bidi or invisible characters and over 128 characters: exit 2, one line, nothing installed', async () => {
+    const { publicId } = await cliJson<{ publicId: string }>(['app', 'create', '--name', 'Company checks'], env);
+    for (const company of ['acme\u202e', '\u2066acme\u2069', '\u200eacme', '\u200facme', '\u061cacme', 'ac\u200bme', 'acme\u001b[2J', 'c'.repeat(129)]) {
+      const result = await runCli(['app', 'install', publicId, '--company', company], env);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^twake-app-auth: Invalid company id: 1 to 128 characters, [^\n]*\n$/);
+      expect(result.stderr).not.toMatch(RAW_UNSAFE);
+      expect(result.stderr).not.toMatch(/acme|c{10}/);
+    }
+    const listed = await cliJson<{ applications: Array<{ publicId: string; companies: string[] }> }>(['app', 'list'], env);
+    expect(listed.applications.find((application) => application.publicId === publicId)?.companies).toEqual([]);
   });
 
   it('fails with one line on stderr and nothing on stdout for an unknown application', async () => {
