@@ -9,6 +9,7 @@ import { databaseUrlFrom } from '../server-config';
 import { createCommand, installCommand, listCommand, rotateKeyCommand, setEnabledCommand, uninstallCommand } from './commands/app';
 import { migrateCommand } from './commands/migrate';
 import { serveCommand } from './commands/serve';
+import { escapeText } from './escape';
 import { print, type Io, type Result } from './output';
 
 const USAGE = `Usage: twake-app-auth <command> [--json]
@@ -104,12 +105,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
     print(io, result, values.json === true);
     return 0;
   } catch (error) {
-    // A refused --name or --company is a wrong command line too.
+    // A refused --name or --company is a wrong command line too. Messages may quote argv: escaped.
     if (error instanceof UsageError || error instanceof InvalidAdminInputError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`twake-app-auth: ${(error as Error).message} (see twake-app-auth --help)\n`);
+      io.stderr(`twake-app-auth: ${escapeText((error as Error).message)} (see twake-app-auth --help)\n`);
       return 2;
     }
-    io.stderr(`twake-app-auth: ${describeFailure(error)}\n`);
+    io.stderr(`twake-app-auth: ${escapeText(describeFailure(error))}\n`);
     return 1;
   }
 }
