@@ -2,6 +2,7 @@
 import { parseArgs } from 'node:util';
 import { createAdmin, MAX_APPLICATION_NAME_LENGTH } from '../admin';
 import { openDatabase } from '../database';
+import { redactDatabaseUrl } from '../database-url';
 import { InvalidAdminInputError } from '../errors';
 import { MAX_GROUP_ID_LENGTH } from '../group-id';
 import { migrate } from '../migrate';
@@ -115,11 +116,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
-/** One line, no stack trace, no connection string. */
+/** One line, no stack trace, no secret of the connection string. */
 function describeFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const firstLine = message.split('\n').find((line) => line.trim() !== '') ?? 'unknown error';
+  const firstLine = (message.split('\n').find((line) => line.trim() !== '') ?? 'unknown error').trim();
+  const line = firstLine.replace(/postgres(ql)?:\/\/[^\s"'<>]*/g, (url) => redactDatabaseUrl(url));
   const code = (error as { code?: unknown }).code;
-  if (code === 'ECONNREFUSED' || /ECONNREFUSED|connect/i.test(firstLine)) return `cannot reach the database (${firstLine.trim()})`;
-  return firstLine.trim().replace(/postgres(ql)?:\/\/[^\s]*/g, 'postgresql://…');
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED|connect/i.test(line)) return `cannot reach the database (${line})`;
+  return line;
 }

@@ -188,6 +188,7 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
 describe('twake-app-auth CLI without a database', () => {
   it.each([
     ['PostgreSQL refusing connections', 'postgresql://postgres:secret@127.0.0.1:1/none'],
+    ['PostgreSQL refusing connections, password in the query', 'postgresql://postgres@127.0.0.1:1/none?password=secret&sslpassword=secret'],
     ['an SQLite file that cannot be created', 'file:/etc/hostname/twake.db'],
   ])('fails with one line on stderr for %s, without the password', async (_name, url) => {
     const result = await runCli(['app', 'list', '--json'], { DATABASE_URL: url });
