@@ -1,6 +1,7 @@
 // Programmatic administration: applications, keys, installations (the CLI is built on it).
 import { randomUUID } from 'node:crypto';
-import { ApplicationNotFoundError } from './errors';
+import { hasInvisibleCharacters } from './control-characters';
+import { ApplicationNotFoundError, InvalidAdminInputError } from './errors';
 import { isValidCompanyId, MAX_GROUP_ID_LENGTH } from './group-id';
 import { digestKeyHex, generatePrivateKey, generatePublicId } from './secrets';
 
@@ -86,6 +87,32 @@ export interface Admin {
 
 const UNIQUE_VIOLATION = 'P2002';
 
+/** Longest application name, in characters (code points) once trimmed. @public */
+export const MAX_APPLICATION_NAME_LENGTH = 200;
+
+const UNSEEN = 'without control, bidi or other invisible characters';
+
+// Names and company ids end up in terminals, logs and dashboards: nothing there may move the cursor,
+// reorder or hide text. Checked before anything is written; the message never echoes the value.
+function checkedName(name: unknown): string {
+  const trimmed = typeof name === 'string' ? name.trim() : '';
+  const length = [...trimmed].length;
+  // Checked before trimming: a CR or ESC at either end is refused, not silently dropped. Joiners are
+  // allowed in names (scripts and emoji need them), not in company ids.
+  const invisible = typeof name !== 'string' || hasInvisibleCharacters(name, { allowJoiners: true });
+  if (invisible || length === 0 || length > MAX_APPLICATION_NAME_LENGTH) {
+    throw new InvalidAdminInputError('name', `Invalid application name: 1 to ${MAX_APPLICATION_NAME_LENGTH} characters, ${UNSEEN}.`);
+  }
+  return trimmed;
+}
+
+function checkCompanyId(companyId: unknown): asserts companyId is string {
+  // isValidCompanyId is the validator's own rule (length, controls); installations are held to it and more.
+  if (!isValidCompanyId(companyId) || hasInvisibleCharacters(companyId)) {
+    throw new InvalidAdminInputError('companyId', `Invalid company id: 1 to ${MAX_GROUP_ID_LENGTH} characters, ${UNSEEN}.`);
+  }
+}
+
 /**
  * Creates the admin API over a PrismaClient.
  *
@@ -117,15 +144,15 @@ export function createAdmin(
   }
 
   return {
-    async createApplication({ name }) {
-      if (typeof name !== 'string' || name.trim().length === 0) throw new TypeError('An application needs a non-empty name.');
+    async createApplication({ name: requested }) {
+      const name = checkedName(requested);
       const id = randomUUID();
       const publicId = generatePublicId();
       const privateKey = generatePrivateKey();
       await prisma.application.create({
-        data: { id, publicId, name: name.trim(), keys: { create: { id: randomUUID(), digest: digestKeyHex(privateKey) } } },
+        data: { id, publicId, name, keys: { create: { id: randomUUID(), digest: digestKeyHex(privateKey) } } },
       });
-      return { id, publicId, name: name.trim(), privateKey };
+      return { id, publicId, name, privateKey };
     },
 
     async listApplications() {
@@ -184,7 +211,7 @@ export function createAdmin(
     },
 
     async install(publicId, companyId) {
-      if (!isValidCompanyId(companyId)) throw new TypeError(`Invalid company id: ${MAX_GROUP_ID_LENGTH} characters at most, no control characters.`);
+      checkCompanyId(companyId);
       const appId = await applicationId(publicId);
       const where = { applicationId_companyId: { applicationId: appId, companyId } };
       if ((await prisma.installation.findUnique({ where })) !== null) return { created: false };

@@ -186,3 +186,20 @@ export class ApplicationNotFoundError extends Error {
     this.name = this.constructor.name;
   }
 }
+
+/**
+ * Thrown by the admin API for an application name or company id it refuses (empty, too long, or with
+ * control, bidi or other invisible characters). A `TypeError`, as before; the message names the field,
+ * never the value.
+ *
+ * @public
+ */
+export class InvalidAdminInputError extends TypeError {
+  readonly code = 'invalid_input';
+  readonly field: 'name' | 'companyId';
+  constructor(field: 'name' | 'companyId', message: string) {
+    super(message);
+    this.name = this.constructor.name;
+    this.field = field;
+  }
+}

@@ -1,12 +1,16 @@
 // Parses the command line and runs one command; failures become one line on stderr and a non-zero exit.
 import { parseArgs } from 'node:util';
-import { createAdmin } from '../admin';
+import { createAdmin, MAX_APPLICATION_NAME_LENGTH } from '../admin';
 import { openDatabase } from '../database';
+import { redactDatabaseUrl } from '../database-url';
+import { InvalidAdminInputError } from '../errors';
+import { MAX_GROUP_ID_LENGTH } from '../group-id';
 import { migrate } from '../migrate';
 import { databaseUrlFrom } from '../server-config';
 import { createCommand, installCommand, listCommand, rotateKeyCommand, setEnabledCommand, uninstallCommand } from './commands/app';
 import { migrateCommand } from './commands/migrate';
 import { serveCommand } from './commands/serve';
+import { escapeText } from './escape';
 import { print, type Io, type Result } from './output';
 
 const USAGE = `Usage: twake-app-auth <command> [--json]
@@ -20,6 +24,9 @@ Commands:
   app rotate-key PUBLIC_ID [--grace SECONDS]   issue a new key; older keys expire after the grace (default 0)
   app disable PUBLIC_ID | app enable PUBLIC_ID refuse / allow all of an application's keys
   serve                                        run the validator server
+
+Names: 1 to ${MAX_APPLICATION_NAME_LENGTH} characters; company ids: 1 to ${MAX_GROUP_ID_LENGTH}; neither with control, bidi or
+other invisible characters.
 
 Environment: DATABASE_URL (default file:./data/twake-app-auth.db); see .env.example for the server's.`;
 
@@ -99,20 +106,22 @@ export async function run(argv: string[], io: Io): Promise<number> {
     print(io, result, values.json === true);
     return 0;
   } catch (error) {
-    if (error instanceof UsageError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`twake-app-auth: ${(error as Error).message} (see twake-app-auth --help)\n`);
+    // A refused --name or --company is a wrong command line too. Messages may quote argv: escaped.
+    if (error instanceof UsageError || error instanceof InvalidAdminInputError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+      io.stderr(`twake-app-auth: ${escapeText((error as Error).message)} (see twake-app-auth --help)\n`);
       return 2;
     }
-    io.stderr(`twake-app-auth: ${describeFailure(error)}\n`);
+    io.stderr(`twake-app-auth: ${escapeText(describeFailure(error))}\n`);
     return 1;
   }
 }
 
-/** One line, no stack trace, no connection string. */
+/** One line, no stack trace, no secret of the connection string. */
 function describeFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const firstLine = message.split('\n').find((line) => line.trim() !== '') ?? 'unknown error';
+  const firstLine = (message.split('\n').find((line) => line.trim() !== '') ?? 'unknown error').trim();
+  const line = firstLine.replace(/postgres(ql)?:\/\/[^\s"'<>]*/g, (url) => redactDatabaseUrl(url));
   const code = (error as { code?: unknown }).code;
-  if (code === 'ECONNREFUSED' || /ECONNREFUSED|connect/i.test(firstLine)) return `cannot reach the database (${firstLine.trim()})`;
-  return firstLine.trim().replace(/postgres(ql)?:\/\/[^\s]*/g, 'postgresql://…');
+  if (code === 'ECONNREFUSED' || /ECONNREFUSED|connect/i.test(line)) return `cannot reach the database (${line})`;
+  return line;
 }

@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 // Entry point of the `twake-app-auth` command.
 import { existsSync } from 'node:fs';
+import { escapeText } from './escape';
 import { run } from './index';
 
 // Settings from ./.env when present; variables already set in the environment win.
@@ -15,7 +16,7 @@ run(process.argv.slice(2), {
     process.exitCode = code;
   },
   (error: unknown) => {
-    process.stderr.write(`twake-app-auth: ${error instanceof Error ? error.message.split('\n')[0] : String(error)}\n`);
+    process.stderr.write(`twake-app-auth: ${escapeText(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error))}\n`);
     process.exitCode = 1;
   },
 );

@@ -1,4 +1,5 @@
 // Writes command results: one JSON object with --json, aligned text for people otherwise.
+import { escapeJson, escapeText } from './escape';
 
 /** Where a command writes; the process streams in production, buffers in tests. */
 export interface Io {
@@ -19,7 +20,8 @@ export function table(rows: Array<[string, string]>): string[] {
   return rows.map(([label, value]) => `  ${`${label}:`.padEnd(width + 2)}${value}`);
 }
 
+/** Writes a result. Stored values may hold anything (older versions, rows written in SQL): escaped here, once for all commands. */
 export function print(io: Io, result: Result, json: boolean): void {
-  if (json) io.stdout(`${JSON.stringify(result.json)}\n`);
-  else io.stdout(`${result.human.join('\n')}\n`);
+  if (json) io.stdout(`${escapeJson(JSON.stringify(result.json))}\n`);
+  else io.stdout(`${result.human.map(escapeText).join('\n')}\n`);
 }

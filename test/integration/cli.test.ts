@@ -3,8 +3,36 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { Client } from 'pg';
+import { sqlitePath } from '../../src/database-url';
 import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
 import { cliJson, runCli } from '../helpers/processes';
+
+// What must never reach the operator's terminal raw: controls but the line feeds we print, DEL, C1,
+// bidi and other format characters, line and paragraph separators.
+// eslint-disable-next-line no-control-regex -- matching control characters is the point
+const RAW_UNSAFE = /[\u0000-\u0009\u000b-\u001f\u007f-\u009f\u00ad\u061c\u200b\u200e\u200f\u2028-\u202e\u2060-\u206f\ufeff]/;
+
+/** Runs one statement ($1, $2… in order) straight on the database, as an older version or a person at psql might. */
+async function sql(url: string, text: string, params: string[]): Promise<void> {
+  if (url.startsWith('file:')) {
+    const db = new Database(sqlitePath(url));
+    try {
+      db.prepare(text.replace(/\$\d+/g, '?')).run(...params);
+    } finally {
+      db.close();
+    }
+    return;
+  }
+  const client = new Client({ connectionString: url });
+  await client.connect();
+  try {
+    await client.query(text, params);
+  } finally {
+    await client.end();
+  }
+}
 
 describe('twake-app-auth CLI defaults', () => {
   it('should create the SQLite default under the current directory on first use', async () => {
@@ -92,6 +120,61 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
     expect(list.stdout).not.toContain('twk_');
   });
 
+  it('refuses names with ESC, OSC, CR, C1 or bidi characters and over 200 characters: exit 2, one line, nothing written', async () => {
+    const count = async () => (await cliJson<{ applications: unknown[] }>(['app', 'list'], env)).applications.length;
+    const before = await count();
+    for (const name of ['\u001b]0;pwned\u0007', 'Good\rEvil', '\u001b[2J', 'x'.repeat(100_000), 'Bot\u202etxt.exe', 'Bot\u009b2J', 'x'.repeat(201)]) {
+      for (const json of [[], ['--json']]) {
+        const result = await runCli(['app', 'create', '--name', name, ...json], env);
+        expect(result.code).toBe(2);
+        expect(result.stdout).toBe('');
+        expect(result.stderr).toMatch(/^twake-app-auth: Invalid application name: 1 to 200 characters, [^\n]*\n$/);
+        expect(result.stderr).not.toMatch(RAW_UNSAFE);
+        expect(result.stderr).not.toMatch(/pwned|Evil|x{10}|txt/);
+      }
+    }
+    expect(await count()).toBe(before);
+  });
+
+  it('refuses company ids with bidi or invisible characters and over 128 characters: exit 2, one line, nothing installed', async () => {
+    const { publicId } = await cliJson<{ publicId: string }>(['app', 'create', '--name', 'Company checks'], env);
+    for (const company of ['acme\u202e', '\u2066acme\u2069', '\u200eacme', '\u200facme', '\u061cacme', 'ac\u200bme', 'acme\u001b[2J', 'c'.repeat(129)]) {
+      const result = await runCli(['app', 'install', publicId, '--company', company], env);
+      expect(result.code).toBe(2);
+      expect(result.stdout).toBe('');
+      expect(result.stderr).toMatch(/^twake-app-auth: Invalid company id: 1 to 128 characters, [^\n]*\n$/);
+      expect(result.stderr).not.toMatch(RAW_UNSAFE);
+      expect(result.stderr).not.toMatch(/acme|c{10}/);
+    }
+    const listed = await cliJson<{ applications: Array<{ publicId: string; companies: string[] }> }>(['app', 'list'], env);
+    expect(listed.applications.find((application) => application.publicId === publicId)?.companies).toEqual([]);
+  });
+
+  it('escapes names and company ids written straight into the database, in app list (text and --json) and uninstall', async () => {
+    const { publicId } = await cliJson<{ publicId: string }>(['app', 'create', '--name', 'Legacy'], env);
+    const name = 'Evil\u001b]0;pwned\u0007\r\u001b[2J\u202eName\u0085\u009b';
+    const company = 'co\u202eabc\u2066\u2028';
+    await sql(env.DATABASE_URL as string, 'UPDATE applications SET name = $1 WHERE public_id = $2', [name, publicId]);
+    await sql(env.DATABASE_URL as string, 'INSERT INTO installations (application_id, company_id) SELECT id, $1 FROM applications WHERE public_id = $2', [company, publicId]);
+
+    const text = await runCli(['app', 'list'], env);
+    expect(text.code).toBe(0);
+    expect(text.stdout).not.toMatch(RAW_UNSAFE);
+    expect(text.stdout).toContain('\nEvil\\u001b]0;pwned\\u0007\\u000d\\u001b[2J\\u202eName\\u0085\\u009b\n');
+    expect(text.stdout).toContain('co\\u202eabc\\u2066\\u2028');
+
+    // JSON.stringify leaves C1, bidi and U+2028 raw: they come out as \u escapes, which parse back to the stored value.
+    const json = await runCli(['app', 'list', '--json'], env);
+    expect(json.code).toBe(0);
+    expect(json.stdout).not.toMatch(RAW_UNSAFE);
+    const entry = (JSON.parse(json.stdout) as { applications: Array<{ publicId: string }> }).applications.find((application) => application.publicId === publicId);
+    expect(entry).toMatchObject({ name, companies: [company] });
+
+    // Such a row can still be removed (uninstall takes any company id), and the confirmation is escaped too.
+    const removed = await runCli(['app', 'uninstall', publicId, '--company', company], env);
+    expect(removed).toEqual({ code: 0, stdout: `Uninstalled ${publicId} from company co\\u202eabc\\u2066\\u2028.\n`, stderr: '' });
+  });
+
   it('fails with one line on stderr and nothing on stdout for an unknown application', async () => {
     for (const args of [['app', 'install', 'nope', '--company', 'c'], ['app', 'rotate-key', 'nope'], ['app', 'disable', 'nope'], ['app', 'uninstall', 'nope', '--company', 'c']]) {
       const result = await runCli([...args, '--json'], env);
@@ -105,6 +188,7 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
 describe('twake-app-auth CLI without a database', () => {
   it.each([
     ['PostgreSQL refusing connections', 'postgresql://postgres:secret@127.0.0.1:1/none'],
+    ['PostgreSQL refusing connections, password in the query', 'postgresql://postgres@127.0.0.1:1/none?password=secret&sslpassword=secret'],
     ['an SQLite file that cannot be created', 'file:/etc/hostname/twake.db'],
   ])('fails with one line on stderr for %s, without the password', async (_name, url) => {
     const result = await runCli(['app', 'list', '--json'], { DATABASE_URL: url });
