@@ -1,0 +1,200 @@
+// Adversarial cases: each test states the behaviour the documentation promises. They fail today.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import express from 'express';
+import { connect, type AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import { MemoryStore, twakeAppAuth, twakeAuthErrorHandler } from '../../src';
+import { forwardAuth } from '../../src/forward-auth';
+import { createLogger } from '../../src/logger';
+import { createApp } from '../../src/server';
+import { basic } from '../helpers/create-server';
+import { expectProblem } from '../helpers/expect-problem';
+
+const PUBLIC_ID = 'app-a';
+const KEY = 'twk_attack-key';
+const store = new MemoryStore();
+store.add({ publicId: PUBLIC_ID, name: 'App A', keys: [{ privateKey: KEY }], companies: ['alpha'] });
+const auth = basic(PUBLIC_ID, KEY);
+
+function verifier() {
+  const app = express();
+  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode: 'development', throttle: false }));
+  app.use(twakeAuthErrorHandler());
+  return app;
+}
+
+/** Sends raw bytes and resolves with what came back within `waitMs` (empty when nothing did). */
+function rawExchange(port: number, bytes: string, waitMs: number): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(port, '127.0.0.1');
+    let received = '';
+    const finish = () => {
+      socket.destroy();
+      resolve(received);
+    };
+    const timer = setTimeout(finish, waitMs);
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+      if (received.includes('\r\n\r\n')) {
+        clearTimeout(timer);
+        setTimeout(finish, 50);
+      }
+    });
+    socket.on('error', finish);
+    socket.write(bytes);
+  });
+}
+
+describe('forward-auth: what the original URI hides from the check', () => {
+  // nginx passes `GET /api/v1/x?y#&group_id=beta` to the backend verbatim (checked with the documented
+  // configuration, nginx 1.22). A request-target cannot carry a fragment (RFC 9112 §3.2), so backends
+  // that split the target at "?" only (Python's wsgiref, Go's net/http, Rack) read group_id=beta there.
+  it('400: a "#" inside the query of X-Original-URI does not hide a second company', async () => {
+    const response = await request(verifier())
+      .get('/auth/verify')
+      .set('Authorization', auth)
+      .set('X-Twake-Group-Id', 'alpha')
+      .set('X-Original-URI', '/api/v1/messages?y#&group_id=beta');
+    expectProblem(response, 400, 'invalid_group_id');
+    expect(response.headers['x-twake-company-id']).toBeUndefined();
+  });
+
+  it('400: the same through X-Forwarded-Uri (Traefik), with group_id=alpha before the "#"', async () => {
+    const response = await request(verifier())
+      .get('/auth/verify')
+      .set('Authorization', auth)
+      .set('X-Forwarded-Uri', '/api/v1/messages?group_id=alpha#&group_id=beta');
+    expectProblem(response, 400, 'invalid_group_id');
+  });
+
+  // Rack 2 (Rails), Python before 3.9.2 and other legacy parsers also split the query at ";".
+  it('400: a group_id after a ";" separator is a second company for a backend that splits on ";"', async () => {
+    const response = await request(verifier())
+      .get('/auth/verify')
+      .set('Authorization', auth)
+      .set('X-Original-URI', '/api/v1/messages?group_id=alpha&x=1;group_id=beta');
+    expectProblem(response, 400, 'invalid_group_id');
+  });
+});
+
+describe('Express 5: req.query is computed again by the app that handles the request', () => {
+  // The validator checks req.query as the parent app parses it; a sub-app with its own query parser hands
+  // its handlers another req.query (Express 5 makes req.query a getter on the app's request prototype).
+  function parentWithSubApp() {
+    const api = express();
+    api.set('query parser', (text: string) =>
+      Object.fromEntries(
+        text
+          .split(/[&;]/)
+          .filter((pair) => pair !== '')
+          .map((pair) => pair.split('=').map((part) => decodeURIComponent(part))),
+      ),
+    );
+    api.all('/*path', (req, res) => {
+      res.json({ checked: req.twake?.companyId ?? null, query: (req.query as Record<string, unknown>).group_id ?? null });
+    });
+    const app = express();
+    app.use('/api/v1', twakeAppAuth({ store, mode: 'development', throttle: false }), api);
+    app.use(twakeAuthErrorHandler());
+    return app;
+  }
+
+  it('the handler never reads another company than req.twake.companyId', async () => {
+    const response = await request(parentWithSubApp()).get('/api/v1/messages?group_id=alpha&x=1;group_id=beta').set('Authorization', auth);
+    const actedOn = response.status === 200 ? (response.body as { query: unknown }).query : null;
+    expect([null, 'alpha']).toContain(actedOn);
+  });
+});
+
+describe('credentials before the body (README, "Decisions and errors", step 4)', () => {
+  let server: Server;
+  let port: number;
+
+  beforeAll(async () => {
+    const app = express();
+    app.use(twakeAppAuth({ store, mode: 'development', throttle: false }));
+    app.all('/*path', (_req, res) => {
+      res.json({ ok: true });
+    });
+    app.use(twakeAuthErrorHandler());
+    server = app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    port = (server.address() as AddressInfo).port;
+  });
+
+  afterAll(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+  });
+
+  it('401 at once for an unknown application whose announced body never arrives (no hang)', async () => {
+    const unknown = basic('no-such-app', 'wrong-key');
+    const answer = await rawExchange(
+      port,
+      `POST /api/v1/messages?group_id=alpha HTTP/1.1\r\nHost: x\r\nAuthorization: ${unknown}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n`,
+      2000,
+    );
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
+  });
+
+  it('401 at once for a wrong key of a known application, body pending', async () => {
+    const wrong = basic(PUBLIC_ID, 'wrong-key');
+    const answer = await rawExchange(
+      port,
+      `POST /api/v1/messages HTTP/1.1\r\nHost: x\r\nAuthorization: ${wrong}\r\nContent-Type: application/json\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n{"gro\r\n`,
+      2000,
+    );
+    expect(answer.split('\r\n')[0]).toBe('HTTP/1.1 401 Unauthorized');
+  });
+});
+
+describe('standalone server: a malformed path under /auth/verify/ (Envoy path_prefix)', () => {
+  const lines: string[] = [];
+  let savedEnv: string | undefined;
+
+  beforeAll(() => {
+    savedEnv = process.env.NODE_ENV;
+    // As the server runs in production: NODE_ENV unset (only "development" relaxes HTTPS).
+    delete process.env.NODE_ENV;
+  });
+
+  afterAll(() => {
+    if (savedEnv === undefined) delete process.env.NODE_ENV;
+    else process.env.NODE_ENV = savedEnv;
+  });
+
+  function productionApp() {
+    const sink = new Writable({
+      write(chunk: Buffer, _encoding, done) {
+        lines.push(chunk.toString());
+        done();
+      },
+    });
+    return createApp({
+      store,
+      mode: 'production',
+      trustProxy: false,
+      logger: createLogger('info', sink),
+      throttle: null,
+      revokeKeysSeenInCleartext: false,
+      checkReady: async () => undefined,
+    });
+  }
+
+  it('answers without a stack trace or file paths of the installation', async () => {
+    for (const path of ['/auth/verify/%', '/auth/verify/api/v1/%E0%A4%A']) {
+      const response = await request(productionApp()).get(path).set('X-Forwarded-Proto', 'https');
+      expect(response.status).toBeGreaterThanOrEqual(400);
+      expect(response.status).toBeLessThan(500);
+      expect(response.text).not.toMatch(/node_modules|URIError|\bat decodeURIComponent\b/);
+    }
+  });
+
+  it('does not log client garbage as "authentication store failed"', async () => {
+    lines.length = 0;
+    await request(productionApp()).get('/auth/verify/%').set('X-Forwarded-Proto', 'https');
+    expect(lines.join('')).not.toContain('authentication store failed');
+  });
+});
