@@ -31,18 +31,11 @@ export function aliasesGroupId(key: string): boolean {
   return key.split(/[[\].]/).find((segment) => segment !== '') === FIELD;
 }
 
-/**
- * Reads `group_id` from the raw query string of `url`, independently of the app's query parser: a
- * repeated key, or any key a qs-style parser would turn into `group_id`, makes it ambiguous.
- */
-export function fromQueryString(url: string): CompanySource {
-  const question = url.indexOf('?');
-  if (question < 0) return ABSENT;
-  const hash = url.indexOf('#', question);
-  const params = new URLSearchParams(url.slice(question + 1, hash < 0 ? undefined : hash));
+// One pass over `query` split at `&`: ambiguous on a repeated key or any alias of group_id.
+function scanQuery(query: string): CompanySource {
   let value: string | undefined;
   let count = 0;
-  for (const [key, item] of params) {
+  for (const [key, item] of new URLSearchParams(query)) {
     if (key === FIELD) {
       value = item;
       count += 1;
@@ -52,6 +45,33 @@ export function fromQueryString(url: string): CompanySource {
   }
   if (count > 1) return AMBIGUOUS;
   return count === 1 ? { found: true, value } : ABSENT;
+}
+
+/**
+ * Reads `group_id` from the raw query string of `url`, independently of the app's query parser. It is
+ * ambiguous when a key repeats or a qs-style alias appears, when the query holds a `#` (a request target
+ * has no fragment, RFC 9112 §3.2, so backends disagree on what follows it), or when reading `;` as a
+ * separator too, as some parsers do, would name another company.
+ */
+export function fromQueryString(url: string): CompanySource {
+  const question = url.indexOf('?');
+  if (question < 0) return ABSENT;
+  const query = url.slice(question + 1);
+  if (query.includes('#')) return decodeLoosely(query).includes(FIELD) ? AMBIGUOUS : ABSENT;
+  const found = scanQuery(query);
+  if (!query.includes(';')) return found;
+  const semicolons = scanQuery(query.replaceAll(';', '&'));
+  const same = found.found === semicolons.found && (!found.found || (semicolons.found && found.value === semicolons.value));
+  return same ? found : AMBIGUOUS;
+}
+
+// Percent-decoding that never throws, to look for a name whatever its encoding.
+function decodeLoosely(text: string): string {
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return text;
+  }
 }
 
 /** Reads `group_id` from an object the app parsed (a body, or `req.query`), whatever parser made it. */

@@ -4,6 +4,7 @@ import type { Logger } from 'pino';
 import type { FailureThrottle } from './failure-throttle';
 import { forwardAuth } from './forward-auth';
 import { twakeAppAuth } from './middleware';
+import { StoreUnavailableError } from './errors';
 import { twakeAuthErrorHandler } from './problem';
 import type { UnreadBodies } from './read-body';
 import type { RequestLimiter } from './request-limit';
@@ -75,10 +76,27 @@ export function createApp(options: AppOptions): Express {
   });
 
   const logStoreFailure: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
-    logger.error({ err: (error as Error).cause ?? error }, 'authentication store failed');
+    if (error instanceof StoreUnavailableError) logger.error({ err: error.cause ?? error }, 'authentication store failed');
     next(error);
   };
   app.use(logStoreFailure);
   app.use(twakeAuthErrorHandler());
+  // Anything else (a path Express cannot decode, a bug): a problem body without internals, never HTML
+  // with a stack trace. Client mistakes are not logged as errors.
+  const lastResort: ErrorRequestHandler = (error: unknown, _req, res, next) => {
+    const status = (error as { status?: unknown }).status;
+    const clientError = typeof status === 'number' && status >= 400 && status < 500;
+    if (!clientError) logger.error({ err: error }, 'request failed');
+    if (res.headersSent) {
+      next(error);
+      return;
+    }
+    res.status(clientError ? status : 500);
+    res.setHeader('Cache-Control', 'no-store');
+    res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
+    const code = clientError ? 'bad_request' : 'internal_error';
+    res.end(JSON.stringify({ type: `urn:twake-app-auth:error:${code}`, title: clientError ? 'Bad request' : 'Internal error', status: res.statusCode, code }));
+  };
+  app.use(lastResort);
   return app;
 }

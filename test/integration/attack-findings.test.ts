@@ -1,4 +1,4 @@
-// Adversarial cases: each test states the behaviour the documentation promises. They fail today.
+// Adversarial cases found by attacking the validator from outside: fragments, ";" separators, sub-app query parsers, pending bodies, bad paths.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
 import { connect, type AddressInfo } from 'node:net';

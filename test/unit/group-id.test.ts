@@ -31,7 +31,15 @@ describe('extractGroupId', () => {
     ['a newline in the query', undefined, '/x?group_id=c%0A1', INVALID],
     ['129 characters', { group_id: 'c'.repeat(129) }, '/x', INVALID],
     ['128 characters', { group_id: 'c'.repeat(128) }, '/x', ok('c'.repeat(128))],
-    ['a fragment after the query', undefined, '/x?group_id=c1#frag', ok('c1')],
+    ['a "#" in a query naming group_id (no fragment in a request target)', undefined, '/x?group_id=c1#frag', INVALID],
+    ['a second company hidden after "#"', undefined, '/x?y#&group_id=c2', INVALID],
+    ['a "#" in a query without group_id', undefined, '/x?a=1#b', MISSING],
+    ['a second company after ";"', undefined, '/x?group_id=c1&x=1;group_id=c2', INVALID],
+    ['";" inside a value that stays the same company', undefined, '/x?group_id=c1&x=1;2', ok('c1')],
+    ['a company only after ";"', undefined, '/x?x=1;group_id=c2', INVALID],
+    ['qs alias: leading bracket', undefined, '/x?%5Bgroup_id%5D=c1', INVALID],
+    ['qs alias: dot', undefined, '/x?group_id.x=c1', INVALID],
+    ['not an alias: nested further in', undefined, '/x?x%5Bgroup_id%5D=c1', MISSING],
     ['a similar name only', { group_ids: 'c1' }, '/x?groupid=c1', MISSING],
   ])('%s', (_name, body, url, expected) => {
     expect(extractGroupId(body, url)).toEqual(expected);
