@@ -1,5 +1,6 @@
 // `npm run bench:timing`: dudect-style timing-leak test of the in-process verify path, cache warm.
 // Two input classes interleaved at random, Welch's t-test on cropped measurements; |t| < 4.5 passes.
+// TIMING_PAIRS picks comparisons: ab, ac, ac-fresh (the last names a new, uncached company on every call).
 // TIMING_MEASUREMENTS sets the number per comparison (default 100,000).
 const { randomBytes, randomInt } = require('node:crypto');
 const { MemoryStore, createCachedStore } = require('../dist');
@@ -51,16 +52,19 @@ function maxAbsT(samples) {
   return worst;
 }
 
-async function compare(first, second, config) {
-  const facts = (authorization) => ({ secure: true, authorization, clientIp: '127.0.0.1', company: { groupId: { status: 'ok', companyId: 'c1' } } });
-  const inputs = [facts(CLASSES[first]), facts(CLASSES[second])];
+// With `freshCompany`, every call names a company never seen before, so no installation is cached.
+async function compare(first, second, config, freshCompany) {
+  const facts = (authorization, companyId) => ({ secure: true, authorization, clientIp: '127.0.0.1', company: { groupId: { status: 'ok', companyId } } });
+  let calls = 0;
+  const input = (cls) => facts(CLASSES[cls === 0 ? first : second], freshCompany ? `company-${(calls += 1)}` : 'c1');
   // Warm up: JIT, and the cache holds both the application and the negative answer.
-  for (let i = 0; i < 20_000; i += 1) await decide(config, inputs[i % 2]).catch(() => undefined);
+  for (let i = 0; i < 20_000; i += 1) await decide(config, input(i % 2)).catch(() => undefined);
   const samples = [];
   for (let i = 0; i < MEASUREMENTS; i += 1) {
     const cls = randomInt(2);
+    const call = input(cls);
     const started = process.hrtime.bigint();
-    await decide(config, inputs[cls]).catch(() => undefined);
+    await decide(config, call).catch(() => undefined);
     samples.push({ cls, time: Number(process.hrtime.bigint() - started) });
   }
   return maxAbsT(samples);
@@ -71,13 +75,14 @@ async function main() {
   memory.add({ publicId: PUBLIC_ID, keys: [{ privateKey: KEY }], companies: ['c1'] });
   // Throttling off: this measures the verify path, not the 429 that repeated failures would earn.
   const config = parseOptions({ store: createCachedStore(memory, { ttlMs: 3_600_000 }), mode: 'production', throttle: false });
-  const pairs = (process.env.TIMING_PAIRS || 'ab,ac').split(',');
+  const pairs = (process.env.TIMING_PAIRS || 'ab,ac,ac-fresh').split(',');
   const names = {
     ab: '(a) known id, key sharing all but its last character vs (b) key sharing no prefix',
     ac: '(a) known id, wrong key vs (c) unknown public id',
+    'ac-fresh': '(a) known id, wrong key vs (c) unknown public id, each call naming an uncached company',
   };
   const results = [];
-  for (const pair of pairs) results.push([names[pair], await compare(pair[0], pair[1], config)]);
+  for (const pair of pairs) results.push([names[pair], await compare(pair[0], pair[1], config, pair.endsWith('-fresh'))]);
   for (const [name, t] of results) console.log(`${name}: max |t| = ${t.toFixed(2)} over ${MEASUREMENTS} measurements (${t < 4.5 ? 'pass' : 'FAIL'} at 4.5)`);
   if (process.env.TIMING_JSON) console.log(JSON.stringify(results.map(([, t]) => t)));
 }
