@@ -1,12 +1,13 @@
-// Throttles failed authentication per client IP and per public id, in memory or shared through Redis.
+// Throttles failed authentication per client network and per public id, in memory or shared through Redis.
 import type Redis from 'ioredis';
+import { idCounterKey, ipCounterKey } from './counter-keys';
 import { checkWholeNumbers, createLimiter, secondsUntil, type ThrottleVerdict } from './rate-limiters';
 
 export type { ThrottleVerdict } from './rate-limiters';
 
 /** Throttling settings. @public */
 export interface ThrottleOptions {
-  /** Failed attempts allowed per client IP and window. Defaults to 100. */
+  /** Failed attempts allowed per client IP (IPv6: per /64) and window. Defaults to 100. */
   failureLimit: number;
   /** Failed attempts allowed per public id (from any IP) and window. Defaults to 300. */
   publicIdFailureLimit: number;
@@ -32,7 +33,10 @@ export const DEFAULT_THROTTLE: Readonly<Omit<ThrottleOptions, 'redis' | 'keyPref
   failureWindowSeconds: 60,
 });
 
-/** Creates the throttle. */
+/**
+ * Creates the throttle. Client addresses are counted by network, and anything that is not an IP address
+ * in one shared counter; public ids are counted by hash, so no caller-chosen string is kept or sent to Redis.
+ */
 export function createFailureThrottle(options: Partial<ThrottleOptions> = {}): FailureThrottle {
   const settings = { ...DEFAULT_THROTTLE, ...options };
   const { failureLimit, publicIdFailureLimit, failureWindowSeconds } = settings;
@@ -44,7 +48,7 @@ export function createFailureThrottle(options: Partial<ThrottleOptions> = {}): F
 
   return {
     async check(ip, publicId) {
-      const [ipState, appState] = await Promise.all([byIp.get(ip), publicId === null ? null : byPublicId.get(publicId)]);
+      const [ipState, appState] = await Promise.all([byIp.get(ipCounterKey(ip)), publicId === null ? null : byPublicId.get(idCounterKey(publicId))]);
       if (ipState !== null && ipState.consumedPoints >= failureLimit) {
         return { policy: 'ip', limit: failureLimit, windowSeconds: window, retryAfterSeconds: secondsUntil(ipState, window) };
       }
@@ -54,7 +58,7 @@ export function createFailureThrottle(options: Partial<ThrottleOptions> = {}): F
       return null;
     },
     async recordFailure(ip, publicId) {
-      await Promise.all([byIp.penalty(ip, 1), publicId === null ? null : byPublicId.penalty(publicId, 1)]);
+      await Promise.all([byIp.penalty(ipCounterKey(ip), 1), publicId === null ? null : byPublicId.penalty(idCounterKey(publicId), 1)]);
     },
   };
 }

@@ -1,6 +1,7 @@
 // Limits how many requests each application may make per window (off unless asked for).
 import type Redis from 'ioredis';
 import { RateLimiterRes } from 'rate-limiter-flexible';
+import { idCounterKey } from './counter-keys';
 import { checkWholeNumbers, createLimiter, secondsUntil, type ThrottleVerdict } from './rate-limiters';
 
 /** Per-application request limit settings. @public */
@@ -21,7 +22,7 @@ export interface RequestLimiter {
   consume(applicationId: string): Promise<ThrottleVerdict | null>;
 }
 
-/** Creates a per-application request limiter. @public */
+/** Creates a per-application request limiter; applications are counted by hash of their id. @public */
 export function createRequestLimiter(options: RequestLimitOptions): RequestLimiter {
   const limit = options.limit;
   const windowSeconds = options.windowSeconds ?? 60;
@@ -30,7 +31,7 @@ export function createRequestLimiter(options: RequestLimitOptions): RequestLimit
   return {
     async consume(applicationId) {
       try {
-        await counters.consume(applicationId, 1);
+        await counters.consume(idCounterKey(applicationId), 1);
         return null;
       } catch (rejection) {
         // rate-limiter-flexible rejects with the counter state when the budget is spent, with an Error otherwise.
