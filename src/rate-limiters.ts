@@ -1,6 +1,9 @@
-// Builds the rate-limiter-flexible counters behind throttling and request limits, in memory or in Redis.
+// Builds the fixed-window counters behind throttling and request limits: bounded memory, or Redis.
 import type Redis from 'ioredis';
-import { RateLimiterMemory, RateLimiterRedis, type RateLimiterAbstract, type RateLimiterRes } from 'rate-limiter-flexible';
+import { RateLimiterRedis } from 'rate-limiter-flexible';
+import { BoundedWindowCounters, type CounterState } from './window-counters';
+
+export type { CounterState } from './window-counters';
 
 /** Why a request is held back, with what the 429 headers need. */
 export interface ThrottleVerdict {
@@ -10,17 +13,90 @@ export interface ThrottleVerdict {
   readonly retryAfterSeconds: number;
 }
 
-/** Fixed-window counters named `name`; shared through `redis` when given. */
-export function createLimiter(name: string, points: number, duration: number, redis: Redis | undefined, keyPrefix: string): RateLimiterAbstract {
-  const memory = new RateLimiterMemory({ keyPrefix: name, points, duration });
-  if (redis === undefined) return memory;
-  // When Redis does not answer, each instance falls back to its own memory counters (see docs/security.md).
-  return new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}:${name}`, points, duration, insuranceLimiter: memory });
+/** Where counters live; shared by the throttle and the request limit. @public */
+export interface CounterOptions {
+  /** An ioredis client to share counters between instances; counters stay in memory without it. */
+  redis?: Redis;
+  /** Prefix of the Redis keys, to share one Redis between deployments. Defaults to `twake-app-auth`. */
+  keyPrefix?: string;
+  /**
+   * Most counters held in memory per counter set (client networks, public ids, applications); past it the
+   * least recently used are forgotten. Defaults to 100,000 (14 to 24 MiB per full set, see docs/security.md).
+   */
+  maxTrackedKeys?: number;
 }
 
-/** Whole seconds until the window of `result` ends (at least 1). */
-export function secondsUntil(result: RateLimiterRes | null, windowSeconds: number): number {
-  return Math.max(1, Math.ceil((result?.msBeforeNext ?? windowSeconds * 1000) / 1000));
+export const DEFAULT_COUNTERS = Object.freeze({ keyPrefix: 'twake-app-auth', maxTrackedKeys: 100_000 });
+
+/** Counters of one kind (`name`), in one fixed window length. */
+export interface WindowCounters {
+  /** The counter of `key` in its current window, or null when it has none. */
+  get(key: string): Promise<CounterState | null>;
+  /** Adds `points` to the counter of `key`. */
+  add(key: string, points: number): Promise<CounterState>;
+}
+
+/** Checks the shared settings and fills in their defaults. */
+export function counterSettings(what: string, options: CounterOptions): Required<Pick<CounterOptions, 'keyPrefix' | 'maxTrackedKeys'>> {
+  const settings = {
+    keyPrefix: options.keyPrefix ?? DEFAULT_COUNTERS.keyPrefix,
+    maxTrackedKeys: options.maxTrackedKeys ?? DEFAULT_COUNTERS.maxTrackedKeys,
+  };
+  checkWholeNumbers(what, { maxTrackedKeys: settings.maxTrackedKeys });
+  return settings;
+}
+
+/**
+ * Fixed-window counters named `name`, shared through `options.redis` when given. When Redis fails, the
+ * call is counted in this instance's memory instead (see docs/security.md).
+ */
+export function createCounters(what: string, name: string, windowSeconds: number, options: CounterOptions): WindowCounters {
+  const { keyPrefix, maxTrackedKeys } = counterSettings(what, options);
+  const memory = new BoundedWindowCounters(windowSeconds * 1000, maxTrackedKeys);
+  const redis = options.redis;
+  if (redis === undefined) {
+    return {
+      get: async (key) => memory.get(key),
+      add: async (key, points) => memory.add(key, points),
+    };
+  }
+
+  // `points` only shapes results this module does not read: limits are compared by the callers.
+  const shared = new RateLimiterRedis({ storeClient: redis, keyPrefix: `${keyPrefix}:${name}`, points: 1, duration: windowSeconds });
+
+  async function attempt(work: () => Promise<CounterState>, fallback: () => CounterState): Promise<CounterState>;
+  async function attempt(work: () => Promise<CounterState | null>, fallback: () => CounterState | null): Promise<CounterState | null>;
+  async function attempt(work: () => Promise<CounterState | null>, fallback: () => CounterState | null): Promise<CounterState | null> {
+    try {
+      return await work();
+    } catch {
+      return fallback();
+    }
+  }
+
+  return {
+    get: (key) =>
+      attempt(
+        async () => {
+          const result = await shared.get(key);
+          return result === null ? null : { consumed: result.consumedPoints, msBeforeNext: result.msBeforeNext };
+        },
+        () => memory.get(key),
+      ),
+    add: (key, points) =>
+      attempt(
+        async () => {
+          const result = await shared.penalty(key, points);
+          return { consumed: result.consumedPoints, msBeforeNext: result.msBeforeNext };
+        },
+        () => memory.add(key, points),
+      ),
+  };
+}
+
+/** Whole seconds until the window of `state` ends (at least 1). */
+export function secondsUntil(state: CounterState | null, windowSeconds: number): number {
+  return Math.max(1, Math.ceil((state?.msBeforeNext ?? windowSeconds * 1000) / 1000));
 }
 
 /** Throws a TypeError unless every named setting is a whole number, 1 or more. */
