@@ -1,6 +1,7 @@
 // Throttles failed authentication per client network and per public id, in bounded memory or shared through Redis.
 import { idCounterKey, ipCounterKey } from './counter-keys';
 import { checkWholeNumbers, createCounters, secondsUntil, type CounterOptions, type ThrottleVerdict } from './rate-limiters';
+import type { RedisCounterState } from './redis-health';
 
 export type { ThrottleVerdict } from './rate-limiters';
 
@@ -20,6 +21,8 @@ export interface FailureThrottle {
   check(ip: string, publicId: string | null): Promise<ThrottleVerdict | null>;
   /** Counts one failed authentication. */
   recordFailure(ip: string, publicId: string | null): Promise<void>;
+  /** Whether Redis answers the counters now; null when they are in memory only (optional, read by `/readyz`). */
+  redisState?(): Promise<RedisCounterState | null>;
 }
 
 export const DEFAULT_THROTTLE: Readonly<Pick<ThrottleOptions, 'failureLimit' | 'publicIdFailureLimit' | 'failureWindowSeconds'>> = Object.freeze({
@@ -54,5 +57,7 @@ export function createFailureThrottle(options: Partial<ThrottleOptions> = {}): F
     async recordFailure(ip, publicId) {
       await Promise.all([byIp.add(ipCounterKey(ip), 1), publicId === null ? null : byPublicId.add(idCounterKey(publicId), 1)]);
     },
+    // Both counter sets use the same client: one answer holds for both.
+    redisState: () => byIp.redisState(),
   };
 }

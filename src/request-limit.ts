@@ -1,6 +1,7 @@
 // Limits how many requests each application may make per window (off unless asked for).
 import { idCounterKey } from './counter-keys';
 import { checkWholeNumbers, createCounters, secondsUntil, type CounterOptions, type ThrottleVerdict } from './rate-limiters';
+import type { RedisCounterState } from './redis-health';
 
 /** Per-application request limit settings. @public */
 export interface RequestLimitOptions extends CounterOptions {
@@ -14,6 +15,8 @@ export interface RequestLimitOptions extends CounterOptions {
 export interface RequestLimiter {
   /** Counts one request; null while the application is within its limit, otherwise why not. */
   consume(applicationId: string): Promise<ThrottleVerdict | null>;
+  /** Whether Redis answers the counters now; null when they are in memory only (optional, read by `/readyz`). */
+  redisState?(): Promise<RedisCounterState | null>;
 }
 
 /** Creates a per-application request limiter; applications are counted by hash of their id. @public */
@@ -28,5 +31,6 @@ export function createRequestLimiter(options: RequestLimitOptions): RequestLimit
       if (state.consumed <= limit) return null;
       return { policy: 'application', limit, windowSeconds, retryAfterSeconds: secondsUntil(state, windowSeconds) };
     },
+    redisState: () => counters.redisState(),
   };
 }
