@@ -25,6 +25,8 @@ export { createFailureThrottle } from './failure-throttle';
 export type { FailureThrottle, ThrottleOptions, ThrottleVerdict } from './failure-throttle';
 export { createRequestLimiter } from './request-limit';
 export type { RequestLimiter, RequestLimitOptions } from './request-limit';
+export type { CounterOptions } from './rate-limiters';
+export type { RedisCounterState, RedisStateChange } from './redis-health';
 // Last use of each key, written in batches (pass recorder.record as onAuthenticated).
 export { createKeyUsageRecorder } from './key-usage';
 export type { KeyUsageOptions, KeyUsagePrismaLike, KeyUsageRecorder } from './key-usage';

@@ -32,6 +32,8 @@ export interface ServerConfig {
   lastUsedIntervalSeconds: number;
   /** Redis shared by every instance for throttling counters; null keeps them in memory. */
   redisUrl: string | null;
+  /** Counter settings shared by throttling and the request limit (REDIS_KEY_PREFIX, REDIS_TIMEOUT_MS, COUNTER_MAX_TRACKED_KEYS). */
+  counters: { keyPrefix: string; redisTimeoutMs: number; maxTrackedKeys: number };
   /** PostgreSQL pool size and time bounds. */
   database: Required<OpenDatabaseOptions>;
 }
@@ -112,6 +114,11 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       : null,
     lastUsedIntervalSeconds: wholeNumber(env, 'LAST_USED_INTERVAL_SECONDS', 60, 1),
     redisUrl: env.REDIS_URL?.trim() || null,
+    counters: {
+      keyPrefix: env.REDIS_KEY_PREFIX?.trim() || 'twake-app-auth',
+      redisTimeoutMs: wholeNumber(env, 'REDIS_TIMEOUT_MS', 50, 1),
+      maxTrackedKeys: wholeNumber(env, 'COUNTER_MAX_TRACKED_KEYS', 100_000, 1),
+    },
     revokeCleartextKeys,
     unreadBodies: parseUnreadBodies(env.UNREAD_BODIES),
     cache: { maxEntries: wholeNumber(env, 'CACHE_MAX_ENTRIES', 10_000, 1), ttlMs: wholeNumber(env, 'CACHE_TTL_MS', 1000, 0) },

@@ -7,6 +7,7 @@ import { twakeAppAuth } from './middleware';
 import { StoreUnavailableError } from './errors';
 import { twakeAuthErrorHandler } from './problem';
 import type { UnreadBodies } from './read-body';
+import type { RedisCounterState } from './redis-health';
 import type { RequestLimiter } from './request-limit';
 import { requestLog } from './request-log';
 import type { TrustProxy } from './server-config';
@@ -32,6 +33,22 @@ export interface AppOptions {
   checkReady: () => Promise<void>;
 }
 
+/**
+ * Whether the Redis that shares the counters answers: null without one. Degraded Redis does not make the
+ * instance unready: it then counts on its own (see docs/security.md), and the body says so.
+ */
+async function counterRedisState(users: ReadonlyArray<FailureThrottle | RequestLimiter | null | undefined>): Promise<RedisCounterState | null> {
+  const states = await Promise.all(
+    users.map((user) =>
+      Promise.resolve()
+        .then(() => user?.redisState?.() ?? null)
+        .catch((): RedisCounterState => 'degraded'),
+    ),
+  );
+  if (states.includes('degraded')) return 'degraded';
+  return states.includes('ok') ? 'ok' : null;
+}
+
 /** Builds the server's Express app (no port opened: supertest can use it directly). */
 export function createApp(options: AppOptions): Express {
   const { store, mode, logger } = options;
@@ -55,13 +72,18 @@ export function createApp(options: AppOptions): Express {
     res.json({ status: 'ok' });
   });
   app.get('/readyz', (_req, res) => {
-    options.checkReady().then(
-      () => res.json({ status: 'ready' }),
+    const database = options.checkReady().then(
+      () => true,
       (error: unknown) => {
         logger.warn({ err: error }, 'database not ready');
-        res.status(503).json({ status: 'unavailable' });
+        return false;
       },
     );
+    void Promise.all([database, counterRedisState([options.throttle, options.requestLimit])]).then(([ready, redis]) => {
+      const counters = redis === null ? {} : { redis };
+      if (ready) res.json({ status: 'ready', ...counters });
+      else res.status(503).json({ status: 'unavailable', ...counters });
+    });
   });
 
   app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }));

@@ -1,8 +1,10 @@
 // `twake-app-auth serve`: migrates, then runs the standalone server until SIGTERM or SIGINT.
 import { once } from 'node:events';
 import Redis from 'ioredis';
+import type { Logger } from 'pino';
 import { createFailureThrottle } from '../../failure-throttle';
 import { createKeyUsageRecorder } from '../../key-usage';
+import type { RedisStateChange } from '../../redis-health';
 import { createRequestLimiter } from '../../request-limit';
 import http from 'node:http';
 import https from 'node:https';
@@ -20,6 +22,30 @@ import { createPrismaStore } from '../../stores/prisma-store';
 
 /** How long in-flight requests may take to finish once a stop is asked for. */
 const SHUTDOWN_GRACE_MS = 10_000;
+/** How long the start waits for a first connection to Redis. */
+const REDIS_START_WAIT_MS = 2000;
+
+/**
+ * A Redis client that fails fast: no offline queue, and commands dropped after twice the counters' own
+ * deadline (which already gave up on them). Waits a little for the first connection so that the first
+ * requests do not count in memory for nothing; a Redis that is down at start is not an error.
+ */
+async function connectRedis(url: string, timeoutMs: number, logger: Logger): Promise<Redis> {
+  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2 * timeoutMs });
+  // Every reconnection attempt fails while Redis is down: the counters log the outage once instead.
+  redis.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection failed'));
+  await new Promise<void>((resolve) => {
+    const done = () => {
+      clearTimeout(timer);
+      redis.off('ready', done).off('error', done);
+      resolve();
+    };
+    const timer = setTimeout(done, REDIS_START_WAIT_MS);
+    redis.once('ready', done);
+    redis.once('error', done);
+  });
+  return redis;
+}
 
 export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const config = readServerConfig(env);
@@ -36,17 +62,21 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     database.provider === 'postgresql'
       ? listenForChanges(config.databaseUrl, store, { onError: (error) => logger.warn({ err: error }, 'change notifications interrupted') })
       : null;
-  // Fail fast and fall back to memory counters when Redis does not answer (see docs/security.md).
-  const redis = config.redisUrl === null ? undefined : new Redis(config.redisUrl, { enableOfflineQueue: false, maxRetriesPerRequest: 1 });
-  redis?.on('error', (error: Error) => logger.warn({ err: error.message }, 'redis unavailable: throttling counters are per instance meanwhile'));
+  const redis = config.redisUrl === null ? undefined : await connectRedis(config.redisUrl, config.counters.redisTimeoutMs, logger);
+  // One listener for both counter sets: an outage is logged once when it starts and once when it ends.
+  const onRedisStateChange = (change: RedisStateChange) => {
+    if (change.state === 'degraded') logger.warn({ err: change.error.message }, 'redis not answering: throttling and request-limit counters are per instance until it does');
+    else logger.info({ outageMs: change.outageMs }, 'redis answering again: counters are shared again');
+  };
+  const counters = { ...config.counters, redis, onRedisStateChange };
   const keyUsage = createKeyUsageRecorder(database.prisma, {
     intervalMs: config.lastUsedIntervalSeconds * 1000,
     onError: (error) => logger.warn({ err: error }, 'could not record when keys were last used'),
   });
   const app = createApp({
     store,
-    throttle: createFailureThrottle({ ...config.throttle, redis }),
-    requestLimit: config.requestLimit === null ? null : createRequestLimiter({ ...config.requestLimit, redis }),
+    throttle: createFailureThrottle({ ...config.throttle, ...counters }),
+    requestLimit: config.requestLimit === null ? null : createRequestLimiter({ ...config.requestLimit, ...counters }),
     onAuthenticated: keyUsage.record,
     revokeKeysSeenInCleartext: config.revokeCleartextKeys,
     unreadBodies: config.unreadBodies,

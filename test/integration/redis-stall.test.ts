@@ -1,0 +1,172 @@
+// A Redis that keeps its connections open but stops answering: requests are still answered at once,
+// counters fall back to memory, /readyz says Redis is degraded, and the outage is logged once.
+import { afterEach, describe, expect, it } from '@jest/globals';
+import Redis from 'ioredis';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import request from 'supertest';
+import { MemoryStore, createFailureThrottle, createRequestLimiter } from '../../src';
+import { createLogger } from '../../src/logger';
+import { createApp } from '../../src/server';
+import { basic, createServer } from '../helpers/create-server';
+import { expectProblem } from '../helpers/expect-problem';
+import { createEmptyDatabaseUrl } from '../helpers/databases';
+import { cliJson, startServer } from '../helpers/processes';
+import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+
+const REDIS_PORT = Number(new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379').port || 6379);
+/** Every answer must come within this, Redis frozen or not. */
+const ANSWER_BOUND_MS = 500;
+
+const cleanups: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const cleanup of cleanups.splice(0).reverse()) await cleanup();
+});
+
+/** A real Redis behind a proxy the test can stall, and a client as a library user would make it (no commandTimeout). */
+async function stallableRedis(): Promise<{ proxy: TcpProxy; redis: Redis }> {
+  const proxy = await startTcpProxy('127.0.0.1', REDIS_PORT);
+  const redis = new Redis({ host: '127.0.0.1', port: proxy.port, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+  cleanups.push(() => proxy.close(), () => redis.disconnect());
+  if (redis.status !== 'ready') await once(redis, 'ready');
+  return { proxy, redis };
+}
+
+function storeWith(publicId: string, key: string): MemoryStore {
+  const store = new MemoryStore();
+  store.add({ publicId, keys: [{ privateKey: key }], companies: ['c1'] });
+  return store;
+}
+
+async function timed<T>(run: () => PromiseLike<T>): Promise<{ result: T; ms: number }> {
+  const started = performance.now();
+  const result = await run();
+  return { result, ms: performance.now() - started };
+}
+
+/** Polls `check` every 100 ms until it holds; fails after `limitMs`. */
+async function until(check: () => Promise<boolean> | boolean, limitMs = 5000): Promise<void> {
+  const started = Date.now();
+  while (!(await check())) {
+    if (Date.now() - started > limitMs) throw new Error(`condition not met within ${limitMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+}
+
+describe('throttling and request limit through a Redis that stops answering', () => {
+  it('answers every request within the bound, with per-instance memory counters (client without commandTimeout)', async () => {
+    const { proxy, redis } = await stallableRedis();
+    const publicId = randomUUID();
+    const keyPrefix = `twake-app-auth-test-${randomUUID()}`;
+    const app = createServer({
+      store: storeWith(publicId, 'right'),
+      throttle: { redis, keyPrefix, failureLimit: 3 },
+      requestLimit: { redis, keyPrefix, limit: 1000 },
+    });
+    const call = (key: string) => timed(() => request(app).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(publicId, key)).timeout(3000));
+    expect((await call('right')).result.status).toBe(200);
+    proxy.stall();
+    const valid = await call('right');
+    expect(valid.result.status).toBe(200);
+    expect(valid.ms).toBeLessThan(ANSWER_BOUND_MS);
+    for (let i = 0; i < 3; i += 1) {
+      const wrong = await call('wrong');
+      expectProblem(wrong.result, 401, 'invalid_credentials');
+      expect(wrong.ms).toBeLessThan(ANSWER_BOUND_MS);
+    }
+    // The three failures were counted in memory while Redis was frozen.
+    const throttled = await call('right');
+    expectProblem(throttled.result, 429, 'too_many_failures');
+    expect(throttled.ms).toBeLessThan(ANSWER_BOUND_MS);
+  });
+
+  it('reports Redis degraded on /readyz (still 200), tells the outage once, and its end once', async () => {
+    const { proxy, redis } = await stallableRedis();
+    const publicId = randomUUID();
+    const keyPrefix = `twake-app-auth-test-${randomUUID()}`;
+    const changes: string[] = [];
+    const onRedisStateChange = (change: { state: string }) => changes.push(change.state);
+    const app = createApp({
+      store: storeWith(publicId, 'right'),
+      mode: 'development',
+      trustProxy: false,
+      logger: createLogger('silent'),
+      throttle: createFailureThrottle({ redis, keyPrefix, onRedisStateChange }),
+      requestLimit: createRequestLimiter({ redis, keyPrefix, limit: 1000, onRedisStateChange }),
+      revokeKeysSeenInCleartext: false,
+      checkReady: async () => undefined,
+    });
+    const ready = () => timed(() => request(app).get('/readyz').timeout(3000));
+    expect((await ready()).result.body).toEqual({ status: 'ready', redis: 'ok' });
+    proxy.stall();
+    for (let i = 0; i < 20; i += 1) {
+      const answer = await timed(() => request(app).get('/api/v1/auth/test?group_id=c1').set('Authorization', basic(publicId, i % 2 ? 'right' : 'wrong')).timeout(3000));
+      expect(answer.result.status).toBe(i % 2 ? 200 : 401);
+      expect(answer.ms).toBeLessThan(ANSWER_BOUND_MS);
+    }
+    const degraded = await ready();
+    expect(degraded.result.status).toBe(200);
+    expect(degraded.result.body).toEqual({ status: 'ready', redis: 'degraded' });
+    expect(degraded.ms).toBeLessThan(ANSWER_BOUND_MS);
+    expect(changes).toEqual(['degraded']);
+
+    proxy.restore();
+    await until(async () => (await ready()).result.body.redis === 'ok');
+    expect((await request(app).get('/api/v1/auth/test?group_id=c1').set('Authorization', basic(publicId, 'right'))).status).toBe(200);
+    // The end of the outage is told once Redis has kept answering for a few seconds.
+    await until(() => changes.length === 2, 10_000);
+    expect(changes).toEqual(['degraded', 'ok']);
+  });
+});
+
+describe('twake-app-auth serve with a Redis that stops answering', () => {
+  it('answers within the bound, says degraded on /readyz, and logs the outage once and its end once', async () => {
+    const proxy = await startTcpProxy('127.0.0.1', REDIS_PORT);
+    cleanups.push(() => proxy.close());
+    const database = await createEmptyDatabaseUrl('sqlite');
+    cleanups.push(database.drop);
+    const env = { DATABASE_URL: database.url };
+    const app = await cliJson<{ publicId: string; privateKey: string }>(['app', 'create', '--name', 'Stalled'], env);
+    await cliJson(['app', 'install', app.publicId, '--company', 'acme'], env);
+    const server = await startServer({
+      ...env,
+      NODE_ENV: 'development',
+      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      REDIS_KEY_PREFIX: `twake-app-auth-test-${randomUUID()}`,
+      APP_REQUEST_LIMIT: '1000',
+    });
+    cleanups.push(async () => void (await server.stop()));
+    const call = (path: string, key?: string) =>
+      timed(async () => {
+        const response = await fetch(`${server.url}${path}`, {
+          headers: key === undefined ? {} : { authorization: basic(app.publicId, key) },
+          signal: AbortSignal.timeout(3000),
+        });
+        return { status: response.status, body: (await response.json()) as Record<string, unknown> };
+      });
+
+    // Stall only once the server's client is connected (before that, commands fail at once rather than hang).
+    await until(async () => (await call('/readyz')).result.body.redis === 'ok');
+    expect((await call('/api/v1/auth/test?group_id=acme', app.privateKey)).result.status).toBe(200);
+    proxy.stall();
+    for (let i = 0; i < 30; i += 1) {
+      const answer = await call('/api/v1/auth/test?group_id=acme', i % 2 ? app.privateKey : 'wrong');
+      expect(answer.result.status).toBe(i % 2 ? 200 : 401);
+      expect(answer.ms).toBeLessThan(ANSWER_BOUND_MS);
+    }
+    const degraded = await call('/readyz');
+    expect(degraded.result).toEqual({ status: 200, body: { status: 'ready', redis: 'degraded' } });
+    expect(degraded.ms).toBeLessThan(ANSWER_BOUND_MS);
+    const redisLines = () => server.logs.filter((line) => /"msg":"redis [^"]*"/.test(line));
+    expect(redisLines()).toHaveLength(1);
+    expect(redisLines()[0]).toMatch(/"level":40/);
+
+    proxy.restore();
+    await until(async () => (await call('/readyz')).result.body.redis === 'ok');
+    expect((await call('/api/v1/auth/test?group_id=acme', app.privateKey)).result.status).toBe(200);
+    await until(() => redisLines().length >= 2, 10_000);
+    expect(redisLines()).toHaveLength(2);
+    expect(redisLines()[1]).toMatch(/"level":30/);
+  }, 30_000);
+});

@@ -1,0 +1,87 @@
+// Forged client addresses cannot grow the throttle's memory: only valid IPs are counters, and counters are capped.
+import { describe, expect, it } from '@jest/globals';
+import { randomUUID } from 'node:crypto';
+import { once } from 'node:events';
+import type { AddressInfo } from 'node:net';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
+import request from 'supertest';
+import { MemoryStore, createFailureThrottle, type ThrottleOptions } from '../../src';
+import { basic, createServer } from '../helpers/create-server';
+import { expectProblem } from '../helpers/expect-problem';
+
+function appBehindProxy(throttle: Partial<ThrottleOptions>) {
+  const publicId = randomUUID();
+  const store = new MemoryStore();
+  store.add({ publicId, keys: [{ privateKey: 'right' }], companies: ['c1'] });
+  const app = createServer({ store, throttle: createFailureThrottle(throttle) });
+  // Every X-Forwarded-For value is taken as the client address, as behind a proxy that passes it on.
+  app.set('trust proxy', true);
+  const call = (forwardedFor: string, key = 'wrong') =>
+    request(app).get('/api/v1/whoami?group_id=c1').set('X-Forwarded-For', forwardedFor).set('Authorization', basic(publicId, key));
+  return { app, publicId, call };
+}
+
+/** Heap in use after a full collection. */
+function heapAfterCollection(): number {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  gc();
+  gc();
+  return process.memoryUsage().heapUsed;
+}
+
+describe('throttle counters under forged client addresses', () => {
+  it('counts every value that is not an IP address in one shared bucket', async () => {
+    const { call } = appBehindProxy({ failureLimit: 3, publicIdFailureLimit: 1000 });
+    for (const garbage of ['not-an-ip', 'x'.repeat(8000), '1.2.3.4:80']) expectProblem(await call(garbage), 401, 'invalid_credentials');
+    expectProblem(await call(`garbage-${randomUUID()}`, 'right'), 429, 'too_many_failures');
+    // A real address is a counter of its own.
+    expect((await call('198.51.100.7', 'right')).status).toBe(200);
+  });
+
+  it('groups IPv6 clients by /64 and IPv4-mapped IPv6 with IPv4', async () => {
+    const { call } = appBehindProxy({ failureLimit: 2, publicIdFailureLimit: 1000 });
+    expectProblem(await call('2001:db8:1:2::1'), 401, 'invalid_credentials');
+    expectProblem(await call('2001:db8:1:2:ffff:ffff:ffff:ffff'), 401, 'invalid_credentials');
+    expectProblem(await call('2001:db8:1:2::abcd', 'right'), 429, 'too_many_failures');
+    expect((await call('2001:db8:1:3::1', 'right')).status).toBe(200);
+
+    expectProblem(await call('::ffff:198.51.100.9'), 401, 'invalid_credentials');
+    expectProblem(await call('198.51.100.9'), 401, 'invalid_credentials');
+    expectProblem(await call('::ffff:c633:6409', 'right'), 429, 'too_many_failures');
+  });
+
+  it('forgets the least recently used counters past maxTrackedKeys', async () => {
+    const { call } = appBehindProxy({ failureLimit: 1, publicIdFailureLimit: 1000, maxTrackedKeys: 10 });
+    expectProblem(await call('203.0.113.1'), 401, 'invalid_credentials');
+    expectProblem(await call('203.0.113.1', 'right'), 429, 'too_many_failures');
+    for (let i = 0; i < 10; i += 1) expectProblem(await call(`198.51.100.${i}`), 401, 'invalid_credentials');
+    // Ten newer addresses pushed the first one out: it starts again from nothing.
+    expect((await call('203.0.113.1', 'right')).status).toBe(200);
+  });
+
+  it('does not grow the heap with thousands of 8,000-character forged addresses', async () => {
+    const { app, publicId } = appBehindProxy({ failureLimit: 1_000_000, publicIdFailureLimit: 1_000_000 });
+    const server = app.listen(0, '127.0.0.1');
+    await once(server, 'listening');
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/api/v1/whoami?group_id=c1`;
+    try {
+      const send = (i: number) =>
+        fetch(url, { headers: { 'x-forwarded-for': `${i}-${'x'.repeat(8000)}`, authorization: basic(publicId, 'wrong') } }).then((r) => r.status);
+      for (let i = 0; i < 100; i += 1) await send(i);
+      const before = heapAfterCollection();
+      const statuses = new Set<number>();
+      for (let i = 0; i < 4000; i += 8) {
+        for (const status of await Promise.all(Array.from({ length: 8 }, (_, j) => send(100 + i + j)))) statuses.add(status);
+      }
+      const grownMiB = (heapAfterCollection() - before) / 1048576;
+      expect([...statuses]).toEqual([401]);
+      // 4,000 distinct 8 KB keys would hold 31 MiB of strings alone.
+      expect(grownMiB).toBeLessThan(8);
+    } finally {
+      server.closeAllConnections();
+      server.close();
+    }
+  }, 60_000);
+});
