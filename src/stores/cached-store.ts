@@ -1,4 +1,5 @@
 // Wraps an ApplicationStore with bounded, expiring caches: applications by public id, installations by company.
+import { LRUCache } from 'lru-cache';
 import type { ApplicationRecord, ApplicationStore, HeldApplication } from '../types';
 
 /** Options of {@link createCachedStore}. @public */
@@ -35,33 +36,6 @@ interface Entry {
 
 const SEPARATOR = '\u0000';
 
-/** A Map used as an LRU: insertion order is recency, the first entry is the least recently used. */
-class Lru<V> {
-  readonly map = new Map<string, V>();
-  constructor(
-    private readonly max: number,
-    private readonly onEvict: (key: string) => void = () => undefined,
-  ) {}
-  get(key: string): V | undefined {
-    const value = this.map.get(key);
-    if (value !== undefined) {
-      this.map.delete(key);
-      this.map.set(key, value);
-    }
-    return value;
-  }
-  set(key: string, value: V): void {
-    this.map.delete(key);
-    while (this.map.size >= this.max) {
-      const oldest = this.map.keys().next().value;
-      if (oldest === undefined) break;
-      this.map.delete(oldest);
-      this.onEvict(oldest);
-    }
-    this.map.set(key, value);
-  }
-}
-
 /**
  * Caches applications by public id (their keys and enabled flag, or "no such application") and
  * installations by (public id, company), each for `ttlMs` at most and each bounded by `maxEntries`.
@@ -80,9 +54,14 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
 
   // Expired applications stay until evicted: the validator may check a key against one to decide whether
   // a request deserves a database query, never to let it through.
-  const applications = new Lru<Entry>(maxEntries);
+  const applications = new LRUCache<string, Entry>({ max: maxEntries });
   const companiesByPublicId = new Map<string, Set<string>>();
-  const installations = new Lru<Entry>(maxEntries, (key) => unindex(key));
+  const installations = new LRUCache<string, Entry>({
+    max: maxEntries,
+    dispose: (_entry, key, reason) => {
+      if (reason === 'evict') unindex(key);
+    },
+  });
   // Bumped by every invalidation, so that a lookup started before it does not cache a stale answer.
   const generations = new Map<string, number>();
   let globalGeneration = 0;
@@ -152,15 +131,15 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
         globalGeneration += 1;
       }
       generations.set(publicId, (generations.get(publicId) ?? 0) + 1);
-      applications.map.delete(publicId);
-      for (const key of companiesByPublicId.get(publicId) ?? []) installations.map.delete(key);
+      applications.delete(publicId);
+      for (const key of companiesByPublicId.get(publicId) ?? []) installations.delete(key);
       companiesByPublicId.delete(publicId);
     },
     clear() {
       globalGeneration += 1;
       generations.clear();
-      applications.map.clear();
-      installations.map.clear();
+      applications.clear();
+      installations.clear();
       companiesByPublicId.clear();
     },
     setBypass(value) {
@@ -168,7 +147,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       if (value) this.clear();
     },
     get size() {
-      return applications.map.size + installations.map.size;
+      return applications.size + installations.size;
     },
     revokeKey:
       store.revokeKey === undefined

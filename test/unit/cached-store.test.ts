@@ -108,6 +108,14 @@ describe('createCachedStore', () => {
     expect(cached.size).toBeLessThanOrEqual(100);
   });
 
+  it('should evict in constant time: a million unknown public ids at a cap of 100,000 in seconds, not minutes', async () => {
+    const cached = createCachedStore({ findApplication: () => null }, { maxEntries: 100_000, ttlMs: 60_000 });
+    const started = Date.now();
+    for (let i = 0; i < 1_000_000; i += 1) await cached.findApplication(`ghost-${i}`, 'c1');
+    expect(cached.size).toBe(100_000);
+    expect(Date.now() - started).toBeLessThan(10_000);
+  });
+
   it('should not cache an answer fetched before an invalidation that happened meanwhile', async () => {
     let release: () => void = () => undefined;
     const slow: ApplicationStore = {
