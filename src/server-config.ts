@@ -26,6 +26,8 @@ export interface ServerConfig {
   requestLimit: { limit: number; windowSeconds: number } | null;
   /** What to do with a body the validator cannot read group_id from (UNREAD_BODIES=refuse|allow). */
   unreadBodies: UnreadBodies;
+  /** Longest wait for a request body, in milliseconds (BODY_TIMEOUT_MS); past it, 408. */
+  bodyTimeoutMs: number;
   /** Revoke valid keys that arrive over plain HTTP (REVOKE_CLEARTEXT_KEYS=true). */
   revokeCleartextKeys: boolean;
   /** How often the last use of keys is written, in seconds (LAST_USED_INTERVAL_SECONDS). */
@@ -121,6 +123,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     },
     revokeCleartextKeys,
     unreadBodies: parseUnreadBodies(env.UNREAD_BODIES),
+    bodyTimeoutMs: wholeNumber(env, 'BODY_TIMEOUT_MS', 5000, 1),
     cache: { maxEntries: wholeNumber(env, 'CACHE_MAX_ENTRIES', 10_000, 1), ttlMs: wholeNumber(env, 'CACHE_TTL_MS', 1000, 0) },
     database: {
       poolSize: wholeNumber(env, 'DATABASE_POOL_SIZE', 10, 1),

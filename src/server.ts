@@ -27,6 +27,8 @@ export interface AppOptions {
   onAuthenticated?: (identity: TwakeIdentity) => void;
   /** What to do with a body the validator cannot read group_id from. Defaults to refuse. */
   unreadBodies?: UnreadBodies;
+  /** Longest wait for a request body, in milliseconds. Defaults to 5000. */
+  bodyTimeoutMs?: number;
   /** Revoke valid keys seen over plain HTTP in production. */
   revokeKeysSeenInCleartext: boolean;
   /** Resolves when the database answers; rejects when it does not. */
@@ -57,6 +59,7 @@ export function createApp(options: AppOptions): Express {
   const onAuthenticated = options.onAuthenticated;
   const shared = {
     unreadBodies: options.unreadBodies ?? 'refuse',
+    bodyTimeoutMs: options.bodyTimeoutMs,
     revokeKeysSeenInCleartext: options.revokeKeysSeenInCleartext,
     onCleartextKeyRevoked: (event: CleartextKeyEvent) =>
       logger.warn({ publicId: event.publicId, keyId: event.keyId }, 'key received over plain HTTP: revoked'),

@@ -80,6 +80,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     onAuthenticated: keyUsage.record,
     revokeKeysSeenInCleartext: config.revokeCleartextKeys,
     unreadBodies: config.unreadBodies,
+    bodyTimeoutMs: config.bodyTimeoutMs,
     mode: config.mode,
     trustProxy: config.trustProxy,
     logger,
