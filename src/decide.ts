@@ -15,7 +15,7 @@ import type { ThrottleVerdict } from './failure-throttle';
 import type { GroupIdResult } from './group-id';
 import type { Configuration } from './options';
 import { parseAuthorization } from './parse-authorization';
-import type { ApplicationRecord, CleartextKeyEvent, StoreAnswer, StoredKey, TwakeIdentity } from './types';
+import type { ApplicationRecord, CleartextKeyEvent, LoadedApplication, StoreAnswer, StoredKey, TwakeIdentity } from './types';
 import { verifyKey } from './verify-key';
 
 /** What the validator needs to know about a request. */
@@ -164,10 +164,22 @@ async function verifyCredentials(config: Configuration, facts: RequestFacts, pub
   }
   // One lookup brings the application, its keys and the installation together, when the company is
   // known without reading the body; a body is read only once the key has been verified.
-  const company = typeof facts.company === 'function' ? null : facts.company;
-  const answer = lookUp(config, publicId, company === null ? null : companyIdOf(company));
+  const known = typeof facts.company === 'function' ? null : facts.company;
+  const companyId = known === null ? null : companyIdOf(known);
+  if (config.store.loadApplication !== undefined) {
+    let loaded: LoadedApplication;
+    try {
+      loaded = await config.store.loadApplication(publicId, companyId);
+    } catch (cause) {
+      throw new StoreUnavailableError(cause);
+    }
+    // A shared lookup may have been made for another company: then the installation is asked later.
+    const company = loaded.companyId === companyId && companyId !== null ? known : null;
+    return { record: loaded.record, key: verifyKey(loaded.record, privateKey, now), company };
+  }
+  const answer = lookUp(config, publicId, companyId);
   const record = answer instanceof Promise ? await answer : answer;
-  return { record, key: verifyKey(record, privateKey, now), company };
+  return { record, key: verifyKey(record, privateKey, now), company: known };
 }
 
 /** Whether the verified application is installed in `companyId`, from the lookup when it already says. */

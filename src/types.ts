@@ -50,6 +50,12 @@ export interface HeldApplication {
   readonly fresh: boolean;
 }
 
+/** An application looked up, with the company its `installed` flag is about. @public */
+export interface LoadedApplication {
+  readonly record: ApplicationRecord | null;
+  readonly companyId: string | null;
+}
+
 /**
  * What {@link ApplicationStore.findApplication} gives: the record (or null), now or later.
  *
@@ -76,6 +82,11 @@ export interface ApplicationStore {
    * an application it holds accepts the key.
    */
   peekApplication?(publicId: string): HeldApplication | undefined;
+  /**
+   * Optional, with `peekApplication`: looks the application up, sharing a lookup already under way for
+   * the same public id (whatever its company). Says which company the record's `installed` is about.
+   */
+  loadApplication?(publicId: string, companyId: string | null): Promise<LoadedApplication>;
   /** Optional, with `peekApplication`: whether the application is installed in `companyId`. */
   findInstallation?(publicId: string, companyId: string): boolean | Promise<boolean>;
   /** Revokes one key (needed by `revokeKeysSeenInCleartext`). */

@@ -1,6 +1,6 @@
 // Wraps an ApplicationStore with bounded, expiring caches: applications by public id, installations by company.
 import { LRUCache } from 'lru-cache';
-import type { ApplicationRecord, ApplicationStore, HeldApplication } from '../types';
+import type { ApplicationRecord, ApplicationStore, HeldApplication, LoadedApplication } from '../types';
 
 /** Options of {@link createCachedStore}. @public */
 export interface CacheOptions {
@@ -26,6 +26,7 @@ export interface CachedStore extends ApplicationStore {
   /** Number of answers held (applications and installations). */
   readonly size: number;
   peekApplication(publicId: string): HeldApplication | undefined;
+  loadApplication(publicId: string, companyId: string | null): Promise<LoadedApplication>;
   findInstallation(publicId: string, companyId: string): boolean | Promise<boolean>;
 }
 
@@ -94,6 +95,21 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
     return record;
   }
 
+  // One lookup per public id at a time: the requests that arrive meanwhile share it, whatever company
+  // they name, so that an expired entry under load costs one query, not one per request.
+  const loading = new Map<string, Promise<LoadedApplication>>();
+  function load(publicId: string, companyId: string | null): Promise<LoadedApplication> {
+    const pending = loading.get(publicId);
+    if (pending !== undefined) return pending;
+    const started = fetchAndRemember(publicId, companyId).then((record) => ({ record, companyId }));
+    loading.set(publicId, started);
+    const done = () => {
+      if (loading.get(publicId) === started) loading.delete(publicId);
+    };
+    started.then(done, done);
+    return started;
+  }
+
   function freshInstallation(publicId: string, companyId: string): ApplicationRecord | undefined {
     const entry = installations.get(publicId + SEPARATOR + companyId);
     return entry !== undefined && entry.expiresAt > now() ? (entry.record ?? undefined) : undefined;
@@ -113,6 +129,9 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       }
       return fetchAndRemember(publicId, companyId);
     },
+    loadApplication(publicId, companyId) {
+      return disabled() ? Promise.resolve(store.findApplication(publicId, companyId)).then((record) => ({ record, companyId })) : load(publicId, companyId);
+    },
     peekApplication(publicId) {
       if (disabled()) return undefined;
       const application = applications.get(publicId);
@@ -131,6 +150,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
         globalGeneration += 1;
       }
       generations.set(publicId, (generations.get(publicId) ?? 0) + 1);
+      loading.delete(publicId);
       applications.delete(publicId);
       for (const key of companiesByPublicId.get(publicId) ?? []) installations.delete(key);
       companiesByPublicId.delete(publicId);
@@ -138,6 +158,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
     clear() {
       globalGeneration += 1;
       generations.clear();
+      loading.clear();
       applications.clear();
       installations.clear();
       companiesByPublicId.clear();

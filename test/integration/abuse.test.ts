@@ -77,6 +77,23 @@ describe('the cache is keyed key-first (observations 4 and 5)', () => {
     expect(lookups()).toBe(1);
   });
 
+  it('an expired application under a flood of wrong keys with new companies costs one shared lookup', async () => {
+    let now = 0;
+    const memory = new MemoryStore();
+    memory.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    let lookups = 0;
+    const slow: ApplicationStore = {
+      findApplication: (id, company) => ((lookups += 1), new Promise((resolve) => setTimeout(() => resolve(memory.findApplication(id, company)), 100))),
+    };
+    const store = createCachedStore(slow, { ttlMs: 1000, now: () => now });
+    const app = createServer({ store, throttle: false });
+    expect((await whoami(app, basic('app', 'right'))).status).toBe(200);
+    now = 5000;
+    const answers = await Promise.all(Array.from({ length: 40 }, (_, i) => whoami(app, basic('app', 'wrong'), undefined, `company-${i}`)));
+    for (const answer of answers) expectProblem(answer, 401, 'invalid_credentials');
+    expect(lookups).toBe(2);
+  });
+
   it('the correct key with a new company asks about that installation (and caches it)', async () => {
     const { store, publicId, lookups } = cachedApp(['c1', 'c2']);
     const app = createServer({ store, throttle: false });
