@@ -4,11 +4,14 @@
 // ids, X-Forwarded-For values that are garbage or random addresses). Prints, per scenario, the legitimate
 // client's success rate and p99, the server's RSS growth, and the database transactions caused per 1,000
 // refused calls (PostgreSQL's xact_commit, measured against a run without the attacker).
-// ABUSE_SECONDS (default 15) per run, ABUSE_CONNECTIONS (default 32) for the attacker, ABUSE_JSON=1.
+// ABUSE_SECONDS (default 15) per run, ABUSE_CONNECTIONS (default 32) for the attacker, ABUSE_SCENARIOS (names,
+// comma-separated), ABUSE_JSON=1.
 const { execFileSync } = require('node:child_process');
 const http = require('node:http');
 const { randomBytes, randomInt, randomUUID } = require('node:crypto');
-const { join } = require('node:path');
+const { existsSync, mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { tmpdir } = require('node:os');
+const { dirname, join } = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
 const { createDatabase, percentile, rssMiB, startTarget } = require('./lib');
@@ -110,7 +113,14 @@ function attack(port, make) {
 /** One server run: the legitimate client throughout, the attacker (or nobody) for SECONDS. */
 async function run(database, env, victim, make) {
   const before = await transactions(database.url);
-  const server = await startTarget('server-process.js', [], { ...env, NODE_ENV: 'development', TRUST_PROXY: 'loopback', LOG_LEVEL: 'silent' });
+  // The heap still in use after a full collection, every 10 s: what RSS shows includes collector slack.
+  const heapFile = join(mkdtempSync(join(tmpdir(), 'twake-abuse-')), 'heap');
+  const server = await startTarget(
+    'server-process.js',
+    [],
+    { ...env, NODE_ENV: 'development', TRUST_PROXY: 'loopback', LOG_LEVEL: 'silent', HEAP_PROBE_FILE: heapFile },
+    ['--expose-gc', '--require', join(__dirname, 'heap-probe.js')],
+  );
   const legit = legitimateClient(server.port, victim);
   await new Promise((resolve) => setTimeout(resolve, 500));
   const rssStart = rssMiB(server.pid);
@@ -122,8 +132,10 @@ async function run(database, env, victim, make) {
   await server.stop();
   await new Promise((resolve) => setTimeout(resolve, 500));
   const after = await transactions(database.url);
+  const heap = existsSync(heapFile) ? readFileSync(heapFile, 'utf8').trim().split('\n').map(Number) : [];
+  rmSync(dirname(heapFile), { recursive: true, force: true });
   const refusedCalls = Object.entries(byStatus).filter(([status]) => status !== '200').reduce((sum, [, count]) => sum + count, 0);
-  return { byStatus, refusedCalls, client, rssGrowth: rssEnd - rssStart, transactions: after - before };
+  return { byStatus, refusedCalls, client, rssGrowth: rssEnd - rssStart, heap, transactions: after - before };
 }
 
 async function main() {
@@ -136,7 +148,8 @@ async function main() {
     console.log(`Abuse: ${SECONDS} s per run, attacker ${CONNECTIONS} connections, PostgreSQL, Node ${process.version}, ${new Date().toISOString()}`);
     console.log(`baseline (no attacker): legitimate ${baseline.client.ok} ok / ${baseline.client.refused} refused, p99 ${baseline.client.p99.toFixed(2)} ms, ${baseline.transactions} transactions`);
     const results = {};
-    for (const [name, scenario] of Object.entries(SCENARIOS)) {
+    const chosen = (process.env.ABUSE_SCENARIOS || Object.keys(SCENARIOS).join(',')).split(',');
+    for (const [name, scenario] of Object.entries(SCENARIOS).filter(([name]) => chosen.includes(name))) {
       const result = await run(database, env, victim, () => scenario(victim));
       const extra = Math.max(0, result.transactions - baseline.transactions);
       const perThousand = result.refusedCalls === 0 ? 0 : (extra * 1000) / result.refusedCalls;
@@ -145,7 +158,7 @@ async function main() {
       const statuses = Object.entries(result.byStatus).map(([status, count]) => `${status}: ${count}`).join(', ');
       console.log(
         `${name}: refused calls ${result.refusedCalls} (${statuses}); legitimate success ${success.toFixed(2)} % (${result.client.ok} ok, ${result.client.refused} refused), p99 ${result.client.p99.toFixed(2)} ms; ` +
-          `RSS growth ${result.rssGrowth.toFixed(1)} MiB; database transactions per 1,000 refused calls ${perThousand.toFixed(2)}`,
+          `RSS growth ${result.rssGrowth.toFixed(1)} MiB, heap after collection every 10 s ${result.heap.join(', ')} MiB; database transactions per 1,000 refused calls ${perThousand.toFixed(2)}`,
       );
     }
     if (process.env.ABUSE_JSON) console.log(JSON.stringify({ baseline, results }));
