@@ -1,64 +1,70 @@
-// One benchmark target in its own process: the same JSON route behind a given authentication.
-// Usage: node bench/bench-server.js <bare|basic-auth|naive|warm|cold|cold-prisma|memory>  (DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY)
-const { createHash } = require('node:crypto');
+// One benchmark target in its own process: the same JSON route, GET /api/v1/auth/test?group_id=…, behind a given authentication.
+// Usage: node bench/bench-server.js <bare|basic-auth|middleware|cold-prisma|floor>  (DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY)
+const http = require('node:http');
 const express = require('express');
 const basicAuth = require('express-basic-auth');
-const passport = require('passport');
-const { BasicStrategy } = require('passport-http');
-const { createPrismaStore, twakeAppAuth } = require('../dist');
-const { createCachedStore } = require('../dist/stores/cached-store');
+const { createCachedStore, createPrismaStore, twakeAppAuth } = require('../dist');
 const { openDatabase } = require('../dist/database');
+const { decide } = require('../dist/decide');
+const { agreeOnCompany, fromQueryString } = require('../dist/group-id');
+const { parseOptions } = require('../dist/options');
 const { createDriverStore } = require('../dist/stores/driver-store');
 
 const variant = process.argv[2];
 const { DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY } = process.env;
-const app = express();
 
-function route(req, res) {
-  res.json({ ok: true, company: req.body.group_id });
+// The answer of the server's own /api/v1/auth/test, for every target.
+function answer(identity, companyId) {
+  return { ok: true, application: { id: identity.applicationId, publicId: identity.publicId, name: identity.name }, company: { id: companyId } };
+}
+const STATIC = { applicationId: 'static', publicId: BENCH_PUBLIC_ID, name: 'Bench app' };
+
+function expressApp(auth) {
+  const app = express();
+  app.disable('x-powered-by');
+  const route = (req, res) => res.json(answer(req.twake ?? STATIC, req.twake?.companyId ?? req.query.group_id));
+  if (auth === null) app.get('/api/v1/auth/test', route);
+  else app.get('/api/v1/auth/test', auth, route);
+  return app;
 }
 
+let server;
 if (variant === 'bare') {
-  app.post('/api/v1/echo', express.json(), route);
+  server = http.createServer(expressApp(null));
 } else if (variant === 'basic-auth') {
-  app.post('/api/v1/echo', basicAuth({ users: { [BENCH_PUBLIC_ID]: BENCH_KEY } }), express.json(), route);
-} else if (variant === 'naive') {
-  // What a straightforward integration does: passport-http, one findUnique per model.
-  const { prisma } = openDatabase(DATABASE_URL);
-  passport.use(
-    new BasicStrategy({ passReqToCallback: true }, (req, publicId, key, done) => {
-      prisma.application
-        .findUnique({ where: { publicId }, include: { keys: { where: { revokedAt: null } } } })
-        .then(async (application) => {
-          const digest = createHash('sha256').update(key).digest('hex');
-          if (!application || !application.enabled || !application.keys.some((k) => k.digest === digest)) return done(null, false);
-          const installation = await prisma.installation.findUnique({
-            where: { applicationId_companyId: { applicationId: application.id, companyId: String(req.body.group_id) } },
-          });
-          return done(null, installation ? application : false);
-        }, done);
-    }),
-  );
-  app.post('/api/v1/echo', express.json(), passport.initialize(), passport.authenticate('basic', { session: false }), route);
-} else if (variant === 'warm' || variant === 'cold') {
-  // What `twake-app-auth serve` runs: driver store with a prepared statement, behind the cache when warm.
-  const lookups = createDriverStore(DATABASE_URL);
-  const store = variant === 'warm' ? createCachedStore(lookups) : lookups;
-  app.post('/api/v1/echo', twakeAppAuth({ store, mode: 'development' }), route);
+  server = http.createServer(expressApp(basicAuth({ users: { [BENCH_PUBLIC_ID]: BENCH_KEY } })));
+} else if (variant === 'middleware') {
+  // A library user: the middleware over the cached driver store, in a plain Express app.
+  server = http.createServer(expressApp(twakeAppAuth({ store: createCachedStore(createDriverStore(DATABASE_URL)), mode: 'development' })));
 } else if (variant === 'cold-prisma') {
-  // What a library user gets with createPrismaStore(prisma) and no cache.
-  const store = createPrismaStore(openDatabase(DATABASE_URL).prisma);
-  app.post('/api/v1/echo', twakeAppAuth({ store, mode: 'development' }), route);
-} else if (variant === 'memory') {
-  const { MemoryStore } = require('../dist');
-  const store = new MemoryStore();
-  store.add({ publicId: BENCH_PUBLIC_ID, keys: [{ privateKey: BENCH_KEY }], companies: ['co', 'bench-company'] });
-  app.post('/api/v1/echo', twakeAppAuth({ store, mode: 'development' }), route);
+  // A library user with createPrismaStore(prisma) and no cache.
+  server = http.createServer(expressApp(twakeAppAuth({ store: createPrismaStore(openDatabase(DATABASE_URL).prisma), mode: 'development' })));
+} else if (variant === 'floor') {
+  // The floor: node:http and the decision alone, no Express.
+  const config = parseOptions({ store: createCachedStore(createDriverStore(DATABASE_URL)), mode: 'development' });
+  server = http.createServer((req, res) => {
+    const facts = {
+      secure: true,
+      authorization: req.headers.authorization,
+      clientIp: req.socket.remoteAddress ?? '',
+      company: { groupId: agreeOnCompany([fromQueryString(req.url)]) },
+    };
+    decide(config, facts).then(
+      (identity) => {
+        res.setHeader('Content-Type', 'application/json; charset=utf-8');
+        res.end(JSON.stringify(answer(identity, identity.companyId)));
+      },
+      (error) => {
+        res.statusCode = error.status ?? 500;
+        res.end();
+      },
+    );
+  });
 } else {
   throw new Error(`unknown variant ${variant}`);
 }
 
-const server = app.listen(0, '127.0.0.1', () => {
+server.listen(0, '127.0.0.1', () => {
   process.stdout.write(`READY ${server.address().port}\n`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

@@ -51,10 +51,13 @@ async function seedApplication(url, company) {
   }
 }
 
-/** Starts `bench/<script>` with arguments, env and extra Node flags; resolves once it prints "READY <port>". */
-function startTarget(script, args, env, extraNodeArgs = []) {
+/** Starts `bench/<script>` with arguments, env and extra Node flags, on `core` when given; resolves once it prints "READY <port>". */
+function startTarget(script, args, env, extraNodeArgs = [], core = null) {
   const nodeArgs = [...(process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean), ...extraNodeArgs];
-  const child = spawn(process.execPath, [...nodeArgs, join(__dirname, script), ...args], {
+  const command = [process.execPath, ...nodeArgs, join(__dirname, script), ...args];
+  // taskset execs the command, so the child's pid stays the server's.
+  const pinned = core === null ? command : ['taskset', '-c', String(core), ...command];
+  const child = spawn(pinned[0], pinned.slice(1), {
     env: { ...process.env, ...env },
     stdio: ['ignore', 'pipe', 'inherit'],
   });
@@ -119,4 +122,14 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
-module.exports = { createDatabase, seedApplication, startTarget, rssMiB, load, markdownTable, percentile };
+/** Whether a command can be run (taskset, wrk). */
+function available(command) {
+  try {
+    require('node:child_process').execFileSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+module.exports = { available, createDatabase, seedApplication, startTarget, rssMiB, load, markdownTable, percentile };

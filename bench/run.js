@@ -1,32 +1,75 @@
-// `npm run bench`: the same JSON route behind each authentication, alternating runs, one table.
+// `npm run bench`: the same GET route behind each authentication, pinned, in alternating rounds; rewrites docs/benchmarks.md.
+// Targets run on core 0 and the load generator (wrk -t1, or autocannon without wrk) on core 1 when taskset exists.
+// BENCH_ROUNDS (5), BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (32), BENCH_TARGETS (names, comma-separated).
+const { execFile } = require('node:child_process');
 const os = require('node:os');
 const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { createDatabase, seedApplication, startTarget, rssMiB, load, markdownTable } = require('./lib');
+const { available, createDatabase, seedApplication, startTarget, rssMiB, load, markdownTable } = require('./lib');
 
-const SECONDS = Number(process.env.BENCH_SECONDS || 5);
-const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS || 2);
-const ROUNDS = Number(process.env.BENCH_ROUNDS || 2);
+const SECONDS = Number(process.env.BENCH_SECONDS || 8);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS || 3);
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32);
 const COMPANY = 'bench-company';
+const PIN = available('taskset') && os.cpus().length >= 2;
+const WRK = available('wrk');
+
+// `serve` is the real server command (NODE_ENV=production behind a trusted proxy that says HTTPS).
+const TARGETS = [
+  { name: 'bare Express 5 (no auth, the limit)', script: 'bench-server.js', variant: 'bare', provider: 'sqlite' },
+  { name: 'node:http + the decision only (no Express)', script: 'bench-server.js', variant: 'floor', provider: 'sqlite' },
+  { name: 'express-basic-auth (static in-memory user)', script: 'bench-server.js', variant: 'basic-auth', provider: 'sqlite' },
+  { name: 'twake-app-auth serve, warm, SQLite', script: 'server-process.js', provider: 'sqlite', env: {} },
+  { name: 'twake-app-auth serve, warm, PostgreSQL', script: 'server-process.js', provider: 'postgresql', env: {} },
+  { name: 'middleware + createCachedStore, SQLite', script: 'bench-server.js', variant: 'middleware', provider: 'sqlite' },
+  { name: 'twake-app-auth serve, cold, SQLite', script: 'server-process.js', provider: 'sqlite', env: { CACHE_TTL_MS: '0' } },
+  { name: 'twake-app-auth serve, cold, PostgreSQL', script: 'server-process.js', provider: 'postgresql', env: { CACHE_TTL_MS: '0' } },
+  { name: 'middleware + createPrismaStore (cold), SQLite', script: 'bench-server.js', variant: 'cold-prisma', provider: 'sqlite' },
+  { name: 'middleware + createPrismaStore (cold), PostgreSQL', script: 'bench-server.js', variant: 'cold-prisma', provider: 'postgresql' },
+];
+
+/** wrk on core 1: requests/s, p50 and p99 in ms, non-2xx count. */
+function wrk(url, headers, seconds) {
+  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]), url];
+  const command = PIN ? ['taskset', '-c', '1', 'wrk', ...args] : ['wrk', ...args];
+  return new Promise((resolve, reject) => {
+    execFile(command[0], command.slice(1), { encoding: 'utf8' }, (error, stdout) => {
+      if (error) return reject(error);
+      const number = (pattern) => Number((pattern.exec(stdout) || [])[1] || NaN);
+      const ms = (pattern) => {
+        const match = pattern.exec(stdout);
+        if (!match) return NaN;
+        const scale = { us: 0.001, ms: 1, s: 1000 }[match[2]];
+        return Number(match[1]) * scale;
+      };
+      resolve({
+        rps: number(/Requests\/sec:\s+([\d.]+)/),
+        p50: ms(/50%\s+([\d.]+)(us|ms|s)/),
+        p99: ms(/99%\s+([\d.]+)(us|ms|s)/),
+        non2xx: number(/Non-2xx or 3xx responses:\s+(\d+)/) || 0,
+        errors: /Socket errors/.test(stdout) ? 1 : 0,
+      });
+    });
+  });
+}
+
+function drive(url, headers, seconds) {
+  return WRK ? wrk(url, headers, seconds) : load({ url, seconds, connections: CONNECTIONS, method: 'GET', headers });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
 
 async function main() {
+  const chosen = process.env.BENCH_TARGETS ? process.env.BENCH_TARGETS.split(',') : null;
+  const targets = TARGETS.filter((target, index) => index === 0 || chosen === null || chosen.some((name) => target.name.includes(name)));
   const databases = { sqlite: await createDatabase('sqlite'), postgresql: await createDatabase('postgresql') };
   const credentials = {};
   for (const [provider, database] of Object.entries(databases)) credentials[provider] = await seedApplication(database.url, COMPANY);
-
-  const targets = [
-    { name: 'bare Express 5', variant: 'bare', provider: 'sqlite' },
-    { name: 'express-basic-auth (static user)', variant: 'basic-auth', provider: 'sqlite' },
-    { name: 'passport-http + Prisma findUnique ×2, SQLite', variant: 'naive', provider: 'sqlite' },
-    { name: 'passport-http + Prisma findUnique ×2, PostgreSQL', variant: 'naive', provider: 'postgresql' },
-    { name: 'twake-app-auth warm, SQLite', variant: 'warm', provider: 'sqlite' },
-    { name: 'twake-app-auth warm, PostgreSQL', variant: 'warm', provider: 'postgresql' },
-    { name: 'twake-app-auth cold, SQLite', variant: 'cold', provider: 'sqlite' },
-    { name: 'twake-app-auth cold, PostgreSQL', variant: 'cold', provider: 'postgresql' },
-    { name: 'twake-app-auth cold via createPrismaStore, SQLite', variant: 'cold-prisma', provider: 'sqlite' },
-    { name: 'twake-app-auth cold via createPrismaStore, PostgreSQL', variant: 'cold-prisma', provider: 'postgresql' },
-  ];
   const results = new Map(targets.map((target) => [target.name, []]));
 
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -34,47 +77,45 @@ async function main() {
     const order = round % 2 === 0 ? targets : [...targets].reverse();
     for (const target of order) {
       const { publicId, privateKey } = credentials[target.provider];
-      const server = await startTarget('bench-server.js', [target.variant], {
+      const env = {
         DATABASE_URL: databases[target.provider].url,
         BENCH_PUBLIC_ID: publicId,
         BENCH_KEY: privateKey,
-      });
-      const request = {
-        url: `http://127.0.0.1:${server.port}/api/v1/echo`,
-        connections: CONNECTIONS,
-        headers: {
-          'content-type': 'application/json',
-          authorization: `Basic ${Buffer.from(`${publicId}:${privateKey}`).toString('base64')}`,
-        },
-        body: JSON.stringify({ group_id: COMPANY, text: 'hello' }),
+        NODE_ENV: 'production',
+        TRUST_PROXY: 'loopback',
+        LOG_LEVEL: 'silent',
+        ...target.env,
       };
-      await load({ ...request, seconds: WARMUP_SECONDS });
-      const result = await load({ ...request, seconds: SECONDS });
+      const server = await startTarget(target.script, target.variant ? [target.variant] : [], env, [], PIN ? 0 : null);
+      const url = `http://127.0.0.1:${server.port}/api/v1/auth/test?group_id=${COMPANY}`;
+      const headers = { Authorization: `Basic ${Buffer.from(`${publicId}:${privateKey}`).toString('base64')}`, 'X-Forwarded-Proto': 'https' };
+      await drive(url, headers, WARMUP_SECONDS);
+      const result = await drive(url, headers, SECONDS);
       result.rss = rssMiB(server.pid);
       await server.stop();
-      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+      if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} socket errors`);
       results.get(target.name).push(result);
       process.stderr.write(`round ${round + 1}/${ROUNDS} ${target.name}: ${Math.round(result.rps)} req/s\n`);
     }
   }
 
-  const mean = (values) => values.reduce((sum, value) => sum + value, 0) / values.length;
-  const summary = targets.map((target) => {
+  const bareRuns = results.get(targets[0].name);
+  const rows = targets.map((target) => {
     const runs = results.get(target.name);
-    return {
-      name: target.name,
-      rps: mean(runs.map((run) => run.rps)),
-      p50: mean(runs.map((run) => run.p50)),
-      p99: mean(runs.map((run) => run.p99)),
-      rss: Math.max(...runs.map((run) => run.rss)),
-    };
+    const ratios = runs.map((run, round) => run.rps / bareRuns[round].rps);
+    return [
+      target.name,
+      Math.round(median(runs.map((run) => run.rps))),
+      median(runs.map((run) => run.p50)).toFixed(2),
+      median(runs.map((run) => run.p99)).toFixed(2),
+      median(ratios).toFixed(2),
+      ratios.map((ratio) => ratio.toFixed(2)).join(' '),
+      Math.max(...runs.map((run) => run.rss)).toFixed(0),
+    ];
   });
-  const bare = summary[0].rps;
-  const table = markdownTable(
-    ['target', 'requests/s', 'p50 ms', 'p99 ms', 'ratio to bare', 'RSS MiB'],
-    summary.map((row) => [row.name, Math.round(row.rps), row.p50.toFixed(2), row.p99.toFixed(2), (row.rps / bare).toFixed(2), row.rss.toFixed(0)]),
-  );
-  const heading = `Run of ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} cores, ${CONNECTIONS} connections, ${ROUNDS} alternating rounds of ${SECONDS} s after ${WARMUP_SECONDS} s warm-up each.`;
+  const table = markdownTable(['target', 'requests/s (median)', 'p50 ms', 'p99 ms', 'ratio to bare (median)', 'ratio per round', 'RSS MiB'], rows);
+  const how = `${PIN ? 'targets pinned to core 0 and the load generator to core 1 (taskset)' : 'not pinned (no taskset or one core)'}, ${WRK ? 'wrk -t1' : 'autocannon'} with ${CONNECTIONS} connections`;
+  const heading = `Run of ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} cores, ${how}, ${ROUNDS} alternating rounds of ${SECONDS} s after ${WARMUP_SECONDS} s warm-up each; the ratio is taken per round against that round's bare Express, then the median.`;
   console.log(`${heading}\n\n${table}`);
   // Replace the generated section of docs/benchmarks.md, keeping the commentary around it.
   const output = process.env.BENCH_OUTPUT || join(__dirname, '..', 'docs', 'benchmarks.md');
@@ -84,8 +125,10 @@ async function main() {
   const at = previous.indexOf(START);
   const until = previous.indexOf(END);
   const generated = `${START}\n${heading}\n\n${table}\n${END}`;
-  writeFileSync(output, at < 0 || until < 0 ? `${previous}\n${generated}\n` : previous.slice(0, at) + generated + previous.slice(until + END.length));
-  console.log(`\nwritten to ${output}`);
+  if (chosen === null) {
+    writeFileSync(output, at < 0 || until < 0 ? `${previous}\n${generated}\n` : previous.slice(0, at) + generated + previous.slice(until + END.length));
+    console.log(`\nwritten to ${output}`);
+  }
 
   for (const database of Object.values(databases)) await database.drop();
 }
