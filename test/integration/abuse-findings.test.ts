@@ -1,0 +1,270 @@
+// Adversarial abuse cases: each test asserts the documented behaviour, and fails while the defect stands.
+import { describe, expect, it } from '@jest/globals';
+import { randomBytes, randomInt, randomUUID } from 'node:crypto';
+import http from 'node:http';
+import { MemoryStore, createCachedStore, type ApplicationStore } from '../../src';
+import { decide } from '../../src/decide';
+import { createLogger } from '../../src/logger';
+import { parseOptions } from '../../src/options';
+import { createApp } from '../../src/server';
+import { readServerConfig } from '../../src/server-config';
+import { basic, createServer } from '../helpers/create-server';
+
+interface Listening {
+  port: number;
+  close(): Promise<void>;
+}
+
+/** Listens on a free port between 49000 and 49999. */
+async function listen(handler: http.RequestListener): Promise<Listening> {
+  for (let attempt = 0; attempt < 50; attempt += 1) {
+    const port = 49000 + randomInt(1000);
+    const server = http.createServer(handler);
+    const ok = await new Promise<boolean>((resolve) => {
+      server.once('error', () => resolve(false));
+      server.listen(port, '127.0.0.1', () => resolve(true));
+    });
+    if (ok) {
+      return {
+        port,
+        close: () => {
+          server.closeAllConnections();
+          return new Promise<void>((resolve) => server.close(() => resolve()));
+        },
+      };
+    }
+  }
+  throw new Error('no free port in 49000-49999');
+}
+
+interface Answer {
+  status: number;
+  body: string;
+}
+
+/** A real HTTP call, from a chosen loopback source address (127.0.0.0/8 is all local on Linux). */
+function call(port: number, options: { path?: string; authorization?: string; from?: string; headers?: Record<string, string> } = {}): Promise<Answer> {
+  return new Promise((resolve, reject) => {
+    const headers: Record<string, string> = { ...options.headers };
+    if (options.authorization !== undefined) headers.Authorization = options.authorization;
+    const req = http.request(
+      { host: '127.0.0.1', port, path: options.path ?? '/api/v1/whoami?group_id=c1', localAddress: options.from, headers, agent: false },
+      (res) => {
+        let body = '';
+        res.setEncoding('utf8');
+        res.on('data', (chunk: string) => (body += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, body }));
+      },
+    );
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describe('finding 1: negative cache entries evict held applications, so a correct key meets a 429', () => {
+  it('an attacker fills the lookup cache with unknown public ids from other addresses; the correct key from a shared, over-budget address is refused', async () => {
+    const memory = new MemoryStore();
+    memory.add({ publicId: 'victim', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    // Small bounds so that the case runs fast; the defaults (10,000 entries, 100 failures) need 100 addresses.
+    const store = createCachedStore(memory, { maxEntries: 50, ttlMs: 60_000 });
+    const server = await listen(createServer({ store, throttle: { failureLimit: 5 } }));
+    try {
+      const shared = '127.0.0.100'; // a NAT or proxy shared by the victim and the attacker
+      expect((await call(server.port, { authorization: basic('victim', 'right'), from: shared })).status).toBe(200);
+      // The shared address spends its failure budget: the held application still passes (as documented).
+      for (let i = 0; i < 5; i += 1) await call(server.port, { authorization: 'Basic !!!', from: shared });
+      expect((await call(server.port, { authorization: basic('victim', 'right'), from: shared })).status).toBe(200);
+      // From other addresses, each within its own budget, unknown public ids: one negative entry each.
+      for (let address = 1; address <= 12; address += 1) {
+        for (let i = 0; i < 5; i += 1) await call(server.port, { authorization: basic(randomUUID(), 'x'), from: `127.0.1.${address}` });
+      }
+      // Expected: the victim's correct key still passes (it was seen seconds ago; it has no failure of its own).
+      // Actual: 429 too_many_failures, the application having been evicted by the attacker's negative entries.
+      expect((await call(server.port, { authorization: basic('victim', 'right'), from: shared })).status).toBe(200);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('finding 2: concurrent requests for one unknown public id each reach the database', () => {
+  it('50 concurrent wrong keys for the same unknown public id cost one lookup, not 50', async () => {
+    const memory = new MemoryStore();
+    let lookups = 0;
+    const slowCounting: ApplicationStore = {
+      findApplication: async (publicId, companyId) => {
+        lookups += 1;
+        await new Promise((resolve) => setTimeout(resolve, 20)); // a database round trip
+        return memory.findApplication(publicId, companyId);
+      },
+    };
+    const store = createCachedStore(slowCounting, { ttlMs: 60_000 });
+    const server = await listen(createServer({ store, throttle: { failureLimit: 1000 } }));
+    try {
+      const ghost = randomUUID();
+      const answers = await Promise.all(Array.from({ length: 50 }, () => call(server.port, { authorization: basic(ghost, 'x') })));
+      expect(answers.every((answer) => answer.status === 401)).toBe(true);
+      // Expected: one lookup per public id and TTL (docs/security.md). Actual: one per request in flight.
+      expect(lookups).toBeLessThanOrEqual(2);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('finding 3: a throwing revocation listener turns the cleartext 403 into a 503', () => {
+  function revocableStore(failRevocation: boolean): ApplicationStore {
+    const memory = new MemoryStore();
+    memory.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    return {
+      findApplication: (publicId, companyId) => memory.findApplication(publicId, companyId),
+      revokeKey: async () => {
+        if (failRevocation) throw new Error('database down');
+      },
+    };
+  }
+
+  it('onCleartextKeyRevoked throws: the answer must stay 403 https_required (as for a wrong key)', async () => {
+    const server = await listen(
+      createServer({
+        store: revocableStore(false),
+        mode: 'production',
+        revokeKeysSeenInCleartext: true,
+        onCleartextKeyRevoked: () => {
+          throw new Error('log sink down');
+        },
+      }),
+    );
+    try {
+      const wrong = await call(server.port, { authorization: basic('app', 'wrong') });
+      const right = await call(server.port, { authorization: basic('app', 'right') });
+      expect(wrong.status).toBe(403);
+      // Actual: 503 store_unavailable, which tells the sender its key was valid.
+      expect(right.status).toBe(403);
+      expect(right.body).toBe(wrong.body);
+    } finally {
+      await server.close();
+    }
+  });
+
+  it('onCleartextRevocationFailed throws: the answer must stay 403 https_required', async () => {
+    const server = await listen(
+      createServer({
+        store: revocableStore(true),
+        mode: 'production',
+        revokeKeysSeenInCleartext: true,
+        onCleartextRevocationFailed: () => {
+          throw new Error('alerting down');
+        },
+      }),
+    );
+    try {
+      const wrong = await call(server.port, { authorization: basic('app', 'wrong') });
+      const right = await call(server.port, { authorization: basic('app', 'right') });
+      expect(right.status).toBe(403);
+      expect(right.body).toBe(wrong.body);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('finding 4: REVOKE_CLEARTEXT_KEYS starts with TRUST_PROXY=0, which trusts no proxy', () => {
+  it('TRUST_PROXY=0 (zero hops: X-Forwarded-Proto never believed) is refused like an unset TRUST_PROXY', () => {
+    expect(() => readServerConfig({ REVOKE_CLEARTEXT_KEYS: 'true' })).toThrow(/REVOKE_CLEARTEXT_KEYS=true needs/);
+    // Actual: accepted. Behind a TLS-terminating proxy every HTTPS call is then judged plain HTTP and its key revoked.
+    expect(() => readServerConfig({ REVOKE_CLEARTEXT_KEYS: 'true', TRUST_PROXY: '0' })).toThrow(/REVOKE_CLEARTEXT_KEYS=true needs/);
+  });
+});
+
+describe('finding 5: a known application with several live keys (rotations within the grace) is told from an unknown public id by timing', () => {
+  it('dudect, warm cache: known id + wrong key vs unknown id + wrong key, |t| < 10 (the CI threshold)', async () => {
+    const publicId = '5f1d2c3b-7a8e-4b9c-8d0e-000000000001';
+    const key = `twk_${randomBytes(32).toString('base64url')}`;
+    const memory = new MemoryStore();
+    // `app rotate-key --grace`, twice: older keys stay valid next to the new one for the grace period.
+    // With two keys |t| is 12 to 19; with three, about 40. The unknown id is compared against one dummy digest.
+    const extra = () => ({ privateKey: `twk_${randomBytes(32).toString('base64url')}` });
+    memory.add({ publicId, keys: [{ privateKey: key }, extra(), extra()], companies: ['c1'] });
+    const config = parseOptions({ store: createCachedStore(memory, { ttlMs: 3_600_000 }), mode: 'production', throttle: false });
+    const wrongKey = key.slice(0, -1) + (key.endsWith('A') ? 'B' : 'A');
+    const classes = [basic(publicId, wrongKey), basic('5f1d2c3b-7a8e-4b9c-8d0e-000000000002', wrongKey)];
+    const facts = (authorization: string) => ({ secure: true, authorization, clientIp: '127.0.0.1', company: { groupId: { status: 'ok' as const, companyId: 'c1' } } });
+    for (let i = 0; i < 20_000; i += 1) await decide(config, facts(classes[i % 2] as string)).catch(() => undefined);
+    const samples: Array<{ cls: number; time: number }> = [];
+    for (let i = 0; i < 20_000; i += 1) {
+      const cls = randomInt(2);
+      const input = facts(classes[cls] as string);
+      const started = process.hrtime.bigint();
+      await decide(config, input).catch(() => undefined);
+      samples.push({ cls, time: Number(process.hrtime.bigint() - started) });
+    }
+    expect(maxAbsT(samples)).toBeLessThan(10);
+  });
+});
+
+/** Welch's t over raw and cropped data, as bench/timing.js computes it. */
+function maxAbsT(samples: Array<{ cls: number; time: number }>): number {
+  const welch = (x: number[], y: number[]) => {
+    const stats = (v: number[]) => {
+      const mean = v.reduce((s, t) => s + t, 0) / v.length;
+      return { mean, variance: v.reduce((s, t) => s + (t - mean) ** 2, 0) / (v.length - 1), n: v.length };
+    };
+    const [p, q] = [stats(x), stats(y)];
+    return (p.mean - q.mean) / Math.sqrt(p.variance / p.n + q.variance / q.n);
+  };
+  const pooled = samples.map((s) => s.time).sort((u, v) => u - v);
+  let worst = 0;
+  for (const percentile of [100, 99, 95, 90, 75, 50]) {
+    const limit = pooled[Math.min(pooled.length - 1, Math.floor((percentile / 100) * pooled.length))] as number;
+    const kept = samples.filter((s) => s.time <= limit);
+    const t = welch(kept.filter((s) => s.cls === 0).map((s) => s.time), kept.filter((s) => s.cls === 1).map((s) => s.time));
+    worst = Math.max(worst, Math.abs(t));
+  }
+  return worst;
+}
+
+describe('finding 6: /readyz lets anyone without a key query the database once per request', () => {
+  it('50 unauthenticated readiness probes do not make 50 database queries', async () => {
+    let queries = 0;
+    const app = createApp({
+      store: new MemoryStore(),
+      mode: 'development',
+      trustProxy: false,
+      logger: createLogger('silent'),
+      throttle: null,
+      revokeKeysSeenInCleartext: false,
+      checkReady: async () => {
+        queries += 1; // the server runs SELECT 1 here
+      },
+    });
+    const server = await listen(app);
+    try {
+      const answers = await Promise.all(Array.from({ length: 50 }, () => call(server.port, { path: '/readyz' })));
+      expect(answers.every((answer) => answer.status === 200)).toBe(true);
+      // Expected: readiness answered from a shared, short-lived check. Actual: 50 queries.
+      expect(queries).toBeLessThanOrEqual(5);
+    } finally {
+      await server.close();
+    }
+  });
+});
+
+describe('finding 7: a key of a disabled application sent in clear text is not revoked', () => {
+  it('REVOKE_CLEARTEXT_KEYS: the leaked key must be revoked, or it works again when the application is enabled', async () => {
+    const memory = new MemoryStore();
+    memory.add({ publicId: 'app', id: 'app-id', enabled: false, keys: [{ id: 'k1', privateKey: 'right' }], companies: ['c1'] });
+    const revoked: string[] = [];
+    const store: ApplicationStore = {
+      findApplication: (publicId, companyId) => memory.findApplication(publicId, companyId),
+      revokeKey: async (_applicationId, keyId) => void revoked.push(keyId),
+    };
+    const server = await listen(createServer({ store, mode: 'production', revokeKeysSeenInCleartext: true }));
+    try {
+      expect((await call(server.port, { authorization: basic('app', 'right') })).status).toBe(403);
+      expect(revoked).toEqual(['k1']);
+    } finally {
+      await server.close();
+    }
+  });
+});
