@@ -16,7 +16,7 @@ import type { GroupIdResult } from './group-id';
 import type { Configuration } from './options';
 import { parseAuthorization } from './parse-authorization';
 import type { ApplicationRecord, CleartextKeyEvent, LoadedApplication, StoreAnswer, StoredKey, TwakeIdentity } from './types';
-import { verifyKey } from './verify-key';
+import { matchKey, verifyKey } from './verify-key';
 
 /** What the validator needs to know about a request. */
 export interface RequestFacts {
@@ -101,16 +101,25 @@ async function refuseCredentials(config: Configuration, ip: string, publicId: st
   throw new InvalidCredentialsError(config.realm);
 }
 
+// A listener's failure must not change the decision, nor tell a valid key from a wrong one.
+function tell(listener: () => void): void {
+  try {
+    listener();
+  } catch {
+    // ignored, as documented for every listener
+  }
+}
+
 // How often, and after how long, a revocation that failed is tried again.
 const REVOCATION_RETRY_DELAYS_MS = [1000, 5000, 30_000];
 
 function revokeWithRetries(config: Configuration, event: CleartextKeyEvent, attempt = 0): Promise<void> {
   const revokeKey = config.store.revokeKey as NonNullable<typeof config.store.revokeKey>;
   return revokeKey.call(config.store, event.applicationId, event.keyId).then(
-    () => config.onCleartextKeyRevoked(event),
+    () => tell(() => config.onCleartextKeyRevoked(event)),
     (error: unknown) => {
       const delay = REVOCATION_RETRY_DELAYS_MS[attempt];
-      config.onCleartextRevocationFailed(event, error, delay !== undefined);
+      tell(() => config.onCleartextRevocationFailed(event, error, delay !== undefined));
       if (delay !== undefined) setTimeout(() => void revokeWithRetries(config, event, attempt + 1), delay).unref();
     },
   );
@@ -134,7 +143,8 @@ async function revokeIfValid(config: Configuration, ip: string, authorization: s
   } catch {
     return;
   }
-  const key = verifyKey(record, parsed.credentials.privateKey, config.now());
+  // A leaked key is revoked even if expired or its application disabled: either may change back.
+  const key = matchKey(record, parsed.credentials.privateKey);
   if (record === null || key === null) return;
   await revokeWithRetries(config, { publicId: record.publicId, applicationId: record.id, keyId: key.id });
 }
@@ -235,10 +245,6 @@ export async function decide(config: Configuration, facts: RequestFacts): Promis
     keyId: key.id,
     companyId,
   });
-  try {
-    config.onAuthenticated(identity);
-  } catch {
-    // A listener's failure must not change the decision.
-  }
+  tell(() => config.onAuthenticated(identity));
   return identity;
 }

@@ -95,7 +95,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const revokeCleartextKeys = parseBoolean(env, 'REVOKE_CLEARTEXT_KEYS');
   const trustProxy = parseTrustProxy(env.TRUST_PROXY);
   // Behind a TLS-terminating proxy that the server does not trust, every HTTPS call looks like plain HTTP.
-  if (revokeCleartextKeys && !(certFile && keyFile) && trustProxy === false) {
+  if (revokeCleartextKeys && !(certFile && keyFile) && (trustProxy === false || trustProxy === 0)) {
     fail('REVOKE_CLEARTEXT_KEYS=true needs TLS_CERT_FILE and TLS_KEY_FILE, or TRUST_PROXY naming the proxy that terminates TLS: otherwise valid HTTPS calls would be judged plain HTTP and their keys revoked.');
   }
   return {

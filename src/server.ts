@@ -51,6 +51,16 @@ async function counterRedisState(users: ReadonlyArray<FailureThrottle | RequestL
   return states.includes('ok') ? 'ok' : null;
 }
 
+/** Runs `check` at most once per `ms`, sharing its answer with every caller meanwhile. */
+function reusedFor<T>(ms: number, check: () => Promise<T>): () => Promise<T> {
+  let last: { at: number; answer: Promise<T> } | null = null;
+  return () => {
+    const now = Date.now();
+    if (last === null || now - last.at >= ms) last = { at: now, answer: check() };
+    return last.answer;
+  };
+}
+
 /** Builds the server's Express app (no port opened: supertest can use it directly). */
 export function createApp(options: AppOptions): Express {
   const { store, mode, logger } = options;
@@ -74,7 +84,8 @@ export function createApp(options: AppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  app.get('/readyz', (_req, res) => {
+  // Anyone may probe readiness: one check at a time, its answer reused for a second.
+  const readiness = reusedFor(1000, async () => {
     const database = options.checkReady().then(
       () => true,
       (error: unknown) => {
@@ -82,7 +93,10 @@ export function createApp(options: AppOptions): Express {
         return false;
       },
     );
-    void Promise.all([database, counterRedisState([options.throttle, options.requestLimit])]).then(([ready, redis]) => {
+    return Promise.all([database, counterRedisState([options.throttle, options.requestLimit])]);
+  });
+  app.get('/readyz', (_req, res) => {
+    void readiness().then(([ready, redis]) => {
       const counters = redis === null ? {} : { redis };
       if (ready) res.json({ status: 'ready', ...counters });
       else res.status(503).json({ status: 'unavailable', ...counters });

@@ -5,8 +5,8 @@ import type { ApplicationRecord, ApplicationStore, HeldApplication, LoadedApplic
 /** Options of {@link createCachedStore}. @public */
 export interface CacheOptions {
   /**
-   * Most applications kept, and most (application, company) installations kept; the least recently used
-   * goes first. Defaults to 10000.
+   * Most applications kept, most unknown public ids kept, and most (application, company) installations
+   * kept, each set on its own; the least recently used goes first. Defaults to 10000.
    */
   maxEntries: number;
   /** How long an answer is reused, in milliseconds. Defaults to 1000. */
@@ -23,7 +23,7 @@ export interface CachedStore extends ApplicationStore {
   clear(): void;
   /** While bypassed, every lookup goes to the wrapped store and nothing is cached. */
   setBypass(bypass: boolean): void;
-  /** Number of answers held (applications and installations). */
+  /** Number of answers held (applications, unknown public ids and installations). */
   readonly size: number;
   peekApplication(publicId: string): HeldApplication | undefined;
   loadApplication(publicId: string, companyId: string | null): Promise<LoadedApplication>;
@@ -55,7 +55,11 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
 
   // Expired applications stay until evicted: the validator may check a key against one to decide whether
   // a request deserves a database query, never to let it through.
+  // Unknown public ids have their own set, so that an attacker sending random ids can evict only those,
+  // never a real application whose held entry vouches for its correct key (see decide.ts).
   const applications = new LRUCache<string, Entry>({ max: maxEntries });
+  const unknown = new LRUCache<string, Entry>({ max: maxEntries });
+  const heldEntry = (publicId: string): Entry | undefined => applications.get(publicId) ?? unknown.get(publicId);
   const companiesByPublicId = new Map<string, Set<string>>();
   const installations = new LRUCache<string, Entry>({
     max: maxEntries,
@@ -77,8 +81,14 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
 
   function remember(publicId: string, companyId: string | null, record: ApplicationRecord | null): void {
     const expiresAt = now() + ttlMs;
+    if (record === null) {
+      applications.delete(publicId);
+      unknown.set(publicId, { record, expiresAt });
+      return;
+    }
+    unknown.delete(publicId);
     applications.set(publicId, { record, expiresAt });
-    if (companyId === null || record === null) return;
+    if (companyId === null) return;
     const key = publicId + SEPARATOR + companyId;
     installations.set(key, { record, expiresAt });
     let keys = companiesByPublicId.get(publicId);
@@ -121,7 +131,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
     // A hit is answered synchronously: see decide.ts for why that matters to timing.
     findApplication(publicId, companyId) {
       if (disabled()) return store.findApplication(publicId, companyId);
-      const application = applications.get(publicId);
+      const application = heldEntry(publicId);
       if (application !== undefined && application.expiresAt > now()) {
         if (application.record === null) return null;
         const installed = companyId === null ? undefined : freshInstallation(publicId, companyId);
@@ -134,7 +144,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
     },
     peekApplication(publicId) {
       if (disabled()) return undefined;
-      const application = applications.get(publicId);
+      const application = heldEntry(publicId);
       return application === undefined ? undefined : { record: application.record, fresh: application.expiresAt > now() };
     },
     findInstallation(publicId, companyId) {
@@ -152,6 +162,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       generations.set(publicId, (generations.get(publicId) ?? 0) + 1);
       loading.delete(publicId);
       applications.delete(publicId);
+      unknown.delete(publicId);
       for (const key of companiesByPublicId.get(publicId) ?? []) installations.delete(key);
       companiesByPublicId.delete(publicId);
     },
@@ -160,6 +171,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       generations.clear();
       loading.clear();
       applications.clear();
+      unknown.clear();
       installations.clear();
       companiesByPublicId.clear();
     },
@@ -168,15 +180,16 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       if (value) this.clear();
     },
     get size() {
-      return applications.size + installations.size;
+      return applications.size + unknown.size + installations.size;
     },
     revokeKey:
       store.revokeKey === undefined
         ? undefined
         : async function (this: CachedStore, applicationId: string, keyId: string) {
             await (store.revokeKey as (applicationId: string, keyId: string) => Promise<void>)(applicationId, keyId);
-            // Every cached answer holding that key must go; they are indexed by public id, so forget all.
-            this.clear();
+            // Forget the application holding that key (only known applications hold keys).
+            const holding = [...applications.entries()].filter(([, entry]) => entry.record?.id === applicationId);
+            for (const [publicId] of holding) this.invalidate(publicId);
           },
     close: store.close === undefined ? undefined : () => (store.close as () => Promise<void>)(),
   };
