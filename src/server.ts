@@ -51,13 +51,19 @@ async function counterRedisState(users: ReadonlyArray<FailureThrottle | RequestL
   return states.includes('ok') ? 'ok' : null;
 }
 
-/** Runs `check` at most once per `ms`, sharing its answer with every caller meanwhile. */
-function reusedFor<T>(ms: number, check: () => Promise<T>): () => Promise<T> {
-  let last: { at: number; answer: Promise<T> } | null = null;
+/** Runs one `check` at a time: callers arriving while it runs share its answer. */
+function sharedWhileRunning<T>(check: () => Promise<T>): () => Promise<T> {
+  let running: Promise<T> | null = null;
   return () => {
-    const now = Date.now();
-    if (last === null || now - last.at >= ms) last = { at: now, answer: check() };
-    return last.answer;
+    if (running === null) {
+      const current = check();
+      running = current;
+      const done = () => {
+        if (running === current) running = null;
+      };
+      current.then(done, done);
+    }
+    return running;
   };
 }
 
@@ -84,8 +90,8 @@ export function createApp(options: AppOptions): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  // Anyone may probe readiness: one check at a time, its answer reused for a second.
-  const readiness = reusedFor(1000, async () => {
+  // Anyone may probe readiness: concurrent probes share one check.
+  const readiness = sharedWhileRunning(async () => {
     const database = options.checkReady().then(
       () => true,
       (error: unknown) => {
