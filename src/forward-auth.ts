@@ -1,6 +1,6 @@
 // Forward authentication for reverse proxies (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz).
 import type { Request, RequestHandler } from 'express';
-import { decide } from './decide';
+import { decide, whenDecided } from './decide';
 import { ABSENT, AMBIGUOUS, fromQueryString, type CompanySource } from './group-id';
 import { identityHeaders } from './identity-headers';
 import { parseOptions } from './options';
@@ -48,17 +48,16 @@ export function forwardAuth(options: Partial<Options>): RequestHandler {
   return (req, res, next) => {
     res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
     const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req)]);
-    decide(config, { ...connectionFacts(req, config), company })
-      .then(
-        (identity) => {
-          res.locals.twakeIdentity = identity;
-          for (const [name, value] of identityHeaders(identity)) res.setHeader(name, value);
-          res.setHeader('Cache-Control', 'no-store');
-          res.status(204).end();
-        },
-        (error: unknown) => refuse(res, next, error),
-      )
-      // Whatever throws after the decision goes to Express, never to an unhandled rejection.
-      .catch(next);
+    whenDecided(
+      decide(config, { ...connectionFacts(req, config), company }),
+      (identity) => {
+        res.locals.twakeIdentity = identity;
+        for (const [name, value] of identityHeaders(identity)) res.setHeader(name, value);
+        res.setHeader('Cache-Control', 'no-store');
+        res.status(204).end();
+      },
+      (error) => refuse(res, next, error),
+      next,
+    );
   };
 }

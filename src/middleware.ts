@@ -1,7 +1,7 @@
 // The Express middleware: lets an authenticated, installed application through, refuses everything else.
 import type { RequestHandler } from 'express';
 import { attachIdentity } from './attach-identity';
-import { decide } from './decide';
+import { decide, whenDecided } from './decide';
 import { parseOptions } from './options';
 import { refuse } from './problem';
 import { createBodyReader } from './read-body';
@@ -21,15 +21,14 @@ export function twakeAppAuth(options: Partial<Options>): RequestHandler {
   const readBody = createBodyReader(config);
 
   return (req, res, next) => {
-    decide(config, factsFromRequest(req, res, config, readBody))
-      .then(
-        (identity) => {
-          attachIdentity(req, identity);
-          next();
-        },
-        (error: unknown) => refuse(res, next, error),
-      )
-      // Whatever throws after the decision goes to Express, never to an unhandled rejection.
-      .catch(next);
+    whenDecided(
+      decide(config, factsFromRequest(req, res, config, readBody)),
+      (identity) => {
+        attachIdentity(req, identity);
+        next();
+      },
+      (error) => refuse(res, next, error),
+      next,
+    );
   };
 }

@@ -85,7 +85,8 @@ export function createApp(options: AppOptions): Express {
   const app = express();
   app.disable('x-powered-by');
   app.set('trust proxy', options.trustProxy);
-  app.use(requestLog(logger));
+  // With request lines off (LOG_LEVEL above info), not even a layer per request.
+  if (logger.isLevelEnabled('info')) app.use(requestLog(logger));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -1,9 +1,12 @@
 import { describe, expect, it } from '@jest/globals';
 import { MemoryStore, StoreUnavailableError, InvalidCredentialsError } from '../../src';
 import type { ApplicationRecord, ApplicationStore, StoreAnswer } from '../../src';
-import { decide, type RequestFacts } from '../../src/decide';
+import { decide as decideNowOrLater, type RequestFacts } from '../../src/decide';
 import { parseOptions } from '../../src/options';
 import { basic } from '../helpers/create-server';
+
+// decide answers at once from memory; these tests read every answer as a promise.
+const decide: (...args: Parameters<typeof decideNowOrLater>) => Promise<unknown> = (...args) => Promise.resolve(decideNowOrLater(...args));
 
 const KEY = 'twk_decide-unit-test-key';
 const memory = new MemoryStore();
