@@ -59,7 +59,12 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
   // never a real application whose held entry vouches for its correct key (see decide.ts).
   const applications = new LRUCache<string, Entry>({ max: maxEntries });
   const unknown = new LRUCache<string, Entry>({ max: maxEntries });
-  const heldEntry = (publicId: string): Entry | undefined => applications.get(publicId) ?? unknown.get(publicId);
+  // Both sets are read every time, so that a known and an unknown public id cost the same look-ups.
+  const heldEntry = (publicId: string): Entry | undefined => {
+    const known = applications.get(publicId);
+    const missing = unknown.get(publicId);
+    return known ?? missing;
+  };
   const companiesByPublicId = new Map<string, Set<string>>();
   const installations = new LRUCache<string, Entry>({
     max: maxEntries,
