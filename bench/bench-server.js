@@ -5,7 +5,7 @@ const express = require('express');
 const basicAuth = require('express-basic-auth');
 const { createCachedStore, createPrismaStore, twakeAppAuth } = require('../dist');
 const { openDatabase } = require('../dist/database');
-const { decide } = require('../dist/decide');
+const { decide, whenDecided } = require('../dist/decide');
 const { agreeOnCompany, fromQueryString } = require('../dist/group-id');
 const { parseOptions } = require('../dist/options');
 const { createDriverStore } = require('../dist/stores/driver-store');
@@ -49,15 +49,18 @@ if (variant === 'bare') {
       clientIp: req.socket.remoteAddress ?? '',
       company: { groupId: agreeOnCompany([fromQueryString(req.url)]) },
     };
-    decide(config, facts).then(
+    const fail = (error) => {
+      res.statusCode = error.status ?? 500;
+      res.end();
+    };
+    whenDecided(
+      decide(config, facts),
       (identity) => {
         res.setHeader('Content-Type', 'application/json; charset=utf-8');
         res.end(JSON.stringify(answer(identity, identity.companyId)));
       },
-      (error) => {
-        res.statusCode = error.status ?? 500;
-        res.end();
-      },
+      fail,
+      fail,
     );
   });
 } else {

@@ -6,7 +6,7 @@ import { identityHeaders } from './identity-headers';
 import { parseOptions } from './options';
 import { refuse } from './problem';
 import { createBodyReader } from './read-body';
-import { companyFacts, connectionFacts } from './request-facts';
+import { companyFacts, requestFacts } from './request-facts';
 import type { Options } from './types';
 
 const GROUP_HEADER = 'x-twake-group-id';
@@ -49,7 +49,7 @@ export function forwardAuth(options: Partial<Options>): RequestHandler {
     res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
     const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req)]);
     whenDecided(
-      decide(config, { ...connectionFacts(req, config), company }),
+      decide(config, requestFacts(req, config, company)),
       (identity) => {
         res.locals.twakeIdentity = identity;
         for (const [name, value] of identityHeaders(identity)) res.setHeader(name, value);

@@ -31,11 +31,24 @@ export function aliasesGroupId(key: string): boolean {
   return key.split(/[[\].]/).find((segment) => segment !== '') === FIELD;
 }
 
+// The pairs of a query: split by hand when nothing is encoded (the common case, and much cheaper),
+// otherwise through URLSearchParams for its percent- and plus-decoding.
+function queryPairs(query: string): Iterable<[string, string]> {
+  if (/[%+]/.test(query)) return new URLSearchParams(query);
+  const pairs: Array<[string, string]> = [];
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const equals = part.indexOf('=');
+    pairs.push(equals < 0 ? [part, ''] : [part.slice(0, equals), part.slice(equals + 1)]);
+  }
+  return pairs;
+}
+
 // One pass over `query` split at `&`: ambiguous on a repeated key or any alias of group_id.
 function scanQuery(query: string): CompanySource {
   let value: string | undefined;
   let count = 0;
-  for (const [key, item] of new URLSearchParams(query)) {
+  for (const [key, item] of queryPairs(query)) {
     if (key === FIELD) {
       value = item;
       count += 1;

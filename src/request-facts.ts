@@ -6,17 +6,18 @@ import type { Configuration } from './options';
 import { hasBody, type BodyReader } from './read-body';
 
 /**
- * Transport, header and client address: the facts every entry point reads the same way. The transport
+ * Transport, header, client address and company: the facts every entry point reads the same way. The transport
  * is judged only outside development mode, and the client address (`trust proxy` evaluation) only when
  * the throttle asks for it: a request let through from memory needs neither.
  */
-export function connectionFacts(req: Request, config: Configuration): Pick<RequestFacts, 'secure' | 'authorization' | 'clientIp'> {
+export function requestFacts(req: Request, config: Configuration, company: RequestFacts['company']): RequestFacts {
   return {
     secure: config.mode === 'development' || config.isSecure(req) === true,
     authorization: req.headers.authorization,
     get clientIp() {
       return req.ip ?? req.socket.remoteAddress ?? '';
     },
+    company,
   };
 }
 
@@ -25,7 +26,19 @@ export function connectionFacts(req: Request, config: Configuration): Pick<Reque
  * parser) and `req.query` as the app's own parser produced it, which handlers read.
  */
 export function urlSources(req: Request): CompanySource[] {
-  return [fromQueryString(req.originalUrl ?? req.url ?? ''), fromParsed(req.query)];
+  const url = req.originalUrl ?? req.url ?? '';
+  const raw = fromQueryString(url);
+  return parsedQueryMatchesRaw(req, url) ? [raw] : [raw, fromParsed(req.query)];
+}
+
+// Express's own query parsers ('simple': node:querystring, 'extended': qs) read a query without "%" or
+// "+" exactly as the raw scan does for group_id (aliases are refused by the scan itself), so `req.query`,
+// which Express 5 parses again on every read, need not be consulted. A custom parser always is.
+function parsedQueryMatchesRaw(req: Request, url: string): boolean {
+  const parser: unknown = req.app?.get('query parser');
+  if (typeof parser === 'function') return false;
+  const question = url.indexOf('?');
+  return question < 0 || !/[%+]/.test(url.slice(question + 1));
 }
 
 /**
@@ -43,5 +56,5 @@ export function companyFacts(req: Request, res: Response, readBody: BodyReader, 
 
 /** Collects the facts of an Express request. */
 export function factsFromRequest(req: Request, res: Response, config: Configuration, readBody: BodyReader): RequestFacts {
-  return { ...connectionFacts(req, config), company: companyFacts(req, res, readBody) };
+  return requestFacts(req, config, companyFacts(req, res, readBody));
 }

@@ -1,5 +1,5 @@
 // Private keys: generation, digest and constant-time comparison.
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { createHash, hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /** Prefix of every key we issue, so that secret scanners and people recognise one. */
 export const KEY_PREFIX = 'twk_';
@@ -22,7 +22,8 @@ export function generatePublicId(): string {
  * see docs/security.md for why neither a slow hash nor a pepper would add protection.
  */
 export function digestKey(privateKey: string): Buffer {
-  return createHash('sha256').update(privateKey, 'utf8').digest();
+  // The one-shot hash costs a third of a Hash object's on the hot path.
+  return hash('sha256', privateKey, 'buffer');
 }
 
 /** The digest as stored in the database (lower-case hex). */
