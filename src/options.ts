@@ -1,6 +1,6 @@
 // Checks the options once, at construction, and resolves every default.
-import type { Request } from 'express';
 import { hasControlCharacters } from './control-characters';
+import { isSecureRequest } from './is-secure';
 import { createFailureThrottle, type FailureThrottle } from './failure-throttle';
 import { createRequestLimiter, type RequestLimiter } from './request-limit';
 import { DEFAULT_BODY_TIMEOUT_MS } from './read-body';
@@ -35,10 +35,6 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
 /** Development mode only when asked for explicitly; anything else, including no NODE_ENV, is production. */
 export function modeFromEnvironment(nodeEnv: string | undefined): Mode {
   return nodeEnv === 'development' ? 'development' : 'production';
-}
-
-function defaultIsSecure(req: Request): boolean {
-  return req.secure;
 }
 
 function isThrottle(value: unknown): value is FailureThrottle {
@@ -106,7 +102,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   return Object.freeze({
     store,
     mode: mode ?? modeFromEnvironment(process.env.NODE_ENV),
-    isSecure: isSecure ?? defaultIsSecure,
+    isSecure: isSecure ?? isSecureRequest,
     realm: realm ?? DEFAULT_REALM,
     bodyLimit: bodyLimit ?? DEFAULT_BODY_LIMIT,
     unreadBodies: unreadBodies ?? 'refuse',
