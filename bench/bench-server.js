@@ -5,9 +5,6 @@ const express = require('express');
 const basicAuth = require('express-basic-auth');
 const { createCachedStore, createPrismaStore, twakeAppAuth } = require('../dist');
 const { openDatabase } = require('../dist/database');
-const { decide, whenDecided } = require('../dist/decide');
-const { agreeOnCompany, fromQueryString } = require('../dist/group-id');
-const { parseOptions } = require('../dist/options');
 const { createDriverStore } = require('../dist/stores/driver-store');
 
 const variant = process.argv[2];
@@ -41,6 +38,9 @@ if (variant === 'bare') {
   server = http.createServer(expressApp(twakeAppAuth({ store: createPrismaStore(openDatabase(DATABASE_URL).prisma), mode: 'development' })));
 } else if (variant === 'floor') {
   // The floor: node:http and the decision alone, no Express.
+  const { decide, whenDecided } = require('../dist/decide');
+  const { agreeOnCompany, fromQueryString } = require('../dist/group-id');
+  const { parseOptions } = require('../dist/options');
   const config = parseOptions({ store: createCachedStore(createDriverStore(DATABASE_URL)), mode: 'development' });
   server = http.createServer((req, res) => {
     const facts = {
