@@ -1,8 +1,9 @@
 // Checks the options once, at construction, and resolves every default.
 import { hasControlCharacters } from './control-characters';
 import { isSecureRequest } from './is-secure';
-import { createFailureThrottle, type FailureThrottle } from './failure-throttle';
-import { createRequestLimiter, type RequestLimiter } from './request-limit';
+import { createFailureThrottle, type FailureThrottle, type ThrottleOptions } from './failure-throttle';
+import type { CounterOptions } from './rate-limiters';
+import { createRequestLimiter, type RequestLimiter, type RequestLimitOptions } from './request-limit';
 import { DEFAULT_BODY_TIMEOUT_MS } from './read-body';
 import type { Mode, Options } from './types';
 
@@ -32,6 +33,17 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
   now: true,
 };
 
+// Every key of the nested option objects, checked like the top-level ones (a compile error when one is missing).
+const COUNTER_KEYS: { [K in keyof CounterOptions]-?: true } = { redis: true, keyPrefix: true, maxTrackedKeys: true, redisTimeoutMs: true, onRedisStateChange: true };
+const THROTTLE_KEYS: { [K in keyof ThrottleOptions]-?: true } = { ...COUNTER_KEYS, failureLimit: true, publicIdFailureLimit: true, failureWindowSeconds: true };
+const REQUEST_LIMIT_KEYS: { [K in keyof RequestLimitOptions]-?: true } = { ...COUNTER_KEYS, limit: true, windowSeconds: true };
+
+function checkKeys(what: string, given: object, known: object): void {
+  for (const key of Object.keys(given)) {
+    if (!(key in known)) fail(`unknown ${what} option "${key}". Known ${what} options: ${Object.keys(known).join(', ')}.`);
+  }
+}
+
 /** Development mode only when asked for explicitly; anything else, including no NODE_ENV, is production. */
 export function modeFromEnvironment(nodeEnv: string | undefined): Mode {
   return nodeEnv === 'development' ? 'development' : 'production';
@@ -57,6 +69,10 @@ function fail(message: string): never {
 export function parseOptions(options: Partial<Options> | undefined): Configuration {
   if (typeof options === 'function') {
     fail('options must be an object. Did you write app.use(twakeAppAuth) instead of app.use(twakeAppAuth({ store }))?');
+  }
+  // app.use(twakeAppAuth) makes Express call the factory with (req, res, next): say so, not "unknown option".
+  if (options !== null && typeof options === 'object' && 'headers' in options && 'method' in options && 'socket' in options) {
+    fail('the factory was called as a middleware. Write app.use(twakeAppAuth({ store })), not app.use(twakeAppAuth).');
   }
   if (options === undefined || options === null || typeof options !== 'object') {
     fail('options are required: twakeAppAuth({ store: createPrismaStore(prisma) }).');
@@ -87,9 +103,11 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   if (throttle !== undefined && throttle !== false && (throttle === null || typeof throttle !== 'object')) {
     fail('option "throttle" must be false or an object such as { failureLimit: 100, failureWindowSeconds: 60 }.');
   }
+  if (throttle !== undefined && throttle !== false && !isThrottle(throttle)) checkKeys('throttle', throttle, THROTTLE_KEYS);
   if (requestLimit !== undefined && requestLimit !== false && (requestLimit === null || typeof requestLimit !== 'object')) {
     fail('option "requestLimit" must be false or an object such as { limit: 6000, windowSeconds: 60 }.');
   }
+  if (requestLimit !== undefined && requestLimit !== false && !isRequestLimiter(requestLimit)) checkKeys('requestLimit', requestLimit, REQUEST_LIMIT_KEYS);
   if (revokeKeysSeenInCleartext !== undefined && typeof revokeKeysSeenInCleartext !== 'boolean') fail('option "revokeKeysSeenInCleartext" must be a boolean.');
   if (revokeKeysSeenInCleartext === true && typeof store.revokeKey !== 'function') {
     fail('option "revokeKeysSeenInCleartext" needs a store with a revokeKey(applicationId, keyId) method, such as createPrismaStore(prisma).');

@@ -1,4 +1,6 @@
 // Parses the command line and runs one command; failures become one line on stderr and a non-zero exit.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAdmin, MAX_APPLICATION_NAME_LENGTH } from '../admin';
 import { openDatabase } from '../database';
@@ -13,7 +15,7 @@ import { serveCommand } from './commands/serve';
 import { escapeText } from './escape';
 import { print, type Io, type Result } from './output';
 
-const USAGE = `Usage: twake-app-auth <command> [--json]
+const USAGE = `Usage: twake-app-auth <command> [--json]   (--help, --version)
 
 Commands:
   migrate                                      apply pending database migrations
@@ -29,6 +31,12 @@ Names: 1 to ${MAX_APPLICATION_NAME_LENGTH} characters; company ids: 1 to ${MAX_G
 other invisible characters.
 
 Environment: DATABASE_URL (default file:./data/twake-app-auth.db); see .env.example for the server's.`;
+
+/** The version of the installed package, from its package.json. */
+function packageVersion(): string {
+  const manifest = JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version?: unknown };
+  return String(manifest.version);
+}
 
 /** A mistake in the command line: exit code 2 and the usage hint. */
 class UsageError extends Error {}
@@ -82,13 +90,25 @@ export async function run(argv: string[], io: Io): Promise<number> {
       args: argv,
       allowPositionals: true,
       strict: true,
-      options: { json: { type: 'boolean' }, name: { type: 'string' }, company: { type: 'string' }, grace: { type: 'string' }, help: { type: 'boolean', short: 'h' } },
+      options: {
+        json: { type: 'boolean' },
+        name: { type: 'string' },
+        company: { type: 'string' },
+        grace: { type: 'string' },
+        help: { type: 'boolean', short: 'h' },
+        version: { type: 'boolean', short: 'v' },
+      },
     });
     const [command, verb, ...rest] = positionals;
-    if (values.help || command === undefined) {
-      io.stdout(`${USAGE}\n`);
-      return command === undefined && !values.help ? 2 : 0;
+    if (values.version) {
+      io.stdout(`${packageVersion()}\n`);
+      return 0;
     }
+    if (values.help) {
+      io.stdout(`${USAGE}\n`);
+      return 0;
+    }
+    if (command === undefined) throw new UsageError('missing command');
     if (command === 'serve') {
       await serveCommand(io.env);
       return 0;

@@ -1,6 +1,6 @@
 // The real `twake-app-auth` command, spawned, on SQLite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -46,8 +46,16 @@ describe('twake-app-auth CLI defaults', () => {
     }
   });
 
-  it('should print usage and exit 2 on a wrong command line', async () => {
-    for (const args of [['frobnicate'], ['app', 'explode'], ['app', 'create'], ['app', 'install', 'x'], ['app', 'rotate-key', 'x', '--grace', 'soon'], ['app', 'list', '--bogus']]) {
+  it('should print the version with --version, and the usage with --help on stdout', async () => {
+    const version = (JSON.parse(readFileSync(join(__dirname, '..', '..', 'package.json'), 'utf8')) as { version: string }).version;
+    expect(await runCli(['--version'], {})).toEqual({ code: 0, stdout: `${version}\n`, stderr: '' });
+    const help = await runCli(['--help'], {});
+    expect(help.code).toBe(0);
+    expect(help.stdout).toMatch(/^Usage: twake-app-auth/);
+  });
+
+  it('should print one line on stderr and exit 2 on a wrong command line (including none)', async () => {
+    for (const args of [[], ['frobnicate'], ['app', 'explode'], ['app', 'create'], ['app', 'install', 'x'], ['app', 'rotate-key', 'x', '--grace', 'soon'], ['app', 'list', '--bogus']]) {
       const result = await runCli(args, { DATABASE_URL: 'file:/nonexistent/never-used.db' });
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');

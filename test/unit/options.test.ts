@@ -1,3 +1,5 @@
+import express from 'express';
+import request from 'supertest';
 import { describe, expect, it } from '@jest/globals';
 import { MemoryStore, TwakeAppStrategy, twakeAppAuth } from '../../src';
 import { modeFromEnvironment, parseOptions } from '../../src/options';
@@ -40,6 +42,22 @@ describe('parseOptions', () => {
     }
   });
 
+  it('should answer app.use(twakeAppAuth) (the factory as a middleware) with an error that says how to fix it', async () => {
+    const app = express();
+    app.use(twakeAppAuth as never);
+    app.get('/', (_req, res) => {
+      res.end('reached');
+    });
+    let seen: unknown;
+    app.use((error: unknown, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      seen = error;
+      res.status(500).end();
+    });
+    const response = await request(app).get('/');
+    expect(response.status).toBe(500);
+    expect(String((seen as Error).message)).toMatch(/app\.use\(twakeAppAuth\(\{ store \}\)\), not app\.use\(twakeAppAuth\)/);
+  });
+
   it.each([
     ['no options', undefined, /options are required/],
     ['the factory itself', twakeAppAuth, /Did you write app.use\(twakeAppAuth\)/],
@@ -52,6 +70,10 @@ describe('parseOptions', () => {
     ['an empty realm', { store, realm: '' }, /option "realm"/],
     ['a bad bodyLimit', { store, bodyLimit: {} }, /option "bodyLimit"/],
     ['a bad clock', { store, now: 5 }, /option "now"/],
+    ['an unknown throttle key', { store, throttle: { foo: 1 } }, /unknown throttle option "foo"/],
+    ['an unknown requestLimit key', { store, requestLimit: { limit: 5, windw: 60 } }, /unknown requestLimit option "windw"/],
+    ['a bad unreadBodies', { store, unreadBodies: 'ignore' }, /option "unreadBodies"/],
+    ['a bad bodyTimeoutMs', { store, bodyTimeoutMs: 0 }, /option "bodyTimeoutMs"/],
   ])('should throw a TypeError for %s', (_name, options, message) => {
     expect(() => parseOptions(options as never)).toThrow(TypeError);
     expect(() => parseOptions(options as never)).toThrow(message);
