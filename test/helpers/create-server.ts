@@ -1,6 +1,6 @@
 // Builds real Express apps (5 or 4) with the middleware or the passport strategy in front of a route.
 import express4 from 'express4';
-import express5, { type Request, type Response } from 'express';
+import express5, { type Request, type RequestHandler, type Response } from 'express';
 import passport from 'passport';
 import { TwakeAppStrategy, twakeAppAuth, twakeAuthErrorHandler } from '../../src';
 import type { Options } from '../../src';
@@ -19,19 +19,20 @@ function whoAmI(req: Request, res: Response): void {
   res.json({ ok: true, twake: req.twake, user: req.user ?? null });
 }
 
+/** The validator as the handlers to mount: the middleware, or passport with the strategy; development mode unless the options say otherwise. */
+export function validatorHandlers(options: Partial<Options>, integration: 'middleware' | 'passport'): RequestHandler[] {
+  if (integration === 'middleware') return [twakeAppAuth({ mode: 'development', ...options })];
+  const instance = new passport.Passport();
+  instance.use(new TwakeAppStrategy({ mode: 'development', ...options }));
+  return [instance.initialize(), instance.authenticate('twake-app', { session: false }) as RequestHandler];
+}
+
 /** An app whose `/api/v1/*` routes answer the identity; development mode unless the options say otherwise. */
 export function createServer(options: Partial<Options>, variant: ServerVariant = { express: 5, integration: 'middleware' }): App {
   const app = (variant.express === 4 ? express4() : express5()) as unknown as App;
   const router = (variant.express === 4 ? express4.Router() : express5.Router()) as unknown as ReturnType<typeof express5.Router>;
   if (variant.preParseJson) router.use(express5.json());
-  if (variant.integration === 'middleware') {
-    router.use(twakeAppAuth({ mode: 'development', ...options }));
-  } else {
-    const instance = new passport.Passport();
-    instance.use(new TwakeAppStrategy({ mode: 'development', ...options }));
-    router.use(instance.initialize());
-    router.use(instance.authenticate('twake-app', { session: false }));
-  }
+  for (const handler of validatorHandlers(options, variant.integration)) router.use(handler);
   router.all('/whoami', whoAmI);
   app.use('/api/v1', router);
   app.use(twakeAuthErrorHandler());

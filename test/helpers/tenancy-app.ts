@@ -1,9 +1,9 @@
 // Builds Express 4 or 5 apps with the validator between any body parsers, and a handler that reads the company as a backend would.
 import express4 from 'express4';
 import express5, { type Request, type Response } from 'express';
-import passport from 'passport';
 import { parse as parseQueryString } from 'node:querystring';
-import { TwakeAppStrategy, twakeAppAuth, twakeAuthErrorHandler, type Options } from '../../src';
+import { twakeAuthErrorHandler, type Options } from '../../src';
+import { validatorHandlers } from './create-server';
 
 /** Body parsers an app may mount, by the name of what they accept. */
 export type ParserName = 'json' | 'json+vnd' | 'urlencoded' | 'urlencoded-extended' | 'text' | 'raw';
@@ -60,14 +60,7 @@ export function createTenancyApp(options: Partial<Options>, variant: TenancyVari
   const app = express() as App;
   if (variant.queryParser !== undefined) app.set('query parser', variant.queryParser);
   for (const name of variant.before ?? []) app.use(parser(express, name));
-  if (variant.integration === 'middleware') {
-    app.use(twakeAppAuth({ mode: 'development', ...options }));
-  } else {
-    const instance = new passport.Passport();
-    instance.use(new TwakeAppStrategy({ mode: 'development', ...options }));
-    app.use(instance.initialize());
-    app.use(instance.authenticate('twake-app', { session: false }));
-  }
+  for (const handler of validatorHandlers(options, variant.integration)) app.use(handler);
   for (const name of variant.after ?? []) app.use(parser(express, name));
   app.all('/api/v1/act', (req: Request, res: Response) => {
     res.json({ checked: req.twake?.companyId ?? null, seen: companiesSeenByHandler(req) });
