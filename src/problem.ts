@@ -48,6 +48,10 @@ export function refuse(res: Response, next: NextFunction, error: unknown): void 
   else next(error instanceof StoreUnavailableError ? error : new StoreUnavailableError(error));
 }
 
+function isPassportFailure(error: unknown): boolean {
+  return error instanceof Error && error.name === 'AuthenticationError' && (error as { status?: unknown }).status === 401;
+}
+
 /**
  * Express error handler that renders twake-app-auth errors (including 503 `store_unavailable`) as
  * problem details and passes every other error on. Mount it after your routes.
@@ -56,10 +60,12 @@ export function refuse(res: Response, next: NextFunction, error: unknown): void 
  */
 export function twakeAuthErrorHandler(): ErrorRequestHandler {
   return (error: unknown, _req, res, next) => {
-    if (!(error instanceof TwakeAuthError) || res.headersSent) {
+    // passport's AuthenticationError (failWithError) after the strategy refused the credentials.
+    const refusal: unknown = isPassportFailure(error) ? res.locals.twakeAuthRefusal : error;
+    if (!(refusal instanceof TwakeAuthError) || res.headersSent) {
       next(error);
       return;
     }
-    sendProblem(res, error);
+    sendProblem(res, refusal);
   };
 }

@@ -24,7 +24,7 @@ export function validatorHandlers(options: Partial<Options>, integration: 'middl
   if (integration === 'middleware') return [twakeAppAuth({ mode: 'development', ...options })];
   const instance = new passport.Passport();
   instance.use(new TwakeAppStrategy({ mode: 'development', ...options }));
-  return [instance.initialize(), instance.authenticate('twake-app', { session: false }) as RequestHandler];
+  return [instance.initialize(), instance.authenticate('twake-app', { session: false, failWithError: true }) as RequestHandler];
 }
 
 /** An app whose `/api/v1/*` routes answer the identity; development mode unless the options say otherwise. */

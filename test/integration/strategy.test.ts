@@ -2,9 +2,39 @@
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
-import passport from 'passport';
+import express from 'express';
+import passport, { Strategy } from 'passport';
 import { BasicStrategy } from 'passport-http';
-import { MemoryStore, TwakeAppStrategy } from '../../src';
+import request from 'supertest';
+import { MemoryStore, TwakeAppStrategy, twakeAuthErrorHandler } from '../../src';
+import { basic } from '../helpers/create-server';
+import { expectProblem } from '../helpers/expect-problem';
+
+// What passport-anonymous does: let the request through without a user.
+class AnonymousStrategy extends Strategy {
+  override name = 'anonymous';
+  override authenticate(): void {
+    (this as unknown as { pass(): void }).pass();
+  }
+}
+
+function chained(failWithError: boolean) {
+  const store = new MemoryStore();
+  store.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+  const instance = new passport.Passport();
+  instance.use(new TwakeAppStrategy({ store, mode: 'development' }));
+  instance.use(new AnonymousStrategy());
+  const app = express();
+  app.use(instance.initialize());
+  app.get('/either', instance.authenticate(['twake-app', 'anonymous'], { session: false }), (req, res) => {
+    res.json({ user: req.user ?? null });
+  });
+  app.get('/only', instance.authenticate('twake-app', { session: false, failWithError }), (req, res) => {
+    res.json({ user: req.user ?? null });
+  });
+  app.use(twakeAuthErrorHandler());
+  return app;
+}
 
 function warningsOf(kind: 'twake' | 'plain'): { status: number; warnings: Array<{ name: string; code?: string }> } {
   const output = execFileSync(process.execPath, ['--pending-deprecation', join(__dirname, '..', 'fixtures', 'passport-warnings.js'), kind], {
@@ -21,6 +51,27 @@ describe('TwakeAppStrategy', () => {
     expect(strategy).toBeInstanceOf(BasicStrategy);
     expect(strategy.name).toBe('twake-app');
     expect(() => new passport.Passport().use(strategy)).not.toThrow();
+  });
+
+  it("should fail(), not error(), on missing or wrong credentials, so that ['twake-app', 'anonymous'] falls through", async () => {
+    const app = chained(false);
+    expect((await request(app).get('/either?group_id=c1')).body).toEqual({ user: null });
+    expect((await request(app).get('/either?group_id=c1').set('Authorization', basic('app', 'wrong'))).body).toEqual({ user: null });
+    const through = await request(app).get('/either?group_id=c1').set('Authorization', basic('app', 'right'));
+    expect(through.body.user).toMatchObject({ publicId: 'app', companyId: 'c1' });
+  });
+
+  it('should still answer 401 with the challenge as the last strategy, and the problem body with failWithError', async () => {
+    const plain = await request(chained(false)).get('/only?group_id=c1').set('Authorization', basic('app', 'wrong'));
+    expect(plain.status).toBe(401);
+    expect(plain.headers['www-authenticate']).toBe('Basic realm="Twake applications", charset="UTF-8"');
+    expectProblem(await request(chained(true)).get('/only?group_id=c1').set('Authorization', basic('app', 'wrong')), 401, 'invalid_credentials');
+    expectProblem(await request(chained(true)).get('/only?group_id=c1'), 401, 'missing_credentials');
+  });
+
+  it('should keep error() for refusals after the key (403 not installed), which do not fall through', async () => {
+    const refused = await request(chained(false)).get('/either?group_id=c2').set('Authorization', basic('app', 'right'));
+    expectProblem(refused, 403, 'not_installed');
   });
 
   it('should never call the deprecated Buffer constructor (DEP0005), unlike plain passport-http', () => {
