@@ -5,10 +5,15 @@ import type { CachedStore } from './cached-store';
 /** Channel the triggers of migration 20261129000000_change_notifications notify. */
 export const CHANGE_CHANNEL = 'twake_app_auth';
 
+/** The triggers of that migration, which the listener checks for when it connects. */
+export const CHANGE_TRIGGERS: readonly string[] = ['applications_notify', 'application_keys_notify_insert_delete', 'application_keys_notify_update', 'installations_notify'];
+
 /** A running subscription. @public */
 export interface ChangeListener {
-  /** Resolves once the first LISTEN is in place. */
+  /** Resolves once the first LISTEN is in place and the triggers have been checked. */
   readonly ready: Promise<void>;
+  /** Triggers found missing at the last connection: with any, changes are not notified (the TTL still bounds staleness). */
+  readonly missingTriggers: readonly string[];
   /** Whether LISTEN is in place now. */
   readonly connected: boolean;
   close(): Promise<void>;
@@ -16,7 +21,10 @@ export interface ChangeListener {
 
 /** Options of {@link listenForChanges}. @public */
 export interface ChangeListenerOptions {
-  /** Told about connection losses (the cache falls back to its TTL meanwhile). */
+  /**
+   * Told about connection losses (the cache falls back to its TTL meanwhile), and about missing change
+   * triggers. Without it, missing triggers are reported as a process warning.
+   */
   onError?: (error: unknown) => void;
   /** First reconnection delay in milliseconds; doubles up to 5 s. Defaults to 100. */
   retryMs?: number;
@@ -30,12 +38,27 @@ export interface ChangeListenerOptions {
  *
  * @public
  */
+// Tables created from copied models, without our migration, have no triggers: say so, with the fix.
+async function checkTriggers(client: Client): Promise<string[]> {
+  const { rows } = await client.query<{ tgname: string }>('SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY($1)', [CHANGE_TRIGGERS]);
+  const present = new Set(rows.map((row) => row.tgname));
+  return CHANGE_TRIGGERS.filter((name) => !present.has(name));
+}
+
+function missingTriggersError(missing: readonly string[]): Error {
+  return new Error(
+    `twake-app-auth: change triggers missing (${missing.join(', ')}): changes will not be notified, only the cache TTL bounds staleness. ` +
+      'Run `twake-app-auth migrate`, or add prisma/postgresql/migrations/20261129000000_change_notifications/migration.sql to your own migration.',
+  );
+}
+
 export function listenForChanges(connectionString: string, cache: CachedStore, options: ChangeListenerOptions = {}): ChangeListener {
   const baseRetry = options.retryMs ?? 100;
   let closed = false;
   let connected = false;
   let client: Client | null = null;
   let retry = baseRetry;
+  let missingTriggers: readonly string[] = [];
   let timer: NodeJS.Timeout | null = null;
   let markReady: () => void = () => undefined;
   const ready = new Promise<void>((resolve) => (markReady = resolve));
@@ -66,7 +89,13 @@ export function listenForChanges(connectionString: string, cache: CachedStore, o
     try {
       await current.connect();
       await current.query(`LISTEN ${CHANGE_CHANNEL}`);
+      missingTriggers = await checkTriggers(current);
       if (closed) return;
+      if (missingTriggers.length > 0) {
+        const error = missingTriggersError(missingTriggers);
+        if (options.onError === undefined) process.emitWarning(error.message, 'TwakeAppAuthWarning');
+        else options.onError(error);
+      }
       // Anything may have changed while we were not listening.
       cache.clear();
       connected = true;
@@ -83,6 +112,9 @@ export function listenForChanges(connectionString: string, cache: CachedStore, o
     ready,
     get connected() {
       return connected;
+    },
+    get missingTriggers() {
+      return missingTriggers;
     },
     async close() {
       closed = true;

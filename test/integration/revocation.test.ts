@@ -92,6 +92,7 @@ describePostgres('across 3 server processes on one PostgreSQL (LISTEN/NOTIFY)', 
     const listener = listenForChanges(database.url, store, { retryMs: 50 });
     try {
       await listener.ready;
+      expect(listener.missingTriggers).toEqual([]);
       const admin = createAdmin(database.prisma);
       const created = await admin.createApplication({ name: 'Listener' });
       // Let the notification of the creation itself arrive first.
@@ -105,6 +106,25 @@ describePostgres('across 3 server processes on one PostgreSQL (LISTEN/NOTIFY)', 
       expect((await store.findApplication(created.publicId, null))?.enabled).toBe(false);
     } finally {
       await listener.close();
+    }
+  });
+
+  it('listenForChanges says which triggers are missing, with the fix, when the tables lack them', async () => {
+    const other = await createTestDatabase('postgresql');
+    try {
+      await other.prisma.$executeRawUnsafe('DROP TRIGGER "installations_notify" ON "installations"');
+      const errors: unknown[] = [];
+      const store = createCachedStore(createPrismaStore(other.prisma), { ttlMs: 60_000 });
+      const listener = listenForChanges(other.url, store, { retryMs: 50, onError: (error) => errors.push(error) });
+      try {
+        await listener.ready;
+        expect(listener.missingTriggers).toEqual(['installations_notify']);
+        expect(String((errors[0] as Error).message)).toMatch(/change triggers missing \(installations_notify\).*twake-app-auth migrate/);
+      } finally {
+        await listener.close();
+      }
+    } finally {
+      await other.destroy();
     }
   });
 });

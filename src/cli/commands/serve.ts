@@ -60,7 +60,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   // PostgreSQL tells every instance about changes at once; the TTL bounds staleness when it cannot.
   const changes =
     database.provider === 'postgresql'
-      ? listenForChanges(config.databaseUrl, store, { onError: (error) => logger.warn({ err: error }, 'change notifications interrupted') })
+      ? listenForChanges(config.databaseUrl, store, { onError: (error) => logger.warn({ err: error }, 'change notifications interrupted or not set up') })
       : null;
   const redis = config.redisUrl === null ? undefined : await connectRedis(config.redisUrl, config.counters.redisTimeoutMs, logger);
   // One listener for both counter sets: an outage is logged once when it starts and once when it ends.
