@@ -15,7 +15,7 @@ import type { ThrottleVerdict } from './failure-throttle';
 import type { GroupIdResult } from './group-id';
 import type { Configuration } from './options';
 import { parseAuthorization } from './parse-authorization';
-import type { ApplicationRecord, CleartextKeyEvent, LoadedApplication, StoreAnswer, StoredKey, TwakeIdentity } from './types';
+import type { ApplicationRecord, CleartextKeyEvent, HeldApplication, LoadedApplication, StoreAnswer, StoredKey, TwakeIdentity } from './types';
 import { matchKey, verifyKey } from './verify-key';
 
 /** What the validator needs to know about a request. */
@@ -152,7 +152,7 @@ async function revokeIfValid(config: Configuration, ip: string, authorization: s
 const readCompany = (facts: RequestFacts): CompanyFacts | Promise<CompanyFacts> => (typeof facts.company === 'function' ? facts.company() : facts.company);
 const companyIdOf = (company: CompanyFacts): string | null => (company.groupId.status === 'ok' ? company.groupId.companyId : null);
 
-/** The application and the key it accepts, from memory when the store holds it, otherwise from a lookup. */
+/** The application and the key it accepts, with the company its lookup answered for (if any). */
 interface Verified {
   record: ApplicationRecord | null;
   key: StoredKey | null;
@@ -160,11 +160,9 @@ interface Verified {
   company: CompanyFacts | null;
 }
 
-async function verifyCredentials(config: Configuration, facts: RequestFacts, publicId: string, privateKey: string): Promise<Verified> {
+/** The application from the store, for a public id the cache does not hold fresh (`held`: what it holds, expired). */
+async function verifyCredentials(config: Configuration, facts: RequestFacts, publicId: string, privateKey: string, held: HeldApplication | undefined): Promise<Verified> {
   const now = config.now();
-  // Key first: an application held in memory is checked before anything is read or queried.
-  const held = config.store.peekApplication?.(publicId);
-  if (held?.fresh === true) return { record: held.record, key: verifyKey(held.record, privateKey, now), company: null };
   // The store will be queried. A client past its failure budget gets there only with a key that an
   // application held (if expired) accepts: floods stop here, correct keys do not.
   const vouched = held !== undefined && verifyKey(held.record, privateKey, now) !== null;
@@ -248,8 +246,8 @@ async function afterKey(config: Configuration, facts: RequestFacts, verified: Ve
   return identityOf(config, record, key, companyId, await isInstalled(config, verified, record, companyId));
 }
 
-async function decideFromStore(config: Configuration, facts: RequestFacts, publicId: string, privateKey: string): Promise<TwakeIdentity> {
-  const verified = await verifyCredentials(config, facts, publicId, privateKey);
+async function decideFromStore(config: Configuration, facts: RequestFacts, publicId: string, privateKey: string, held: HeldApplication | undefined): Promise<TwakeIdentity> {
+  const verified = await verifyCredentials(config, facts, publicId, privateKey, held);
   const { record, key } = verified;
   if (key === null || record === null) return refuseCredentials(config, facts.clientIp, publicId);
   return afterKey(config, facts, verified, record, key);
@@ -276,7 +274,7 @@ export function decide(config: Configuration, facts: RequestFacts): TwakeIdentit
     const { publicId, privateKey } = parsed.credentials;
 
     const held = config.store.peekApplication?.(publicId);
-    if (held?.fresh !== true) return decideFromStore(config, facts, publicId, privateKey);
+    if (held?.fresh !== true) return decideFromStore(config, facts, publicId, privateKey, held);
     // Key first, from memory.
     const record = held.record;
     const key = verifyKey(record, privateKey, config.now());
