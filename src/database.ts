@@ -1,10 +1,11 @@
 // Opens a PrismaClient for DATABASE_URL with the right generated client and driver adapter.
-import { PrismaBetterSQLite3 } from '@prisma/adapter-better-sqlite3';
-import { PrismaPg } from '@prisma/adapter-pg';
+import type * as SqliteAdapter from '@prisma/adapter-better-sqlite3';
+import type * as PgAdapter from '@prisma/adapter-pg';
 import type { PoolConfig } from 'pg';
-import { PrismaClient as PostgresClient } from './generated/postgresql/client';
-import { PrismaClient as SqliteClient } from './generated/sqlite/client';
+import type { PrismaClient as PostgresClient } from './generated/postgresql/client';
+import type { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { providerOf, sqlitePath, type Provider } from './database-url';
+import { requireAllOptional, requireOptional } from './optional-dependency';
 
 /** A connected database: its client, its provider, and how to close it. */
 export interface Database {
@@ -38,14 +39,28 @@ export function postgresPoolConfig(url: string, options: OpenDatabaseOptions): P
   };
 }
 
+/** The optional peers the CLI and server need for `provider`, in one install line when any is missing. */
+export function checkDatabasePeers(provider: Provider): void {
+  if (provider === 'sqlite') requireAllOptional(['@prisma/client', '@prisma/adapter-better-sqlite3', 'better-sqlite3'], 'The CLI and server on SQLite');
+  else requireAllOptional(['@prisma/client', '@prisma/adapter-pg', 'pg'], 'The CLI and server on PostgreSQL');
+}
+
 /** Creates a PrismaClient for `url` (SQLite `file:` or `postgresql://`). Connections open lazily. */
 export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Database {
   const provider = providerOf(url);
-  const prisma =
-    provider === 'sqlite'
-      ? new SqliteClient({ adapter: new PrismaBetterSQLite3({ url: `file:${sqlitePath(url)}` }) })
-      : new PostgresClient({
-          adapter: new PrismaPg(postgresPoolConfig(url, options)),
-        });
+  // Only the chosen provider's adapter, driver and generated client are loaded (they are optional peers).
+  checkDatabasePeers(provider);
+  let prisma: SqliteClient | PostgresClient;
+  if (provider === 'sqlite') {
+    const { PrismaBetterSQLite3 } = requireOptional<typeof SqliteAdapter>('@prisma/adapter-better-sqlite3', 'SQLite');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for this provider
+    const { PrismaClient } = require('./generated/sqlite/client') as { PrismaClient: typeof SqliteClient };
+    prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${sqlitePath(url)}` }) });
+  } else {
+    const { PrismaPg } = requireOptional<typeof PgAdapter>('@prisma/adapter-pg', 'PostgreSQL');
+    // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for this provider
+    const { PrismaClient } = require('./generated/postgresql/client') as { PrismaClient: typeof PostgresClient };
+    prisma = new PrismaClient({ adapter: new PrismaPg(postgresPoolConfig(url, options)) });
+  }
   return { prisma, provider, close: () => prisma.$disconnect() };
 }

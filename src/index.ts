@@ -26,13 +26,13 @@ export type { FailureThrottle, ThrottleOptions, ThrottleVerdict } from './failur
 export { createRequestLimiter } from './request-limit';
 export type { RequestLimiter, RequestLimitOptions } from './request-limit';
 export type { CounterOptions } from './rate-limiters';
-export type { RedisCounterState, RedisStateChange } from './redis-health';
+export type { RedisClient, RedisCounterState, RedisStateChange } from './redis-health';
 // Last use of each key, written in batches (pass recorder.record as onAuthenticated).
 export { createKeyUsageRecorder } from './key-usage';
 export type { KeyUsageOptions, KeyUsagePrismaLike, KeyUsageRecorder } from './key-usage';
 // Managing applications, keys and installations (used by the CLI).
 export { createAdmin } from './admin';
-export type { Admin, ApplicationSummary, CreatedApplication, IssuedKey, RotatedKey } from './admin';
+export type { Admin, AdminPrismaClient, ApplicationSummary, CreatedApplication, IssuedKey, RotatedKey } from './admin';
 // Building blocks, exported for custom integrations and tests.
 export { parseAuthorization } from './parse-authorization';
 export type { BasicCredentials, ParsedAuthorization } from './parse-authorization';

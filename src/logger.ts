@@ -1,5 +1,7 @@
 // The server's structured logger (pino), with credentials redacted wherever they could appear.
-import pino, { type Logger } from 'pino';
+import type { DestinationStream, Logger } from 'pino';
+import type Pino from 'pino';
+import { requireOptional } from './optional-dependency';
 
 /** Paths that could ever hold a credential; their values are replaced before a line is written. */
 const REDACTED_PATHS = [
@@ -13,7 +15,8 @@ const REDACTED_PATHS = [
 ];
 
 /** Creates a JSON-lines logger at `level` (`silent` writes nothing). */
-export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  const pino = requireOptional<typeof Pino>('pino', 'the server');
   const options = { level, base: { service: 'twake-app-auth' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
   return destination === undefined ? pino(options) : pino(options, destination);
 }

@@ -2,8 +2,9 @@
 import { createHash, randomUUID } from 'node:crypto';
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
-import Database from 'better-sqlite3';
-import { Client } from 'pg';
+import type BetterSqlite3 from 'better-sqlite3';
+import type * as Pg from 'pg';
+import { requireOptional } from './optional-dependency';
 import { providerOf, sqlitePath, type Provider } from './database-url';
 
 /** Folder holding `prisma/<provider>/migrations`. */
@@ -46,6 +47,7 @@ export function listMigrations(provider: Provider): Migration[] {
 function migrateSqlite(url: string, migrations: Migration[]): string[] {
   const path = sqlitePath(url);
   if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  const Database = requireOptional<typeof BetterSqlite3>('better-sqlite3', 'SQLite');
   const db = new Database(path);
   try {
     db.pragma('journal_mode = WAL');
@@ -74,6 +76,7 @@ function migrateSqlite(url: string, migrations: Migration[]): string[] {
 }
 
 async function migratePostgres(url: string, migrations: Migration[]): Promise<string[]> {
+  const { Client } = requireOptional<typeof Pg>('pg', 'PostgreSQL');
   const client = new Client({ connectionString: url });
   await client.connect();
   try {

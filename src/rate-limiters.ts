@@ -1,7 +1,6 @@
 // Builds the fixed-window counters behind throttling and request limits: bounded memory, or Redis within a deadline.
-import type Redis from 'ioredis';
 import { RateLimiterRedis } from 'rate-limiter-flexible';
-import { redisHealthOf, withDeadline, type RedisCounterState, type RedisStateChange } from './redis-health';
+import { redisHealthOf, withDeadline, type RedisClient, type RedisCounterState, type RedisStateChange } from './redis-health';
 import { BoundedWindowCounters, type CounterState } from './window-counters';
 
 export type { CounterState } from './window-counters';
@@ -17,7 +16,7 @@ export interface ThrottleVerdict {
 /** Where counters live and how long they may wait for Redis; shared by the throttle and the request limit. @public */
 export interface CounterOptions {
   /** An ioredis client to share counters between instances; counters stay in memory without it. */
-  redis?: Redis;
+  redis?: RedisClient;
   /** Prefix of the Redis keys, to share one Redis between deployments. Defaults to `twake-app-auth`. */
   keyPrefix?: string;
   /**

@@ -1,5 +1,13 @@
 // Whether a Redis client answers the counters, tracked once per client for every counter set using it.
-import type Redis from 'ioredis';
+
+/**
+ * An ioredis client, typed by the members used here (and passed as it is to rate-limiter-flexible), so
+ * that compiling against this package needs no ioredis types. @public
+ */
+export interface RedisClient {
+  readonly status: string;
+  ping(): Promise<unknown>;
+}
 
 /** `ok` while Redis answers the counters in time; `degraded` while each instance counts on its own. @public */
 export type RedisCounterState = 'ok' | 'degraded';
@@ -53,13 +61,13 @@ export class RedisHealth {
   #probe: Promise<RedisCounterState> | null = null;
   // Pending while Redis answers again but the outage has not been told over yet.
   #recovery: NodeJS.Timeout | null = null;
-  readonly #redis: Redis;
+  readonly #redis: RedisClient;
   readonly #recheckMs: number;
   readonly #quietMs: number;
   // A Set, so that one listener given to several counter sets on this client hears each change once.
   readonly #listeners = new Set<(change: RedisStateChange) => void>();
 
-  constructor(redis: Redis, timing: { recheckMs?: number; quietMs?: number } = {}) {
+  constructor(redis: RedisClient, timing: { recheckMs?: number; quietMs?: number } = {}) {
     this.#redis = redis;
     this.#recheckMs = timing.recheckMs ?? RECHECK_MS;
     this.#quietMs = timing.quietMs ?? QUIET_MS;
@@ -136,10 +144,10 @@ export class RedisHealth {
   }
 }
 
-const healthOfClient = new WeakMap<Redis, RedisHealth>();
+const healthOfClient = new WeakMap<RedisClient, RedisHealth>();
 
 /** The state of `redis`, the same object for every caller. */
-export function redisHealthOf(redis: Redis): RedisHealth {
+export function redisHealthOf(redis: RedisClient): RedisHealth {
   let health = healthOfClient.get(redis);
   if (health === undefined) {
     health = new RedisHealth(redis);

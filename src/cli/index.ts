@@ -3,8 +3,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAdmin, MAX_APPLICATION_NAME_LENGTH } from '../admin';
-import { openDatabase } from '../database';
-import { redactDatabaseUrl } from '../database-url';
+import { checkDatabasePeers, openDatabase } from '../database';
+import { providerOf, redactDatabaseUrl } from '../database-url';
 import { InvalidAdminInputError } from '../errors';
 import { MAX_GROUP_ID_LENGTH } from '../group-id';
 import { migrate } from '../migrate';
@@ -114,6 +114,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return 0;
     }
     const databaseUrl = databaseUrlFrom(io.env);
+    checkDatabasePeers(providerOf(databaseUrl));
     let result: Result;
     if (command === 'migrate') {
       if (verb !== undefined) throw new UsageError('migrate takes no argument');
@@ -139,7 +140,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
 /** One line, no stack trace, no secret of the connection string. */
 function describeFailure(error: unknown): string {
   const message = error instanceof Error ? error.message : String(error);
-  const firstLine = (message.split('\n').find((line) => line.trim() !== '') ?? 'unknown error').trim();
+  const firstLine = (message.split('\n').find((line) => line.trim() !== '') ?? 'unknown error').trim().replace(/^twake-app-auth: /, '');
   const line = firstLine.replace(/postgres(ql)?:\/\/[^\s"'<>]*/g, (url) => redactDatabaseUrl(url));
   const code = (error as { code?: unknown }).code;
   if (code === 'ECONNREFUSED' || /ECONNREFUSED|connect/i.test(line)) return `cannot reach the database (${line})`;

@@ -1,6 +1,7 @@
 // ApplicationStore straight over the database drivers, with prepared statements: the server's cold path.
-import Database from 'better-sqlite3';
-import { Pool } from 'pg';
+import type BetterSqlite3 from 'better-sqlite3';
+import type * as Pg from 'pg';
+import { requireOptional } from '../optional-dependency';
 import { postgresPoolConfig, type OpenDatabaseOptions } from '../database';
 import { providerOf, sqlitePath } from '../database-url';
 import type { ApplicationStore } from '../types';
@@ -13,6 +14,7 @@ export interface DriverStore extends ApplicationStore {
 }
 
 function sqliteStore(url: string): DriverStore {
+  const Database = requireOptional<typeof BetterSqlite3>('better-sqlite3', 'SQLite');
   const db = new Database(sqlitePath(url), { fileMustExist: true });
   db.pragma('journal_mode = WAL');
   db.pragma('busy_timeout = 2000');
@@ -30,7 +32,8 @@ function sqliteStore(url: string): DriverStore {
 
 function postgresStore(url: string, options: DriverStoreOptions): DriverStore {
   // expires_at is a zone-less TIMESTAMP holding UTC: read it as UTC whatever the process's TZ.
-  const pool = new Pool({ ...postgresPoolConfig(url, options), types: utcTimestampTypes });
+  const { Pool, types } = requireOptional<typeof Pg>('pg', 'PostgreSQL');
+  const pool = new Pool({ ...postgresPoolConfig(url, options), types: utcTimestampTypes(types) });
   // A broken idle connection is replaced by the pool; the next lookup reports any lasting failure.
   pool.on('error', () => undefined);
   // A named statement is parsed and planned once per connection.

@@ -1,5 +1,7 @@
 // Listens to PostgreSQL change notifications and empties the matching cache entries, reconnecting forever.
-import { Client } from 'pg';
+import type * as Pg from 'pg';
+import type { Client } from 'pg';
+import { requireOptional } from '../optional-dependency';
 import type { CachedStore } from './cached-store';
 
 /** Channel the triggers of migration 20261129000000_change_notifications notify. */
@@ -53,6 +55,8 @@ function missingTriggersError(missing: readonly string[]): Error {
 }
 
 export function listenForChanges(connectionString: string, cache: CachedStore, options: ChangeListenerOptions = {}): ChangeListener {
+  // Thrown at once when pg is missing, not retried forever.
+  const { Client: PgClient } = requireOptional<typeof Pg>('pg', 'listenForChanges');
   const baseRetry = options.retryMs ?? 100;
   let closed = false;
   let connected = false;
@@ -76,7 +80,7 @@ export function listenForChanges(connectionString: string, cache: CachedStore, o
   }
 
   async function connect(): Promise<void> {
-    const current = new Client({ connectionString, keepAlive: true, connectionTimeoutMillis: 5000 });
+    const current = new PgClient({ connectionString, keepAlive: true, connectionTimeoutMillis: 5000 });
     client = current;
     current.on('notification', (message) => {
       if (message.channel === CHANGE_CHANNEL && message.payload) cache.invalidate(message.payload);

@@ -1,5 +1,5 @@
 // node-postgres type parsing that reads zone-less timestamps as UTC, for the pools that ask for it.
-import { types, type CustomTypesConfig } from 'pg';
+import type { CustomTypesConfig, types as PgTypes } from 'pg';
 
 /** OID of PostgreSQL's `timestamp without time zone` (Prisma's `DateTime` column type). */
 const TIMESTAMP_OID = 1114;
@@ -16,8 +16,11 @@ export function parseUtcTimestamp(text: string): Date {
 /**
  * Type parsers for a `Pool` or `Client` config (`types` option): UTC for `timestamp`, node-postgres's
  * (possibly application-customised) parsers for everything else. The global `pg.types` is left alone.
+ * `types` is node-postgres's `pg.types`, passed in so that loading this file does not load pg.
  */
-export const utcTimestampTypes: CustomTypesConfig = {
-  getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
-    oid === TIMESTAMP_OID && format !== 'binary' ? parseUtcTimestamp : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
-};
+export function utcTimestampTypes(types: typeof PgTypes): CustomTypesConfig {
+  return {
+    getTypeParser: ((oid: number, format?: 'text' | 'binary') =>
+      oid === TIMESTAMP_OID && format !== 'binary' ? parseUtcTimestamp : types.getTypeParser(oid, format)) as CustomTypesConfig['getTypeParser'],
+  };
+}

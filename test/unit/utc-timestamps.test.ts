@@ -17,10 +17,10 @@ describe('utc-timestamps', () => {
   });
 
   it('overrides only text timestamps, and leaves the global pg.types alone', () => {
-    expect(utcTimestampTypes.getTypeParser(types.builtins.TIMESTAMP, 'text')).toBe(parseUtcTimestamp);
-    expect(utcTimestampTypes.getTypeParser(types.builtins.TIMESTAMP)).toBe(parseUtcTimestamp);
+    expect(utcTimestampTypes(types).getTypeParser(types.builtins.TIMESTAMP, 'text')).toBe(parseUtcTimestamp);
+    expect(utcTimestampTypes(types).getTypeParser(types.builtins.TIMESTAMP)).toBe(parseUtcTimestamp);
     for (const oid of [types.builtins.TIMESTAMPTZ, types.builtins.BOOL, types.builtins.INT8, types.builtins.TEXT]) {
-      expect(utcTimestampTypes.getTypeParser(oid, 'text')).toBe(types.getTypeParser(oid, 'text'));
+      expect(utcTimestampTypes(types).getTypeParser(oid, 'text')).toBe(types.getTypeParser(oid, 'text'));
     }
     expect(types.getTypeParser(types.builtins.TIMESTAMP, 'text')).not.toBe(parseUtcTimestamp);
   });

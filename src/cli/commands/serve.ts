@@ -1,6 +1,7 @@
 // `twake-app-auth serve`: migrates, then runs the standalone server until SIGTERM or SIGINT.
 import { once } from 'node:events';
-import Redis from 'ioredis';
+import type Redis from 'ioredis';
+import { requireOptional } from '../../optional-dependency';
 import type { Logger } from 'pino';
 import { createFailureThrottle } from '../../failure-throttle';
 import { createKeyUsageRecorder } from '../../key-usage';
@@ -9,8 +10,8 @@ import { createRequestLimiter } from '../../request-limit';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
-import { openDatabase } from '../../database';
-import { redactDatabaseUrl } from '../../database-url';
+import { checkDatabasePeers, openDatabase } from '../../database';
+import { providerOf, redactDatabaseUrl } from '../../database-url';
 import { createLogger } from '../../logger';
 import { migrate } from '../../migrate';
 import { createApp } from '../../server';
@@ -31,7 +32,8 @@ const REDIS_START_WAIT_MS = 2000;
  * requests do not count in memory for nothing; a Redis that is down at start is not an error.
  */
 async function connectRedis(url: string, timeoutMs: number, logger: Logger): Promise<Redis> {
-  const redis = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2 * timeoutMs });
+  const RedisClient = requireOptional<typeof Redis>('ioredis', 'REDIS_URL');
+  const redis = new RedisClient(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, commandTimeout: 2 * timeoutMs });
   // Every reconnection attempt fails while Redis is down: the counters log the outage once instead.
   redis.on('error', (error: Error) => logger.debug({ err: error.message }, 'redis connection failed'));
   await new Promise<void>((resolve) => {
@@ -49,6 +51,7 @@ async function connectRedis(url: string, timeoutMs: number, logger: Logger): Pro
 
 export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const config = readServerConfig(env);
+  checkDatabasePeers(providerOf(config.databaseUrl));
   const logger = createLogger(config.logLevel);
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
