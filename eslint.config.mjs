@@ -16,8 +16,13 @@ export default tseslint.config(
   },
   {
     // Plain CommonJS scripts (test fixtures and bench drivers run by node directly).
-    files: ['**/*.js'],
+    files: ['**/*.js', '**/*.cjs'],
     languageOptions: { sourceType: 'commonjs', globals: globals.node },
     rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
+    // The packed-tarball smoke test's ES module.
+    files: ['**/*.mjs'],
+    languageOptions: { globals: globals.node },
   },
 );

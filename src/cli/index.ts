@@ -11,6 +11,7 @@ import { migrate } from '../migrate';
 import { databaseUrlFrom } from '../server-config';
 import { createCommand, installCommand, listCommand, rotateKeyCommand, setEnabledCommand, uninstallCommand } from './commands/app';
 import { migrateCommand } from './commands/migrate';
+import { schemaSql } from './commands/schema';
 import { serveCommand } from './commands/serve';
 import { escapeText } from './escape';
 import { print, type Io, type Result } from './output';
@@ -26,6 +27,8 @@ Commands:
   app rotate-key PUBLIC_ID [--grace SECONDS]   issue a new key; older keys expire after the grace (default 0)
   app disable PUBLIC_ID | app enable PUBLIC_ID refuse / allow all of an application's keys
   serve                                        run the validator server
+  schema --sql --provider sqlite|postgresql    our tables and change triggers as SQL, for your own migration
+         [--triggers]                          (only the PostgreSQL change triggers)
 
 Names: 1 to ${MAX_APPLICATION_NAME_LENGTH} characters; company ids: 1 to ${MAX_GROUP_ID_LENGTH}; neither with control, bidi or
 other invisible characters.
@@ -41,7 +44,7 @@ function packageVersion(): string {
 /** A mistake in the command line: exit code 2 and the usage hint. */
 class UsageError extends Error {}
 
-type Values = { json?: boolean; name?: string; company?: string; grace?: string; help?: boolean };
+type Values = { json?: boolean; name?: string; company?: string; grace?: string; help?: boolean; sql?: boolean; provider?: string; triggers?: boolean };
 
 function required(value: string | undefined, what: string): string {
   if (value === undefined || value.trim() === '') throw new UsageError(`missing ${what}`);
@@ -83,6 +86,14 @@ async function runAppCommand(verb: string | undefined, args: string[], values: V
   }
 }
 
+function schemaCommand(extra: string | undefined, values: Values): string {
+  if (extra !== undefined) throw new UsageError('schema takes no argument');
+  if (values.sql !== true) throw new UsageError('schema needs --sql');
+  if (values.provider !== 'sqlite' && values.provider !== 'postgresql') throw new UsageError('schema needs --provider sqlite or --provider postgresql');
+  if (values.triggers === true && values.provider !== 'postgresql') throw new UsageError('--triggers is for PostgreSQL only (SQLite has none)');
+  return schemaSql(values.provider, values.triggers === true);
+}
+
 /** Runs the CLI with `argv` (without node and the script); resolves the exit code. */
 export async function run(argv: string[], io: Io): Promise<number> {
   try {
@@ -95,6 +106,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
         name: { type: 'string' },
         company: { type: 'string' },
         grace: { type: 'string' },
+        sql: { type: 'boolean' },
+        provider: { type: 'string' },
+        triggers: { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -111,6 +125,10 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (command === undefined) throw new UsageError('missing command');
     if (command === 'serve') {
       await serveCommand(io.env);
+      return 0;
+    }
+    if (command === 'schema') {
+      io.stdout(schemaCommand(verb, values));
       return 0;
     }
     const databaseUrl = databaseUrlFrom(io.env);

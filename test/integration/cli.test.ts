@@ -79,8 +79,10 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
   });
 
   it('migrate: applies pending migrations once', async () => {
-    expect(await cliJson(['migrate'], env)).toEqual({ applied: ['20261128000000_init', '20261129000000_change_notifications'] });
-    expect(await cliJson(['migrate'], env)).toEqual({ applied: [] });
+    // SQLite's second migration creates nothing (PostgreSQL change triggers only): there is nothing to apply.
+    const all = provider === 'sqlite' ? ['20261128000000_init'] : ['20261128000000_init', '20261129000000_change_notifications'];
+    expect(await cliJson(['migrate'], env)).toEqual({ applied: all, adopted: [] });
+    expect(await cliJson(['migrate'], env)).toEqual({ applied: [], adopted: [] });
     expect((await runCli(['migrate'], env)).stdout).toBe('Database is up to date.\n');
   });
 
@@ -207,4 +209,29 @@ describe('twake-app-auth CLI without a database', () => {
     expect(result.stderr).not.toContain('secret');
     expect(result.stderr).not.toMatch(/\n\s+at /);
   });
+});
+
+describe('twake-app-auth schema --sql', () => {
+  it.each(['sqlite', 'postgresql'] as const)('prints every migration of %s, applied as it is to an empty database by the user-project test', async (provider) => {
+    const run = await runCli(['schema', '--sql', '--provider', provider], {});
+    expect(run.code).toBe(0);
+    expect(run.stdout.match(/CREATE TABLE "\w+"/g)).toEqual(['CREATE TABLE "applications"', 'CREATE TABLE "application_keys"', 'CREATE TABLE "installations"']);
+    expect(run.stdout.includes('CREATE TRIGGER')).toBe(provider === 'postgresql');
+  });
+
+  it('prints only the change triggers with --triggers', async () => {
+    const run = await runCli(['schema', '--sql', '--provider', 'postgresql', '--triggers'], {});
+    expect(run.stdout).not.toMatch(/CREATE TABLE/);
+    expect(run.stdout.match(/CREATE TRIGGER "\w+"/g)).toHaveLength(4);
+  });
+
+  it.each([[['schema']], [['schema', '--sql']], [['schema', '--sql', '--provider', 'mysql']], [['schema', '--sql', '--provider', 'sqlite', '--triggers']]])(
+    'refuses %j with one line and exit 2',
+    async (args) => {
+      const run = await runCli(args, {});
+      expect(run.code).toBe(2);
+      expect(run.stdout).toBe('');
+      expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    },
+  );
 });
