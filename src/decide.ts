@@ -9,7 +9,7 @@ import {
   StoreUnavailableError,
   TooManyFailuresError,
   TooManyRequestsError,
-  type TwakeAuthError,
+  TwakeAuthError,
 } from './errors';
 import type { ThrottleVerdict } from './failure-throttle';
 import type { GroupIdResult } from './group-id';
@@ -266,6 +266,29 @@ async function refuseCleartext(config: Configuration, facts: RequestFacts): Prom
  * once rather than through a promise: the warm path costs no promise and no microtask.
  */
 export function decide(config: Configuration, facts: RequestFacts): TwakeIdentity | Promise<TwakeIdentity> {
+  const onDecision = config.onDecision;
+  if (onDecision === null) return decideNow(config, facts);
+  const started = performance.now();
+  const report = (code: string, status: number) => tell(() => onDecision({ code, status, seconds: (performance.now() - started) / 1000 }));
+  const outcome = decideNow(config, facts);
+  if (!(outcome instanceof Promise)) {
+    report('ok', 200);
+    return outcome;
+  }
+  return outcome.then(
+    (identity) => {
+      report('ok', 200);
+      return identity;
+    },
+    (error: unknown) => {
+      if (error instanceof TwakeAuthError) report(error.code, error.status);
+      else report('store_unavailable', 503);
+      throw error;
+    },
+  );
+}
+
+function decideNow(config: Configuration, facts: RequestFacts): TwakeIdentity | Promise<TwakeIdentity> {
   try {
     if (!facts.secure && config.mode !== 'development') return refuseCleartext(config, facts);
     const parsed = parseAuthorization(facts.authorization);

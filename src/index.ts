@@ -17,7 +17,7 @@ export type { PrismaClientLike } from './stores/prisma-store';
 export { MemoryStore } from './stores/memory-store';
 // The hot path: a bounded cache in front of any store, and PostgreSQL change notifications for it.
 export { createCachedStore } from './stores/cached-store';
-export type { CacheOptions, CachedStore } from './stores/cached-store';
+export type { CacheOptions, CachedStore, CacheStats } from './stores/cached-store';
 export { listenForChanges, CHANGE_CHANNEL } from './stores/postgres-changes';
 export type { ChangeListener, ChangeListenerOptions } from './stores/postgres-changes';
 // Throttling of failed authentication (memory or Redis), shareable between middlewares.

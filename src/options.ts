@@ -30,6 +30,7 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
   onCleartextKeyRevoked: true,
   onCleartextRevocationFailed: true,
   onAuthenticated: true,
+  onDecision: true,
   now: true,
 };
 
@@ -80,7 +81,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   for (const key of Object.keys(options)) {
     if (!(key in OPTION_KEYS)) fail(`unknown option "${key}". Known options: ${Object.keys(OPTION_KEYS).join(', ')}.`);
   }
-  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, bodyTimeoutMs, throttle, requestLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onCleartextRevocationFailed, onAuthenticated, now } = options;
+  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, bodyTimeoutMs, throttle, requestLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onCleartextRevocationFailed, onAuthenticated, onDecision, now } = options;
   if (store === undefined || store === null || typeof store.findApplication !== 'function') {
     fail('option "store" must be an ApplicationStore with a findApplication(publicId, companyId) method, for example createPrismaStore(prisma).');
   }
@@ -115,6 +116,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   if (onCleartextKeyRevoked !== undefined && typeof onCleartextKeyRevoked !== 'function') fail('option "onCleartextKeyRevoked" must be a function.');
   if (onCleartextRevocationFailed !== undefined && typeof onCleartextRevocationFailed !== 'function') fail('option "onCleartextRevocationFailed" must be a function.');
   if (onAuthenticated !== undefined && typeof onAuthenticated !== 'function') fail('option "onAuthenticated" must be a function (identity) => void.');
+  if (onDecision !== undefined && onDecision !== null && typeof onDecision !== 'function') fail('option "onDecision" must be a function (decision) => void.');
   if (now !== undefined && typeof now !== 'function') fail('option "now" must be a function returning milliseconds.');
 
   return Object.freeze({
@@ -131,6 +133,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     onCleartextKeyRevoked: onCleartextKeyRevoked ?? (() => undefined),
     onCleartextRevocationFailed: onCleartextRevocationFailed ?? (() => undefined),
     onAuthenticated: onAuthenticated ?? (() => undefined),
+    onDecision: onDecision ?? null,
     now: now ?? Date.now,
   });
 }

@@ -18,6 +18,8 @@ export interface ServerConfig {
   trustProxy: TrustProxy;
   tls: { cert: Buffer; key: Buffer } | null;
   logLevel: string;
+  /** Serve `GET /metrics` (Prometheus text format, needs prom-client). */
+  metrics: boolean;
   /** Cache of lookups: most entries and lifetime of an answer in milliseconds (0 turns it off). */
   cache: { maxEntries: number; ttlMs: number };
   /** Failed-authentication throttling. */
@@ -106,6 +108,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     trustProxy,
     tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : null,
     logLevel,
+    metrics: env.METRICS === undefined || env.METRICS.trim() === '' ? true : parseBoolean(env, 'METRICS'),
     throttle: {
       failureLimit: wholeNumber(env, 'AUTH_FAILURE_LIMIT', 100, 1),
       publicIdFailureLimit: wholeNumber(env, 'AUTH_PUBLIC_ID_FAILURE_LIMIT', 300, 1),

@@ -9,6 +9,7 @@ import { twakeAuthErrorHandler } from './problem';
 import type { UnreadBodies } from './read-body';
 import type { RedisCounterState } from './redis-health';
 import type { RequestLimiter } from './request-limit';
+import type { ServerMetrics } from './metrics';
 import { requestLog } from './request-log';
 import type { TrustProxy } from './server-config';
 import type { ApplicationStore, CleartextKeyEvent, Mode, TwakeIdentity } from './types';
@@ -31,6 +32,8 @@ export interface AppOptions {
   bodyTimeoutMs?: number;
   /** Revoke valid keys seen over plain HTTP in production. */
   revokeKeysSeenInCleartext: boolean;
+  /** Prometheus metrics for `GET /metrics`, or null for none. */
+  metrics?: ServerMetrics | null;
   /** Resolves when the database answers; rejects when it does not. */
   checkReady: () => Promise<void>;
 }
@@ -73,7 +76,9 @@ export function createApp(options: AppOptions): Express {
   const throttle = options.throttle ?? false;
   const requestLimit = options.requestLimit ?? false;
   const onAuthenticated = options.onAuthenticated;
+  const metrics = options.metrics ?? null;
   const shared = {
+    onDecision: metrics === null ? null : metrics.onDecision,
     unreadBodies: options.unreadBodies ?? 'refuse',
     bodyTimeoutMs: options.bodyTimeoutMs,
     revokeKeysSeenInCleartext: options.revokeKeysSeenInCleartext,
@@ -109,6 +114,16 @@ export function createApp(options: AppOptions): Express {
       else res.status(503).json({ status: 'unavailable', ...counters });
     });
   });
+
+  if (metrics !== null) {
+    app.get('/metrics', (_req, res, next) => {
+      metrics.render().then((body) => {
+        res.setHeader('Content-Type', metrics.contentType);
+        res.setHeader('Cache-Control', 'no-store');
+        res.end(body);
+      }, next);
+    });
+  }
 
   app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }));
 

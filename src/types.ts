@@ -173,8 +173,26 @@ export interface Options {
    * doing nothing.
    */
   onAuthenticated: (identity: TwakeIdentity) => void;
+  /**
+   * Told about every decision, after it is made: its `code` (`ok` when the request goes through, the
+   * refusal's code otherwise, such as `invalid_credentials` or `store_unavailable`), its HTTP `status`
+   * and how long it took in seconds. For metrics (the server's `GET /metrics` is built on it); the code
+   * set is bounded, so it is safe as a metric label. What it throws is ignored. Defaults to nothing (and
+   * then no clock is read).
+   */
+  onDecision: ((decision: Decision) => void) | null;
   /** Clock used for key expiry. Defaults to `Date.now`. */
   now: () => number;
+}
+
+/** One decision, as {@link Options.onDecision} is told about it. @public */
+export interface Decision {
+  /** `ok`, or the refusal's code. */
+  readonly code: string;
+  /** 200 when through, the refusal's status otherwise. */
+  readonly status: number;
+  /** Time from the request's facts to the decision, in seconds (body reading and store look-ups included). */
+  readonly seconds: number;
 }
 
 declare module 'express-serve-static-core' {

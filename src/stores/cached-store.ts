@@ -25,9 +25,18 @@ export interface CachedStore extends ApplicationStore {
   setBypass(bypass: boolean): void;
   /** Number of answers held (applications, unknown public ids and installations). */
   readonly size: number;
+  /** Counts since creation, for metrics. */
+  readonly stats: CacheStats;
   peekApplication(publicId: string): HeldApplication | undefined;
   loadApplication(publicId: string, companyId: string | null): Promise<LoadedApplication>;
   findInstallation(publicId: string, companyId: string): boolean | Promise<boolean>;
+}
+
+/** Look-ups answered from memory (`hits`) or sent to the wrapped store (`misses`), and entries evicted by the size bound. @public */
+export interface CacheStats {
+  readonly hits: number;
+  readonly misses: number;
+  readonly evictions: number;
 }
 
 interface Entry {
@@ -57,8 +66,14 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
   // a request deserves a database query, never to let it through.
   // Unknown public ids have their own set, so that an attacker sending random ids can evict only those,
   // never a real application whose held entry vouches for its correct key (see decide.ts).
-  const applications = new LRUCache<string, Entry>({ max: maxEntries });
-  const unknown = new LRUCache<string, Entry>({ max: maxEntries });
+  let hits = 0;
+  let misses = 0;
+  let evictions = 0;
+  const countEviction = (reason: string) => {
+    if (reason === 'evict') evictions += 1;
+  };
+  const applications = new LRUCache<string, Entry>({ max: maxEntries, dispose: (_entry, _key, reason) => countEviction(reason) });
+  const unknown = new LRUCache<string, Entry>({ max: maxEntries, dispose: (_entry, _key, reason) => countEviction(reason) });
   // Both sets are read every time, so that a known and an unknown public id cost the same look-ups.
   const heldEntry = (publicId: string): Entry | undefined => {
     const known = applications.get(publicId);
@@ -69,6 +84,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
   const installations = new LRUCache<string, Entry>({
     max: maxEntries,
     dispose: (_entry, key, reason) => {
+      countEviction(reason);
       if (reason === 'evict') unindex(key);
     },
   });
@@ -105,6 +121,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
 
   async function fetchAndRemember(publicId: string, companyId: string | null): Promise<ApplicationRecord | null> {
     const generation = generationOf(publicId);
+    misses += 1;
     const record = await store.findApplication(publicId, companyId);
     if (!bypass && generation === generationOf(publicId)) remember(publicId, companyId, record);
     return record;
@@ -138,9 +155,15 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       if (disabled()) return store.findApplication(publicId, companyId);
       const application = heldEntry(publicId);
       if (application !== undefined && application.expiresAt > now()) {
-        if (application.record === null) return null;
+        if (application.record === null) {
+          hits += 1;
+          return null;
+        }
         const installed = companyId === null ? undefined : freshInstallation(publicId, companyId);
-        if (installed !== undefined) return installed;
+        if (installed !== undefined) {
+          hits += 1;
+          return installed;
+        }
       }
       return fetchAndRemember(publicId, companyId);
     },
@@ -150,11 +173,17 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
     peekApplication(publicId) {
       if (disabled()) return undefined;
       const application = heldEntry(publicId);
-      return application === undefined ? undefined : { record: application.record, fresh: application.expiresAt > now() };
+      if (application === undefined) return undefined;
+      const fresh = application.expiresAt > now();
+      if (fresh) hits += 1;
+      return { record: application.record, fresh };
     },
     findInstallation(publicId, companyId) {
       const held = disabled() ? undefined : freshInstallation(publicId, companyId);
-      if (held !== undefined) return held.installed;
+      if (held !== undefined) {
+        hits += 1;
+        return held.installed;
+      }
       const answer = disabled() ? store.findApplication(publicId, companyId) : fetchAndRemember(publicId, companyId);
       return Promise.resolve(answer).then((record) => record?.installed === true);
     },
@@ -186,6 +215,9 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
     },
     get size() {
       return applications.size + unknown.size + installations.size;
+    },
+    get stats() {
+      return { hits, misses, evictions };
     },
     revokeKey:
       store.revokeKey === undefined

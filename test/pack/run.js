@@ -80,8 +80,8 @@ async function cli(dir, tarball) {
   assert.equal(refused?.status, 1);
   assert.match(refused.stderr, /^twake-app-auth: The CLI and server on PostgreSQL needs "@prisma\/client", "@prisma\/adapter-pg", "pg", not installed here: npm install @prisma\/client @prisma\/adapter-pg pg\n$/);
 
-  sh(dir, 'npm', ['install', ...quiet, '@prisma/client@6.19.3', '@prisma/adapter-pg@6.19.3', 'pg@8', 'pino@10']);
-  console.log(`CLI and server on PostgreSQL (+ @prisma/client @prisma/adapter-pg pg pino): ${footprint(dir)}`);
+  sh(dir, 'npm', ['install', ...quiet, '@prisma/client@6.19.3', '@prisma/adapter-pg@6.19.3', 'pg@8', 'pino@10', 'prom-client@15']);
+  console.log(`CLI and server on PostgreSQL (+ @prisma/client @prisma/adapter-pg pg pino prom-client): ${footprint(dir)}`);
   sh(ROOT, 'psql', [POSTGRES, '-qc', `CREATE DATABASE ${database}`]);
   let server;
   try {
@@ -99,6 +99,7 @@ async function cli(dir, tarball) {
     const answer = await fetch(`http://127.0.0.1:${port}/api/v1/auth/test?group_id=acme`, { headers: { authorization } });
     assert.equal(answer.status, 200);
     assert.equal((await answer.json()).company.id, 'acme');
+    assert.match(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), /twake_app_auth_decisions_total\{code="ok"\} 1/);
     console.log('cli and server ok (PostgreSQL)');
   } finally {
     server?.kill('SIGTERM');

@@ -1,7 +1,7 @@
 // `twake-app-auth serve`: migrates, then runs the standalone server until SIGTERM or SIGINT.
 import { once } from 'node:events';
 import type Redis from 'ioredis';
-import { requireOptional } from '../../optional-dependency';
+import { requireAllOptional, requireOptional } from '../../optional-dependency';
 import type { Logger } from 'pino';
 import { createFailureThrottle } from '../../failure-throttle';
 import { createKeyUsageRecorder } from '../../key-usage';
@@ -14,6 +14,7 @@ import { checkDatabasePeers, openDatabase } from '../../database';
 import { providerOf, redactDatabaseUrl } from '../../database-url';
 import { createLogger } from '../../logger';
 import { migrate } from '../../migrate';
+import { createServerMetrics, METRICS_FEATURE } from '../../metrics';
 import { createApp } from '../../server';
 import { readServerConfig } from '../../server-config';
 import { createCachedStore } from '../../stores/cached-store';
@@ -52,6 +53,7 @@ async function connectRedis(url: string, timeoutMs: number, logger: Logger): Pro
 export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const config = readServerConfig(env);
   checkDatabasePeers(providerOf(config.databaseUrl));
+  if (config.metrics) requireAllOptional(['prom-client'], METRICS_FEATURE);
   const logger = createLogger(config.logLevel);
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -67,7 +69,9 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
       : null;
   const redis = config.redisUrl === null ? undefined : await connectRedis(config.redisUrl, config.counters.redisTimeoutMs, logger);
   // One listener for both counter sets: an outage is logged once when it starts and once when it ends.
+  const metrics = config.metrics ? createServerMetrics(store) : null;
   const onRedisStateChange = (change: RedisStateChange) => {
+    metrics?.onRedisStateChange(change);
     if (change.state === 'degraded') logger.warn({ err: change.error.message }, 'redis not answering: throttling and request-limit counters are per instance until it does');
     else logger.info({ outageMs: change.outageMs }, 'redis answering again: counters are shared again');
   };
@@ -87,6 +91,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     mode: config.mode,
     trustProxy: config.trustProxy,
     logger,
+    metrics,
     checkReady: async () => {
       await database.prisma.$queryRaw`SELECT 1`;
     },
