@@ -3,6 +3,8 @@
 // The one-line way: middleware and its error renderer.
 export { twakeAppAuth } from './middleware';
 export { twakeAuthErrorHandler, toProblem } from './problem';
+// The typed identity of an authenticated request (also `req.twake`).
+export { twakeIdentity } from './attach-identity';
 export type { ProblemBody } from './problem';
 export type { UnreadBodies } from './read-body';
 // For a Node backend behind a proxy that asks forward-auth (nginx auth_request, Traefik, Envoy).

@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import express from 'express';
 import passport, { Strategy } from 'passport';
 import request from 'supertest';
-import { MemoryStore, TwakeAppStrategy, twakeAuthErrorHandler } from '../../src';
+import { MemoryStore, TwakeAppStrategy, twakeAuthErrorHandler, twakeIdentity, type TwakeIdentity } from '../../src';
 import { basic } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
 
@@ -82,5 +82,30 @@ describe('TwakeAppStrategy', () => {
     const ours = warningsOf('twake');
     expect(ours.status).toBe(200);
     expect(ours.warnings).toEqual([]);
+  });
+});
+
+describe('twakeIdentity(req)', () => {
+  it('gives the typed identity behind the strategy, and throws where nothing authenticated the request', async () => {
+    const store = new MemoryStore();
+    store.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    const local = new passport.Passport();
+    local.use(new TwakeAppStrategy({ store, mode: 'development' }));
+    const app = express();
+    app.use(local.initialize());
+    app.get('/in', local.authenticate('twake-app', { session: false }), (req, res) => {
+      const identity: TwakeIdentity = twakeIdentity(req);
+      res.json({ same: identity === req.user, company: identity.companyId });
+    });
+    app.get('/out', (req, res) => {
+      try {
+        twakeIdentity(req);
+        res.json({ threw: false });
+      } catch (error) {
+        res.json({ threw: error instanceof TypeError });
+      }
+    });
+    expect((await request(app).get('/in?group_id=c1').set('Authorization', basic('app', 'right'))).body).toEqual({ same: true, company: 'c1' });
+    expect((await request(app).get('/out')).body).toEqual({ threw: true });
   });
 });
