@@ -18,6 +18,18 @@ function countingStore(): { store: MemoryStore & ApplicationStore; calls: () => 
 }
 
 describe('createCachedStore', () => {
+  it('should count hits, misses and evictions by the size bound', async () => {
+    const cached = createCachedStore(new MemoryStore(), { maxEntries: 2, ttlMs: 60_000 });
+    for (const id of ['a', 'b', 'c']) await cached.findApplication(id, 'x');
+    expect(cached.stats).toEqual({ hits: 0, misses: 3, evictions: 1 });
+    expect(cached.findApplication('c', 'x')).toBeNull();
+    expect(cached.stats).toEqual({ hits: 1, misses: 3, evictions: 1 });
+    // Replacing an entry that is held evicts nothing.
+    cached.invalidate('c');
+    await cached.findApplication('b', 'x');
+    expect(cached.stats.evictions).toBe(1);
+  });
+
   it('should answer repeated lookups from memory within the TTL, then ask again', async () => {
     let now = 0;
     const { store, calls } = countingStore();
