@@ -1,5 +1,5 @@
 // One benchmark target in its own process: the same JSON route, GET /api/v1/auth/test?group_id=…, behind a given authentication.
-// Usage: node bench/bench-server.js <bare|basic-auth|middleware|cold-prisma|floor>  (DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY)
+// Usage: node bench/bench-server.js <bare|basic-auth|middleware|middleware-routes|cold-prisma|floor>  (DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY)
 const http = require('node:http');
 const express = require('express');
 const basicAuth = require('express-basic-auth');
@@ -33,6 +33,10 @@ if (variant === 'bare') {
 } else if (variant === 'middleware') {
   // A library user: the middleware over the cached driver store, in a plain Express app.
   server = http.createServer(expressApp(twakeAppAuth({ store: createCachedStore(createDriverStore(DATABASE_URL)), mode: 'development' })));
+} else if (variant === 'middleware-routes') {
+  // The same, enforcing Twake's v1 route table (the benchmark route is not in it: the look-up still runs).
+  const { twakeV1Routes } = require('../dist');
+  server = http.createServer(expressApp(twakeAppAuth({ store: createCachedStore(createDriverStore(DATABASE_URL)), mode: 'development', routes: twakeV1Routes })));
 } else if (variant === 'cold-prisma') {
   // A library user with createPrismaStore(prisma) and no cache.
   server = http.createServer(expressApp(twakeAppAuth({ store: createPrismaStore(openDatabase(DATABASE_URL).prisma), mode: 'development' })));

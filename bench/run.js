@@ -23,6 +23,7 @@ const TARGETS = [
   { name: 'twake-app-auth serve, warm, SQLite', script: 'server-process.js', provider: 'sqlite', env: {} },
   { name: 'twake-app-auth serve, warm, PostgreSQL', script: 'server-process.js', provider: 'postgresql', env: {} },
   { name: 'middleware + createCachedStore, SQLite', script: 'bench-server.js', variant: 'middleware', provider: 'sqlite' },
+  { name: 'middleware + createCachedStore + twakeV1Routes, SQLite', script: 'bench-server.js', variant: 'middleware-routes', provider: 'sqlite' },
   { name: 'twake-app-auth serve, cold, SQLite', script: 'server-process.js', provider: 'sqlite', env: { CACHE_TTL_MS: '0' } },
   { name: 'twake-app-auth serve, cold, PostgreSQL', script: 'server-process.js', provider: 'postgresql', env: { CACHE_TTL_MS: '0' } },
   { name: 'middleware + createPrismaStore (cold), SQLite', script: 'bench-server.js', variant: 'cold-prisma', provider: 'sqlite' },

@@ -1,5 +1,6 @@
 // Programmatic administration: applications, keys, installations (the CLI is built on it).
 import { randomUUID } from 'node:crypto';
+import { checkedAccess, grantedAccess, joinList, splitList, type AccessInput } from './access';
 import { hasInvisibleCharacters } from './control-characters';
 import { ApplicationNotFoundError, InvalidAdminInputError } from './errors';
 import { isValidCompanyId, MAX_GROUP_ID_LENGTH } from './group-id';
@@ -10,14 +11,16 @@ type Where = Record<string, unknown>;
 /** The PrismaClient operations the admin API uses, typed structurally. @public */
 export interface AdminPrismaClient {
   application: {
-    create(args: { data: { id: string; publicId: string; name: string; keys: { create: { id: string; digest: string } } } }): PromiseLike<unknown>;
-    findUnique(args: { where: { publicId: string }; select: { id: true } }): PromiseLike<{ id: string } | null>;
-    updateMany(args: { where: { publicId: string }; data: { enabled: boolean } }): PromiseLike<{ count: number }>;
+    create(args: {
+      data: { id: string; publicId: string; name: string; capabilities?: string; privileges?: string; allowedIps?: string; keys: { create: { id: string; digest: string } } };
+    }): PromiseLike<unknown>;
+    findUnique(args: { where: { publicId: string }; select: { id: true; capabilities: true; privileges: true } }): PromiseLike<{ id: string; capabilities: string; privileges: string } | null>;
+    updateMany(args: { where: { publicId: string }; data: { enabled: boolean } | { capabilities?: string; privileges?: string; allowedIps?: string } }): PromiseLike<{ count: number }>;
     findMany(args: {
       orderBy: { createdAt: 'asc' };
       include: {
         keys: { orderBy: { createdAt: 'asc' }; select: { id: true; createdAt: true; expiresAt: true; revokedAt: true; lastUsedAt: true } };
-        installations: { orderBy: { companyId: 'asc' }; select: { companyId: true } };
+        installations: { orderBy: { companyId: 'asc' }; select: { companyId: true; grantedCapabilities: true; grantedPrivileges: true } };
       };
     }): PromiseLike<
       Array<{
@@ -25,9 +28,12 @@ export interface AdminPrismaClient {
         publicId: string;
         name: string;
         enabled: boolean;
+        capabilities: string;
+        privileges: string;
+        allowedIps: string;
         createdAt: Date;
         keys: Array<{ id: string; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null }>;
-        installations: Array<{ companyId: string }>;
+        installations: Array<{ companyId: string; grantedCapabilities: string; grantedPrivileges: string }>;
       }>
     >;
   };
@@ -36,8 +42,12 @@ export interface AdminPrismaClient {
     updateMany(args: { where: Where; data: { expiresAt: Date } | { revokedAt: Date } }): PromiseLike<{ count: number }>;
   };
   installation: {
-    findUnique(args: { where: { applicationId_companyId: { applicationId: string; companyId: string } } }): PromiseLike<unknown>;
-    create(args: { data: { applicationId: string; companyId: string } }): PromiseLike<unknown>;
+    findUnique(args: {
+      where: { applicationId_companyId: { applicationId: string; companyId: string } };
+      select: { grantedCapabilities: true; grantedPrivileges: true };
+    }): PromiseLike<{ grantedCapabilities: string; grantedPrivileges: string } | null>;
+    create(args: { data: { applicationId: string; companyId: string; grantedCapabilities: string; grantedPrivileges: string } }): PromiseLike<unknown>;
+    updateMany(args: { where: { applicationId: string; companyId: string }; data: { grantedCapabilities: string; grantedPrivileges: string } }): PromiseLike<{ count: number }>;
     deleteMany(args: { where: { applicationId: string; companyId: string } }): PromiseLike<{ count: number }>;
   };
 }
@@ -69,18 +79,31 @@ export interface ApplicationSummary {
   name: string;
   enabled: boolean;
   createdAt: Date;
+  /** Capabilities and privileges it asks for. */
+  capabilities: string[];
+  privileges: string[];
+  /** Allowed client addresses (normalised CIDR ranges); empty for any. */
+  allowedIps: string[];
   companies: string[];
+  /** What each company granted. */
+  installations: Array<{ companyId: string; capabilities: string[]; privileges: string[] }>;
   keys: Array<{ id: string; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null }>;
 }
 
 /** Administration operations. Each one that changes access calls `onChange(publicId)` afterwards. @public */
 export interface Admin {
-  createApplication(input: { name: string }): Promise<CreatedApplication>;
+  createApplication(input: { name: string } & AccessInput): Promise<CreatedApplication>;
+  /** Changes what the application asks for and where it may call from (fields left out stay as they are). */
+  setAccess(publicId: string, access: AccessInput): Promise<void>;
   listApplications(): Promise<ApplicationSummary[]>;
   addKey(publicId: string, options?: { expiresAt?: Date | null }): Promise<IssuedKey>;
   rotateKey(publicId: string, options?: { graceSeconds?: number }): Promise<RotatedKey>;
   revokeKey(publicId: string, keyId: string): Promise<{ revoked: boolean }>;
-  install(publicId: string, companyId: string): Promise<{ created: boolean }>;
+  /**
+   * Installs the application in a company, granting `grant` (names it declares) or, without it, all it
+   * declares now. Installing again changes the grants only when `grant` is given.
+   */
+  install(publicId: string, companyId: string, options?: { grant?: readonly string[] }): Promise<{ created: boolean; capabilities: string[]; privileges: string[] }>;
   uninstall(publicId: string, companyId: string): Promise<{ removed: boolean }>;
   setEnabled(publicId: string, enabled: boolean): Promise<void>;
 }
@@ -130,11 +153,12 @@ export function createAdmin(
     await options.onChange?.(publicId);
   };
 
-  async function applicationId(publicId: string): Promise<string> {
-    const found = await prisma.application.findUnique({ where: { publicId }, select: { id: true } });
+  async function findApplication(publicId: string): Promise<{ id: string; capabilities: string; privileges: string }> {
+    const found = await prisma.application.findUnique({ where: { publicId }, select: { id: true, capabilities: true, privileges: true } });
     if (found === null) throw new ApplicationNotFoundError(publicId);
-    return found.id;
+    return found;
   }
+  const applicationId = async (publicId: string): Promise<string> => (await findApplication(publicId)).id;
 
   async function issueKey(appId: string, expiresAt: Date | null): Promise<IssuedKey> {
     const privateKey = generatePrivateKey();
@@ -144,13 +168,22 @@ export function createAdmin(
   }
 
   return {
-    async createApplication({ name: requested }) {
+    async createApplication({ name: requested, ...access }) {
       const name = checkedName(requested);
+      const declared = checkedAccess(access);
       const id = randomUUID();
       const publicId = generatePublicId();
       const privateKey = generatePrivateKey();
       await prisma.application.create({
-        data: { id, publicId, name, keys: { create: { id: randomUUID(), digest: digestKeyHex(privateKey) } } },
+        data: {
+          id,
+          publicId,
+          name,
+          capabilities: joinList(declared.capabilities ?? []),
+          privileges: joinList(declared.privileges ?? []),
+          allowedIps: joinList(declared.allowedIps ?? []),
+          keys: { create: { id: randomUUID(), digest: digestKeyHex(privateKey) } },
+        },
       });
       return { id, publicId, name, privateKey };
     },
@@ -160,7 +193,7 @@ export function createAdmin(
         orderBy: { createdAt: 'asc' },
         include: {
           keys: { orderBy: { createdAt: 'asc' }, select: { id: true, createdAt: true, expiresAt: true, revokedAt: true, lastUsedAt: true } },
-          installations: { orderBy: { companyId: 'asc' }, select: { companyId: true } },
+          installations: { orderBy: { companyId: 'asc' }, select: { companyId: true, grantedCapabilities: true, grantedPrivileges: true } },
         },
       });
       return applications.map(({ installations, ...application }) => ({
@@ -169,9 +202,28 @@ export function createAdmin(
         name: application.name,
         enabled: application.enabled,
         createdAt: application.createdAt,
+        capabilities: splitList(application.capabilities),
+        privileges: splitList(application.privileges),
+        allowedIps: splitList(application.allowedIps),
         companies: installations.map((installation) => installation.companyId),
+        installations: installations.map((installation) => ({
+          companyId: installation.companyId,
+          capabilities: splitList(installation.grantedCapabilities),
+          privileges: splitList(installation.grantedPrivileges),
+        })),
         keys: application.keys,
       }));
+    },
+
+    async setAccess(publicId, access) {
+      const declared = checkedAccess(access);
+      const data: { capabilities?: string; privileges?: string; allowedIps?: string } = {};
+      if (declared.capabilities !== undefined) data.capabilities = joinList(declared.capabilities);
+      if (declared.privileges !== undefined) data.privileges = joinList(declared.privileges);
+      if (declared.allowedIps !== undefined) data.allowedIps = joinList(declared.allowedIps);
+      const { count } = await prisma.application.updateMany({ where: { publicId }, data });
+      if (count === 0) throw new ApplicationNotFoundError(publicId);
+      await changed(publicId);
     },
 
     async addKey(publicId, { expiresAt = null } = {}) {
@@ -210,20 +262,33 @@ export function createAdmin(
       return { revoked: count > 0 };
     },
 
-    async install(publicId, companyId) {
+    async install(publicId, companyId, { grant } = {}) {
       checkCompanyId(companyId);
-      const appId = await applicationId(publicId);
-      const where = { applicationId_companyId: { applicationId: appId, companyId } };
-      if ((await prisma.installation.findUnique({ where })) !== null) return { created: false };
+      const application = await findApplication(publicId);
+      const granted = grantedAccess({ capabilities: splitList(application.capabilities), privileges: splitList(application.privileges) }, grant);
+      const data = { grantedCapabilities: joinList(granted.capabilities), grantedPrivileges: joinList(granted.privileges) };
+      const where = { applicationId_companyId: { applicationId: application.id, companyId } };
+      const select = { grantedCapabilities: true, grantedPrivileges: true } as const;
+      const regrant = async () => {
+        // Already installed: the grants change only when asked for.
+        if (grant === undefined) {
+          const stored = await prisma.installation.findUnique({ where, select });
+          return { created: false, capabilities: splitList(stored?.grantedCapabilities), privileges: splitList(stored?.grantedPrivileges) };
+        }
+        await prisma.installation.updateMany({ where: { applicationId: application.id, companyId }, data });
+        await changed(publicId);
+        return { created: false, ...granted };
+      };
+      if ((await prisma.installation.findUnique({ where, select })) !== null) return regrant();
       try {
-        await prisma.installation.create({ data: { applicationId: appId, companyId } });
+        await prisma.installation.create({ data: { applicationId: application.id, companyId, ...data } });
       } catch (error) {
         // Installed meanwhile by someone else: the result is the same.
-        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return { created: false };
+        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return regrant();
         throw error;
       }
       await changed(publicId);
-      return { created: true };
+      return { created: true, ...granted };
     },
 
     async uninstall(publicId, companyId) {

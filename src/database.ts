@@ -5,7 +5,7 @@ import type { PoolConfig } from 'pg';
 import type { PrismaClient as PostgresClient } from './generated/postgresql/client';
 import type { PrismaClient as SqliteClient } from './generated/sqlite/client';
 import { providerOf, sqlitePath, type Provider } from './database-url';
-import { requireAllOptional, requireOptional } from './optional-dependency';
+import { requireAllOptional, requireOptional, type OptionalPeer } from './optional-dependency';
 
 /** A connected database: its client, its provider, and how to close it. */
 export interface Database {
@@ -39,10 +39,10 @@ export function postgresPoolConfig(url: string, options: OpenDatabaseOptions): P
   };
 }
 
-/** The optional peers the CLI and server need for `provider`, in one install line when any is missing. */
-export function checkDatabasePeers(provider: Provider): void {
-  if (provider === 'sqlite') requireAllOptional(['@prisma/client', '@prisma/adapter-better-sqlite3', 'better-sqlite3'], 'The CLI and server on SQLite');
-  else requireAllOptional(['@prisma/client', '@prisma/adapter-pg', 'pg'], 'The CLI and server on PostgreSQL');
+/** The optional peers the CLI and server need for `provider` (and `extra`), in one install line when any is missing. */
+export function checkDatabasePeers(provider: Provider, extra: readonly OptionalPeer[] = []): void {
+  if (provider === 'sqlite') requireAllOptional(['@prisma/client', '@prisma/adapter-better-sqlite3', 'better-sqlite3', ...extra], 'The CLI and server on SQLite');
+  else requireAllOptional(['@prisma/client', '@prisma/adapter-pg', 'pg', ...extra], 'The CLI and server on PostgreSQL');
 }
 
 /** Creates a PrismaClient for `url` (SQLite `file:` or `postgresql://`). Connections open lazily. */

@@ -2,6 +2,9 @@
 import {
   HttpsRequiredError,
   InvalidCredentialsError,
+  IpNotAllowedError,
+  MissingCapabilityError,
+  MissingPrivilegeError,
   InvalidGroupIdError,
   MissingCredentialsError,
   MissingGroupIdError,
@@ -15,7 +18,10 @@ import type { ThrottleVerdict } from './failure-throttle';
 import type { GroupIdResult } from './group-id';
 import type { Configuration } from './options';
 import { parseAuthorization } from './parse-authorization';
-import type { ApplicationRecord, CleartextKeyEvent, HeldApplication, LoadedApplication, StoreAnswer, StoredKey, TwakeIdentity } from './types';
+import type { ApplicationRecord, CleartextKeyEvent, Grants, HeldApplication, LoadedApplication, StoreAnswer, StoredKey, TwakeIdentity } from './types';
+import { ipAllowed } from './allowed-ips';
+import { grantsOf } from './grants';
+import { missingFrom, type Requirement } from './twake-v1';
 import { matchKey, verifyKey } from './verify-key';
 
 /** What the validator needs to know about a request. */
@@ -26,6 +32,8 @@ export interface RequestFacts {
   readonly authorization: string | undefined;
   /** Client address, as Express's `trust proxy` setting resolves it. */
   readonly clientIp: string;
+  /** What the route requires granted (from a route table), or null/absent for nothing beyond the installation. */
+  readonly requirement?: Requirement | null;
   /**
    * The company the request names, or a function that finds it: it may have to read the body, which is
    * left until the credentials have passed their syntax check and the throttle.
@@ -190,41 +198,56 @@ async function verifyCredentials(config: Configuration, facts: RequestFacts, pub
   return { record, key: verifyKey(record, privateKey, now), company: known };
 }
 
-/** The store's installation answer, from memory when it holds one; store failures as 503s. */
-function findInstallation(config: Configuration, publicId: string, companyId: string): boolean | Promise<boolean> {
+/** The store's installation answer (null: not installed), from memory when it holds one; store failures as 503s. */
+function findInstallation(config: Configuration, publicId: string, companyId: string): Grants | null | Promise<Grants | null> {
   const { findInstallation: find } = config.store;
   if (find === undefined) {
     const answer = lookUp(config, publicId, companyId);
-    return answer instanceof Promise ? answer.then((record) => record?.installed === true) : answer?.installed === true;
+    return answer instanceof Promise ? answer.then(grantsOf) : grantsOf(answer);
   }
-  let answer: boolean | Promise<boolean>;
+  let answer: Grants | null | Promise<Grants | null>;
   try {
     answer = find.call(config.store, publicId, companyId);
   } catch (cause) {
     throw new StoreUnavailableError(cause);
   }
-  return typeof answer === 'boolean'
+  return !(answer instanceof Promise)
     ? answer
-    : Promise.resolve(answer).catch((cause: unknown) => {
+    : answer.catch((cause: unknown) => {
         throw new StoreUnavailableError(cause);
       });
 }
 
-/** Whether the verified application is installed in `companyId`, from the lookup when it already says. */
-async function isInstalled(config: Configuration, verified: Verified, record: ApplicationRecord, companyId: string): Promise<boolean> {
-  if (verified.company !== null) return record.installed;
+/** The installation in `companyId` of the verified application, from the lookup when it already says. */
+async function installationOf(config: Configuration, verified: Verified, record: ApplicationRecord, companyId: string): Promise<Grants | null> {
+  if (verified.company !== null) return grantsOf(record);
   return findInstallation(config, record.publicId, companyId);
 }
 
-/** The identity of a request let through, once the company has been checked. */
-function identityOf(config: Configuration, record: ApplicationRecord, key: StoredKey, companyId: string, installed: boolean): TwakeIdentity {
-  if (!installed) throw new NotInstalledError();
+/**
+ * The identity of a request let through, once the company has been checked: installed, from an allowed
+ * address, and granted what the route requires. The client address (a `trust proxy` evaluation) is
+ * read only for applications that restrict it.
+ */
+function identityOf(config: Configuration, facts: RequestFacts, record: ApplicationRecord, key: StoredKey, companyId: string, grants: Grants | null): TwakeIdentity {
+  if (grants === null) throw new NotInstalledError();
+  const allowedIps = record.allowedIps;
+  if (allowedIps !== undefined && allowedIps.length > 0 && !ipAllowed(allowedIps, facts.clientIp)) throw new IpNotAllowedError();
+  const requirement = facts.requirement;
+  if (requirement != null) {
+    const capabilities = missingFrom(requirement.capabilities, grants.capabilities);
+    if (capabilities.length > 0) throw new MissingCapabilityError(capabilities);
+    const privileges = missingFrom(requirement.privileges, grants.privileges);
+    if (privileges.length > 0) throw new MissingPrivilegeError(privileges);
+  }
   const identity: TwakeIdentity = Object.freeze({
     applicationId: record.id,
     publicId: record.publicId,
     name: record.name,
     keyId: key.id,
     companyId,
+    capabilities: grants.capabilities,
+    privileges: grants.privileges,
   });
   tell(() => config.onAuthenticated(identity));
   return identity;
@@ -243,7 +266,7 @@ async function afterKey(config: Configuration, facts: RequestFacts, verified: Ve
   const overBudget = await consumeRequest(config, record.id);
   if (overBudget !== null) throw new TooManyRequestsError(overBudget);
   const companyId = checkedCompany(verified.company ?? (await readCompany(facts)));
-  return identityOf(config, record, key, companyId, await isInstalled(config, verified, record, companyId));
+  return identityOf(config, facts, record, key, companyId, await installationOf(config, verified, record, companyId));
 }
 
 async function decideFromStore(config: Configuration, facts: RequestFacts, publicId: string, privateKey: string, held: HeldApplication | undefined): Promise<TwakeIdentity> {
@@ -307,8 +330,8 @@ function decideNow(config: Configuration, facts: RequestFacts): TwakeIdentity | 
 
     const companyId = checkedCompany(facts.company);
     const installed = findInstallation(config, record.publicId, companyId);
-    if (typeof installed === 'boolean') return identityOf(config, record, key, companyId, installed);
-    return installed.then((answer) => identityOf(config, record, key, companyId, answer));
+    if (!(installed instanceof Promise)) return identityOf(config, facts, record, key, companyId, installed);
+    return installed.then((answer) => identityOf(config, facts, record, key, companyId, answer));
   } catch (error) {
     return Promise.reject(error);
   }

@@ -17,6 +17,8 @@ export class TwakeAuthError extends Error {
   readonly title: string;
   readonly twakeError: string;
   readonly headers: Readonly<Record<string, string>>;
+  /** Names the request lacks (capabilities or privileges), listed in the problem body; empty otherwise. */
+  readonly missing: readonly string[];
   /** Safe to show to the client: always true, the messages never contain request data. */
   readonly expose = true;
 
@@ -24,7 +26,7 @@ export class TwakeAuthError extends Error {
     status: number,
     code: string,
     title: string,
-    options: { twakeError?: string; headers?: Record<string, string>; cause?: unknown } = {},
+    options: { twakeError?: string; headers?: Record<string, string>; cause?: unknown; missing?: readonly string[] } = {},
   ) {
     super(title, options.cause === undefined ? undefined : { cause: options.cause });
     this.name = this.constructor.name;
@@ -33,6 +35,28 @@ export class TwakeAuthError extends Error {
     this.title = title;
     this.twakeError = options.twakeError ?? code;
     this.headers = options.headers ?? {};
+    this.missing = options.missing ?? [];
+  }
+}
+
+/** 403: the client address is outside the application's allowed IPs. @public */
+export class IpNotAllowedError extends TwakeAuthError {
+  constructor() {
+    super(403, 'ip_not_allowed', 'Client address not allowed for this application');
+  }
+}
+
+/** 403: the route needs capabilities the company did not grant; `missing` names them. @public */
+export class MissingCapabilityError extends TwakeAuthError {
+  constructor(missing: readonly string[]) {
+    super(403, 'missing_capability', 'Capabilities not granted to this application', { twakeError: 'you_do_not_have_this_set_of_required_capabilities', missing });
+  }
+}
+
+/** 403: the route needs privileges the company did not grant; `missing` names them. @public */
+export class MissingPrivilegeError extends TwakeAuthError {
+  constructor(missing: readonly string[]) {
+    super(403, 'missing_privilege', 'Privileges not granted to this application', { twakeError: 'you_do_not_have_this_set_of_required_privileges', missing });
   }
 }
 
@@ -196,8 +220,8 @@ export class ApplicationNotFoundError extends Error {
  */
 export class InvalidAdminInputError extends TypeError {
   readonly code = 'invalid_input';
-  readonly field: 'name' | 'companyId';
-  constructor(field: 'name' | 'companyId', message: string) {
+  readonly field: 'name' | 'companyId' | 'capabilities' | 'privileges' | 'allowedIps' | 'grant' | 'import';
+  constructor(field: InvalidAdminInputError['field'], message: string) {
     super(message);
     this.name = this.constructor.name;
     this.field = field;

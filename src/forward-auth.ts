@@ -7,6 +7,7 @@ import { parseOptions } from './options';
 import { refuse } from './problem';
 import { createBodyReader } from './read-body';
 import { companyFacts, requestFacts } from './request-facts';
+import { mergeRequirements, requirementOf, type Requirement, type RouteTable } from './twake-v1';
 import type { Options } from './types';
 
 const GROUP_HEADER = 'x-twake-group-id';
@@ -29,11 +30,23 @@ function fromGroupHeader(req: Request): CompanySource {
   return text === null ? AMBIGUOUS : { found: true, value: text };
 }
 
+const originalUris = (req: Request): string[] => URI_HEADERS.flatMap((name) => req.headersDistinct[name] ?? []);
+
 /** The original URI sent by the proxy (`X-Forwarded-Uri`, `X-Original-URI`); every copy must be the same. */
 function fromOriginalUri(req: Request): CompanySource {
-  const uris = URI_HEADERS.flatMap((name) => req.headersDistinct[name] ?? []);
+  const uris = originalUris(req);
   if (uris.length > 1 && uris.some((uri) => uri !== uris[0])) return AMBIGUOUS;
   return uris[0] === undefined ? ABSENT : fromQueryString(uris[0]);
+}
+
+/**
+ * What the forwarded route requires: from the path of every original URI sent and of the validator's own
+ * path (Envoy appends the original path to it), for paths under `/api/v1/` only.
+ */
+function forwardedRequirement(req: Request, routes: RouteTable | null): Requirement | null {
+  if (routes === null) return null;
+  const paths = [...originalUris(req), req.originalUrl ?? req.url ?? ''].map((uri) => uri.split('?')[0] ?? '');
+  return mergeRequirements(paths.map((path) => requirementOf(routes, path, { v1Only: true })));
 }
 
 /**
@@ -49,7 +62,7 @@ export function forwardAuth(options: Partial<Options>): RequestHandler {
     res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
     const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req)]);
     whenDecided(
-      decide(config, requestFacts(req, config, company)),
+      decide(config, requestFacts(req, config, company, forwardedRequirement(req, config.routes))),
       (identity) => {
         res.locals.twakeIdentity = identity;
         for (const [name, value] of identityHeaders(identity)) res.setHeader(name, value);

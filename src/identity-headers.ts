@@ -1,6 +1,9 @@
 // The identity headers forward-auth answers with, percent-encoded so that any company id fits in a header.
 import type { TwakeIdentity } from './types';
 
+type TextField = 'applicationId' | 'publicId' | 'companyId' | 'keyId' | 'name';
+type ListField = Exclude<keyof TwakeIdentity, TextField>;
+
 /** Header name of each identity field, as forward-auth sends them and `trustForwardedIdentity` reads them. */
 export const IDENTITY_HEADERS = Object.freeze({
   applicationId: 'X-Twake-Application-Id',
@@ -8,7 +11,13 @@ export const IDENTITY_HEADERS = Object.freeze({
   companyId: 'X-Twake-Company-Id',
   keyId: 'X-Twake-Key-Id',
   name: 'X-Twake-Application-Name',
-} as const satisfies Record<keyof TwakeIdentity, string>);
+} as const satisfies Record<TextField, string>);
+
+/** The granted lists, comma-separated (empty or absent: nothing granted). */
+export const GRANT_HEADERS = Object.freeze({
+  capabilities: 'X-Twake-Capabilities',
+  privileges: 'X-Twake-Privileges',
+} as const satisfies Record<ListField, string>);
 
 /**
  * Encodes a value for an HTTP header: UTF-8 percent-encoding as `encodeURIComponent` does, so a company
@@ -28,7 +37,16 @@ export function decodeHeaderValue(value: string): string | null {
   }
 }
 
-/** Every identity field as a header name and its encoded value. */
+/** Every identity field as a header name and its encoded value (lists: each name encoded, joined by commas). */
 export function identityHeaders(identity: TwakeIdentity): Array<[string, string]> {
-  return (Object.keys(IDENTITY_HEADERS) as Array<keyof TwakeIdentity>).map((field) => [IDENTITY_HEADERS[field], encodeHeaderValue(identity[field])]);
+  const text = (Object.keys(IDENTITY_HEADERS) as TextField[]).map((field): [string, string] => [IDENTITY_HEADERS[field], encodeHeaderValue(identity[field])]);
+  const lists = (Object.keys(GRANT_HEADERS) as ListField[]).map((field): [string, string] => [GRANT_HEADERS[field], identity[field].map(encodeHeaderValue).join(',')]);
+  return [...text, ...lists];
+}
+
+/** A list header written by {@link identityHeaders}; null when a name does not decode. */
+export function decodeListHeader(value: string): string[] | null {
+  const names = value.split(',').map((name) => name.trim()).filter((name) => name !== '');
+  const decoded = names.map(decodeHeaderValue);
+  return decoded.includes(null) ? null : (decoded as string[]);
 }

@@ -7,6 +7,11 @@ export { twakeAuthErrorHandler, toProblem } from './problem';
 export { twakeIdentity } from './attach-identity';
 export type { ProblemBody } from './problem';
 export type { UnreadBodies } from './read-body';
+// Twake's v1 capabilities and privileges: route-level checks, and the v1 route table for `routes`.
+export { requireCapabilities, requirePrivileges } from './require-grants';
+export { twakeV1Routes, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from './twake-v1';
+export type { Requirement, RouteTable } from './twake-v1';
+export { normaliseAllowedIps, InvalidAllowedIpError } from './allowed-ips';
 // For a Node backend behind a proxy that asks forward-auth (nginx auth_request, Traefik, Envoy).
 export { trustForwardedIdentity } from './trust-forwarded-identity';
 export type { ForwardedIdentityOptions } from './trust-forwarded-identity';

@@ -6,7 +6,7 @@ import type { CachedStore } from './stores/cached-store';
 import type { Decision } from './types';
 
 /** What needs prom-client, in the missing-package message. */
-export const METRICS_FEATURE = 'The server metrics (METRICS=false to run without them)';
+const METRICS_FEATURE = 'The server metrics (METRICS=false to run without them)';
 
 /** The registry and the hooks that feed it. */
 export interface ServerMetrics {

@@ -45,7 +45,7 @@ export class SchemaMismatchError extends Error {
   constructor(migration: string, missing: readonly string[]) {
     super(
       `the database holds only part of migration ${migration} (missing: ${missing.join(', ')}); ` +
-        'add what is missing (`twake-app-auth schema --sql` prints our SQL) or drop the partial tables, then migrate again',
+        'add what is missing (`twake-app-auth schema --sql --provider sqlite|postgresql` prints our SQL) or drop the partial tables, then migrate again',
     );
     this.name = 'SchemaMismatchError';
   }
@@ -108,15 +108,17 @@ async function migratePostgres(url: string, migrations: Migration[]): Promise<Mi
   const report: MigrationReport = { applied: [], adopted: [] };
   try {
     await client.query('SELECT pg_advisory_lock($1)', [ADVISORY_LOCK_ID]);
-    await client.query(POSTGRES_BOOKKEEPING);
-    const { rows } = await client.query<{ name: string }>('SELECT "name" FROM "twake_app_auth"."migrations"');
-    const done = new Set(rows.map((row) => row.name));
+    // Read without creating: a refused migration leaves the database as it found it.
+    const { rows: bookkeeping } = await client.query<{ present: boolean }>(`SELECT to_regclass('"twake_app_auth"."migrations"') IS NOT NULL AS present`);
+    const recorded = bookkeeping[0]?.present === true ? await client.query<{ name: string }>('SELECT "name" FROM "twake_app_auth"."migrations"') : { rows: [] };
+    const done = new Set(recorded.rows.map((row) => row.name));
     for (const migration of migrations) {
       if (done.has(migration.name)) continue;
       const presence = presenceOf(migration.objects, await postgresObjects(client, migration.objects));
       const action = decideOn(migration, presence);
       await client.query('BEGIN');
       try {
+        await client.query(POSTGRES_BOOKKEEPING);
         if (action === 'apply') await client.query(migration.sql);
         await client.query('INSERT INTO "twake_app_auth"."migrations" ("name", "checksum", "adopted") VALUES ($1, $2, $3)', [
           migration.name,

@@ -10,7 +10,8 @@ export interface MigrationObjects {
 const CREATE_TABLE = /CREATE TABLE (?:IF NOT EXISTS )?"(\w+)"\s*\(([\s\S]*?)\n\);/g;
 // A column definition is a line that starts with a quoted name; constraints start with a keyword.
 const COLUMN = /^\s*"(\w+)"\s+\w/gm;
-const ADD_COLUMN = /ALTER TABLE "(\w+)" ADD COLUMN "(\w+)"/g;
+const ALTER_TABLE = /ALTER TABLE "(\w+)"([\s\S]*?);/g;
+const ADD_COLUMN = /ADD COLUMN\s+"(\w+)"/g;
 const CREATE_INDEX = /CREATE (?:UNIQUE )?INDEX (?:IF NOT EXISTS )?"(\w+)"/g;
 const CREATE_TRIGGER = /CREATE (?:OR REPLACE )?TRIGGER "(\w+)"/g;
 
@@ -21,7 +22,9 @@ const CREATE_TRIGGER = /CREATE (?:OR REPLACE )?TRIGGER "(\w+)"/g;
 export function migrationObjects(sql: string): MigrationObjects {
   const columns = new Map<string, string[]>();
   for (const [, table = '', body = ''] of sql.matchAll(CREATE_TABLE)) columns.set(table, [...body.matchAll(COLUMN)].map((match) => match[1] ?? ''));
-  for (const [, table = '', column = ''] of sql.matchAll(ADD_COLUMN)) columns.set(table, [...(columns.get(table) ?? []), column]);
+  for (const [, table = '', body = ''] of sql.matchAll(ALTER_TABLE)) {
+    for (const [, column = ''] of body.matchAll(ADD_COLUMN)) columns.set(table, [...(columns.get(table) ?? []), column]);
+  }
   const names = (pattern: RegExp) => [...sql.matchAll(pattern)].map((match) => match[1] ?? '');
   return { columns, indexes: names(CREATE_INDEX), triggers: names(CREATE_TRIGGER) };
 }

@@ -31,6 +31,7 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
   onCleartextRevocationFailed: true,
   onAuthenticated: true,
   onDecision: true,
+  routes: true,
   now: true,
 };
 
@@ -81,7 +82,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   for (const key of Object.keys(options)) {
     if (!(key in OPTION_KEYS)) fail(`unknown option "${key}". Known options: ${Object.keys(OPTION_KEYS).join(', ')}.`);
   }
-  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, bodyTimeoutMs, throttle, requestLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onCleartextRevocationFailed, onAuthenticated, onDecision, now } = options;
+  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, bodyTimeoutMs, throttle, requestLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onCleartextRevocationFailed, onAuthenticated, onDecision, routes, now } = options;
   if (store === undefined || store === null || typeof store.findApplication !== 'function') {
     fail('option "store" must be an ApplicationStore with a findApplication(publicId, companyId) method, for example createPrismaStore(prisma).');
   }
@@ -116,6 +117,9 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   if (onCleartextKeyRevoked !== undefined && typeof onCleartextKeyRevoked !== 'function') fail('option "onCleartextKeyRevoked" must be a function.');
   if (onCleartextRevocationFailed !== undefined && typeof onCleartextRevocationFailed !== 'function') fail('option "onCleartextRevocationFailed" must be a function.');
   if (onAuthenticated !== undefined && typeof onAuthenticated !== 'function') fail('option "onAuthenticated" must be a function (identity) => void.');
+  if (routes !== undefined && routes !== null && (typeof routes !== 'object' || Object.values(routes).some((requirement) => !Array.isArray(requirement?.capabilities) || !Array.isArray(requirement?.privileges)))) {
+    fail('option "routes" must map paths to { capabilities: [], privileges: [] }, e.g. twakeV1Routes.');
+  }
   if (onDecision !== undefined && onDecision !== null && typeof onDecision !== 'function') fail('option "onDecision" must be a function (decision) => void.');
   if (now !== undefined && typeof now !== 'function') fail('option "now" must be a function returning milliseconds.');
 
@@ -134,6 +138,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     onCleartextRevocationFailed: onCleartextRevocationFailed ?? (() => undefined),
     onAuthenticated: onAuthenticated ?? (() => undefined),
     onDecision: onDecision ?? null,
+    routes: routes ?? null,
     now: now ?? Date.now,
   });
 }

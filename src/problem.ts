@@ -10,6 +10,8 @@ export interface ProblemBody {
   code: string;
   /** Twake's legacy error code, for clients written against Twake. */
   twake_error: string;
+  /** The capabilities or privileges not granted (`missing_capability`, `missing_privilege` only). */
+  missing?: string[];
 }
 
 /** The problem body of a refusal. */
@@ -20,6 +22,7 @@ export function toProblem(error: TwakeAuthError): ProblemBody {
     status: error.status,
     code: error.code,
     twake_error: error.twakeError,
+    ...(error.missing.length > 0 ? { missing: [...error.missing] } : {}),
   };
 }
 

@@ -4,14 +4,16 @@ import type { CompanyFacts, RequestFacts } from './decide';
 import { agreeOnCompany, fromParsed, fromQueryString, type CompanySource } from './group-id';
 import type { Configuration } from './options';
 import { hasBody, type BodyReader } from './read-body';
+import { mergeRequirements, requirementOf, type Requirement } from './twake-v1';
 
 /**
  * Transport, header, client address and company: the facts every entry point reads the same way. The transport
  * is judged only outside development mode, and the client address (`trust proxy` evaluation) only when
  * the throttle asks for it: a request let through from memory needs neither.
  */
-export function requestFacts(req: Request, config: Configuration, company: RequestFacts['company']): RequestFacts {
+export function requestFacts(req: Request, config: Configuration, company: RequestFacts['company'], requirement: Requirement | null = null): RequestFacts {
   return {
+    requirement,
     secure: config.mode === 'development' || config.isSecure(req) === true,
     authorization: req.headers.authorization,
     get clientIp() {
@@ -54,7 +56,18 @@ export function companyFacts(req: Request, res: Response, readBody: BodyReader, 
   };
 }
 
+/**
+ * What the route of a request requires in `config.routes`: looked up from `/api/v1/` when the full path
+ * holds it, otherwise from the path relative to where the middleware is mounted.
+ */
+export function routeRequirement(req: Request, config: Configuration): Requirement | null {
+  const routes = config.routes;
+  if (routes === null) return null;
+  const full = (req.originalUrl ?? req.url ?? '').split('?')[0] ?? '';
+  return mergeRequirements([requirementOf(routes, full, { v1Only: true }), requirementOf(routes, req.path ?? '')]);
+}
+
 /** Collects the facts of an Express request. */
 export function factsFromRequest(req: Request, res: Response, config: Configuration, readBody: BodyReader): RequestFacts {
-  return requestFacts(req, config, companyFacts(req, res, readBody));
+  return requestFacts(req, config, companyFacts(req, res, readBody), routeRequirement(req, config));
 }

@@ -20,6 +20,8 @@ export interface ServerConfig {
   logLevel: string;
   /** Serve `GET /metrics` (Prometheus text format, needs prom-client). */
   metrics: boolean;
+  /** Route table forward-auth enforces on original paths under /api/v1/ (`TWAKE_ROUTES=v1`, the default), or none (`off`). */
+  twakeRoutes: 'v1' | 'off';
   /** Cache of lookups: most entries and lifetime of an answer in milliseconds (0 turns it off). */
   cache: { maxEntries: number; ttlMs: number };
   /** Failed-authentication throttling. */
@@ -71,6 +73,12 @@ function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, min
   return Number(text);
 }
 
+function parseTwakeRoutes(value: string | undefined): 'v1' | 'off' {
+  const text = value?.trim() || 'v1';
+  if (text !== 'v1' && text !== 'off') fail('TWAKE_ROUTES must be v1 or off.');
+  return text;
+}
+
 function parseBoolean(env: NodeJS.ProcessEnv, name: string): boolean {
   const text = env[name]?.trim() ?? '';
   if (text === '' || text === 'false') return false;
@@ -108,6 +116,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     trustProxy,
     tls: certFile && keyFile ? { cert: readFileSync(certFile), key: readFileSync(keyFile) } : null,
     logLevel,
+    twakeRoutes: parseTwakeRoutes(env.TWAKE_ROUTES),
     metrics: env.METRICS === undefined || env.METRICS.trim() === '' ? true : parseBoolean(env, 'METRICS'),
     throttle: {
       failureLimit: wholeNumber(env, 'AUTH_FAILURE_LIMIT', 100, 1),

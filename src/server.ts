@@ -10,6 +10,7 @@ import type { UnreadBodies } from './read-body';
 import type { RedisCounterState } from './redis-health';
 import type { RequestLimiter } from './request-limit';
 import type { ServerMetrics } from './metrics';
+import type { RouteTable } from './twake-v1';
 import { requestLog } from './request-log';
 import type { TrustProxy } from './server-config';
 import type { ApplicationStore, CleartextKeyEvent, Mode, TwakeIdentity } from './types';
@@ -32,6 +33,8 @@ export interface AppOptions {
   bodyTimeoutMs?: number;
   /** Revoke valid keys seen over plain HTTP in production. */
   revokeKeysSeenInCleartext: boolean;
+  /** Route table enforced by forward-auth and the test route, or null for none. Defaults to null. */
+  routes?: RouteTable | null;
   /** Prometheus metrics for `GET /metrics`, or null for none. */
   metrics?: ServerMetrics | null;
   /** Resolves when the database answers; rejects when it does not. */
@@ -79,6 +82,7 @@ export function createApp(options: AppOptions): Express {
   const metrics = options.metrics ?? null;
   const shared = {
     onDecision: metrics === null ? null : metrics.onDecision,
+    routes: options.routes ?? null,
     unreadBodies: options.unreadBodies ?? 'refuse',
     bodyTimeoutMs: options.bodyTimeoutMs,
     revokeKeysSeenInCleartext: options.revokeKeysSeenInCleartext,

@@ -4,7 +4,7 @@ import proxyAddr from 'proxy-addr';
 import { attachIdentity } from './attach-identity';
 import { InvalidGroupIdError, UntrustedIdentityError, type TwakeAuthError } from './errors';
 import { isValidCompanyId } from './group-id';
-import { IDENTITY_HEADERS, decodeHeaderValue } from './identity-headers';
+import { GRANT_HEADERS, IDENTITY_HEADERS, decodeHeaderValue, decodeListHeader } from './identity-headers';
 import { refuse } from './problem';
 import { DEFAULT_BODY_TIMEOUT_MS, createBodyReader, type UnreadBodies } from './read-body';
 import { companyFacts } from './request-facts';
@@ -48,14 +48,27 @@ function header(req: Request, name: string): string | null {
   return decodeHeaderValue(values[0]);
 }
 
+// A granted list: absent or empty is nothing granted (nginx drops empty headers), repeated is refused.
+function listHeader(req: Request, name: string): string[] | null {
+  const values = req.headersDistinct[name.toLowerCase()];
+  if (values === undefined) return [];
+  if (values.length !== 1 || values[0] === undefined) return null;
+  return decodeListHeader(values[0]);
+}
+
 function identityFrom(req: Request): TwakeIdentity | null {
-  const fields: Partial<Record<keyof TwakeIdentity, string>> = {};
-  for (const [field, name] of Object.entries(IDENTITY_HEADERS) as Array<[keyof TwakeIdentity, string]>) {
+  const fields: Record<string, unknown> = {};
+  for (const [field, name] of Object.entries(IDENTITY_HEADERS)) {
     const value = header(req, name);
     if (value === null || value === '') return null;
     fields[field] = value;
   }
-  return isValidCompanyId(fields.companyId) ? Object.freeze(fields as TwakeIdentity) : null;
+  for (const [field, name] of Object.entries(GRANT_HEADERS)) {
+    const list = listHeader(req, name);
+    if (list === null) return null;
+    fields[field] = Object.freeze(list);
+  }
+  return isValidCompanyId(fields.companyId) ? Object.freeze(fields as unknown as TwakeIdentity) : null;
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import type { FailureThrottle, ThrottleOptions } from './failure-throttle';
 import type { UnreadBodies } from './read-body';
 import type { RequestLimiter, RequestLimitOptions } from './request-limit';
+import type { RouteTable } from './twake-v1';
 
 /**
  * Who is calling: attached to `req.twake` (and `req.user` with passport) once a request is let through.
@@ -21,6 +22,16 @@ export interface TwakeIdentity {
   readonly keyId: string;
   /** The company (`group_id`) the request acts in. */
   readonly companyId: string;
+  /** Capabilities (write rights) this company granted the application. */
+  readonly capabilities: readonly string[];
+  /** Privileges (read rights) this company granted the application. */
+  readonly privileges: readonly string[];
+}
+
+/** What a company granted an application at installation. @public */
+export interface Grants {
+  readonly capabilities: readonly string[];
+  readonly privileges: readonly string[];
 }
 
 /** One usable (not revoked) key of an application, as the store returns it. @public */
@@ -42,6 +53,10 @@ export interface ApplicationRecord {
   readonly keys: readonly StoredKey[];
   /** Whether the application is installed in the company asked about. */
   readonly installed: boolean;
+  /** What that company granted (when installed). Absent: nothing granted. */
+  readonly granted?: Grants;
+  /** Allowed client addresses as normalised CIDR ranges (see `normaliseAllowedIps`). Absent or empty: any. */
+  readonly allowedIps?: readonly string[];
 }
 
 /** An application held in a cache: its record (null: no such application) and whether it is fresh. @public */
@@ -87,8 +102,8 @@ export interface ApplicationStore {
    * the same public id (whatever its company). Says which company the record's `installed` is about.
    */
   loadApplication?(publicId: string, companyId: string | null): Promise<LoadedApplication>;
-  /** Optional, with `peekApplication`: whether the application is installed in `companyId`. */
-  findInstallation?(publicId: string, companyId: string): boolean | Promise<boolean>;
+  /** Optional, with `peekApplication`: what `companyId` granted the application; null when not installed there. */
+  findInstallation?(publicId: string, companyId: string): Grants | null | Promise<Grants | null>;
   /** Revokes one key (needed by `revokeKeysSeenInCleartext`). */
   revokeKey?(applicationId: string, keyId: string): Promise<void>;
   /** Releases connections and timers. */
@@ -181,6 +196,13 @@ export interface Options {
    * then no clock is read).
    */
   onDecision: ((decision: Decision) => void) | null;
+  /**
+   * Route table enforced on every request: a route listed needs its capabilities and privileges granted
+   * by the company (403 `missing_capability` / `missing_privilege`), e.g. `twakeV1Routes`. Paths are
+   * matched from `/api/v1/` when the request path holds it, otherwise relative to where the middleware
+   * is mounted. Defaults to null (no route requirement; see `requireCapabilities`).
+   */
+  routes: RouteTable | null;
   /** Clock used for key expiry. Defaults to `Date.now`. */
   now: () => number;
 }

@@ -9,7 +9,10 @@ import { InvalidAdminInputError } from '../errors';
 import { MAX_GROUP_ID_LENGTH } from '../group-id';
 import { migrate } from '../migrate';
 import { databaseUrlFrom } from '../server-config';
-import { createCommand, installCommand, listCommand, rotateKeyCommand, setEnabledCommand, uninstallCommand } from './commands/app';
+import { TwakeImportError } from '../twake-import';
+import type { AccessInput } from '../access';
+import { createCommand, installCommand, listCommand, rotateKeyCommand, setCommand, setEnabledCommand, uninstallCommand } from './commands/app';
+import { importCommand } from './commands/import';
 import { migrateCommand } from './commands/migrate';
 import { schemaSql } from './commands/schema';
 import { serveCommand } from './commands/serve';
@@ -20,15 +23,20 @@ const USAGE = `Usage: twake-app-auth <command> [--json]   (--help, --version)
 
 Commands:
   migrate                                      apply pending database migrations
-  app create --name NAME                       register an application (prints its key once)
-  app list                                     applications, installations, key metadata
+  app create --name NAME [ACCESS]              register an application (prints its key once)
+  app set PUBLIC_ID [ACCESS]                   change what it asks for and where it may call from
+  app list                                     applications, what they ask for and were granted, keys
   app install PUBLIC_ID --company COMPANY      install an application in a company
+         [--grant a,b,x]                       granting these (default: all it asks for)
   app uninstall PUBLIC_ID --company COMPANY    remove that installation
   app rotate-key PUBLIC_ID [--grace SECONDS]   issue a new key; older keys expire after the grace (default 0)
   app disable PUBLIC_ID | app enable PUBLIC_ID refuse / allow all of an application's keys
+  import --from FILE [--dry-run]               import Twake applications, keys and installations
   serve                                        run the validator server
   schema --sql --provider sqlite|postgresql    our tables and change triggers as SQL, for your own migration
          [--triggers]                          (only the PostgreSQL change triggers)
+
+ACCESS: --capabilities a,b  --privileges x,y  --allowed-ips LIST (addresses or CIDR ranges, * for any)
 
 Names: 1 to ${MAX_APPLICATION_NAME_LENGTH} characters; company ids: 1 to ${MAX_GROUP_ID_LENGTH}; neither with control, bidi or
 other invisible characters.
@@ -44,7 +52,29 @@ function packageVersion(): string {
 /** A mistake in the command line: exit code 2 and the usage hint. */
 class UsageError extends Error {}
 
-type Values = { json?: boolean; name?: string; company?: string; grace?: string; help?: boolean; sql?: boolean; provider?: string; triggers?: boolean };
+type Values = {
+  json?: boolean;
+  name?: string;
+  company?: string;
+  grace?: string;
+  help?: boolean;
+  sql?: boolean;
+  provider?: string;
+  triggers?: boolean;
+  capabilities?: string;
+  privileges?: string;
+  'allowed-ips'?: string;
+  grant?: string;
+  from?: string;
+  'dry-run'?: boolean;
+};
+
+// A comma-separated option; undefined when not given.
+const commaList = (value: string | undefined): string[] | undefined => (value === undefined ? undefined : value.split(','));
+
+function accessOptions(values: Values): AccessInput {
+  return { capabilities: commaList(values.capabilities), privileges: commaList(values.privileges), allowedIps: commaList(values['allowed-ips']) };
+}
 
 function required(value: string | undefined, what: string): string {
   if (value === undefined || value.trim() === '') throw new UsageError(`missing ${what}`);
@@ -58,7 +88,7 @@ function parseGrace(value: string | undefined): number {
 }
 
 async function runAppCommand(verb: string | undefined, args: string[], values: Values, databaseUrl: string): Promise<Result> {
-  const known = ['create', 'list', 'install', 'uninstall', 'rotate-key', 'enable', 'disable'];
+  const known = ['create', 'set', 'list', 'install', 'uninstall', 'rotate-key', 'enable', 'disable'];
   if (verb === undefined || !known.includes(verb)) throw new UsageError(`unknown app command ${JSON.stringify(verb ?? '')}`);
   const expected = verb === 'create' || verb === 'list' ? 0 : 1;
   if (args.length !== expected) throw new UsageError(expected === 0 ? `app ${verb} takes no argument` : `app ${verb} needs PUBLIC_ID`);
@@ -69,11 +99,13 @@ async function runAppCommand(verb: string | undefined, args: string[], values: V
     const publicId = args[0] ?? '';
     switch (verb) {
       case 'create':
-        return await createCommand(admin, required(values.name, '--name'));
+        return await createCommand(admin, required(values.name, '--name'), accessOptions(values));
+      case 'set':
+        return await setCommand(admin, publicId, accessOptions(values));
       case 'list':
         return await listCommand(admin);
       case 'install':
-        return await installCommand(admin, publicId, required(values.company, '--company'));
+        return await installCommand(admin, publicId, required(values.company, '--company'), commaList(values.grant));
       case 'uninstall':
         return await uninstallCommand(admin, publicId, required(values.company, '--company'));
       case 'rotate-key':
@@ -91,7 +123,18 @@ function schemaCommand(extra: string | undefined, values: Values): string {
   if (values.sql !== true) throw new UsageError('schema needs --sql');
   if (values.provider !== 'sqlite' && values.provider !== 'postgresql') throw new UsageError('schema needs --provider sqlite or --provider postgresql');
   if (values.triggers === true && values.provider !== 'postgresql') throw new UsageError('--triggers is for PostgreSQL only (SQLite has none)');
-  return schemaSql(values.provider, values.triggers === true);
+  const sql = schemaSql(values.provider, values.triggers === true);
+  return values.json === true ? `${JSON.stringify({ sql })}\n` : sql;
+}
+
+async function runImport(file: string, dryRun: boolean, databaseUrl: string): Promise<Result> {
+  await migrate(databaseUrl);
+  const database = openDatabase(databaseUrl);
+  try {
+    return await importCommand(database.prisma, file, dryRun);
+  } finally {
+    await database.close();
+  }
 }
 
 /** Runs the CLI with `argv` (without node and the script); resolves the exit code. */
@@ -109,6 +152,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
         sql: { type: 'boolean' },
         provider: { type: 'string' },
         triggers: { type: 'boolean' },
+        capabilities: { type: 'string' },
+        privileges: { type: 'string' },
+        'allowed-ips': { type: 'string' },
+        grant: { type: 'string' },
+        from: { type: 'string' },
+        'dry-run': { type: 'boolean' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -137,6 +186,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (command === 'migrate') {
       if (verb !== undefined) throw new UsageError('migrate takes no argument');
       result = await migrateCommand(databaseUrl);
+    } else if (command === 'import') {
+      if (verb !== undefined) throw new UsageError('import takes no argument');
+      result = await runImport(required(values.from, '--from'), values['dry-run'] === true, databaseUrl);
     } else if (command === 'app') {
       result = await runAppCommand(verb, rest, values, databaseUrl);
     } else {
@@ -146,13 +198,23 @@ export async function run(argv: string[], io: Io): Promise<number> {
     return 0;
   } catch (error) {
     // A refused --name or --company is a wrong command line too. Messages may quote argv: escaped.
+    if (error instanceof TwakeImportError) {
+      io.stderr(`twake-app-auth: ${escapeText(error.message)}\n`);
+      return 1;
+    }
     if (error instanceof UsageError || error instanceof InvalidAdminInputError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`twake-app-auth: ${escapeText((error as Error).message)} (see twake-app-auth --help)\n`);
+      io.stderr(`twake-app-auth: ${escapeText(usageMessage(error as Error))} (see twake-app-auth --help)\n`);
       return 2;
     }
     io.stderr(`twake-app-auth: ${escapeText(describeFailure(error))}\n`);
     return 1;
   }
+}
+
+// Node's parseArgs explains how to pass a positional that starts with "-": not what a CLI user needs.
+function usageMessage(error: Error): string {
+  const option = /^Unknown option '([^']*)'/.exec(error.message);
+  return option === null ? error.message : `unknown option ${option[1]}`;
 }
 
 /** One line, no stack trace, no secret of the connection string. */

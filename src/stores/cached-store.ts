@@ -1,6 +1,7 @@
 // Wraps an ApplicationStore with bounded, expiring caches: applications by public id, installations by company.
 import { LRUCache } from 'lru-cache';
-import type { ApplicationRecord, ApplicationStore, HeldApplication, LoadedApplication } from '../types';
+import { grantsOf } from '../grants';
+import type { ApplicationRecord, ApplicationStore, Grants, HeldApplication, LoadedApplication } from '../types';
 
 /** Options of {@link createCachedStore}. @public */
 export interface CacheOptions {
@@ -29,7 +30,7 @@ export interface CachedStore extends ApplicationStore {
   readonly stats: CacheStats;
   peekApplication(publicId: string): HeldApplication | undefined;
   loadApplication(publicId: string, companyId: string | null): Promise<LoadedApplication>;
-  findInstallation(publicId: string, companyId: string): boolean | Promise<boolean>;
+  findInstallation(publicId: string, companyId: string): Grants | null | Promise<Grants | null>;
 }
 
 /** Look-ups answered from memory (`hits`) or sent to the wrapped store (`misses`), and entries evicted by the size bound. @public */
@@ -187,10 +188,10 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       const held = disabled() ? undefined : freshInstallation(publicId, companyId);
       if (held !== undefined) {
         hits += 1;
-        return held.installed;
+        return grantsOf(held);
       }
       const answer = disabled() ? store.findApplication(publicId, companyId) : fetchAndRemember(publicId, companyId);
-      return Promise.resolve(answer).then((record) => record?.installed === true);
+      return Promise.resolve(answer).then(grantsOf);
     },
     invalidate(publicId) {
       // Keep the generation map bounded: starting a new global generation has the same effect.

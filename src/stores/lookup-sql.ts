@@ -4,16 +4,16 @@ import type { ApplicationRecord, StoredKey } from '../types';
 /**
  * Text of the statement around its two parameters (company id, then public id), as a template strings
  * array so that Prisma's `$queryRaw` can take it directly. One statement, hence one round trip: the
- * application by its unique public id, its non-revoked keys through the indexed `application_id`, and the
- * installation as an EXISTS on the (application, company) primary key.
+ * application by its unique public id, the installation (and its grants) on the (application, company)
+ * primary key, and the non-revoked keys through the indexed `application_id`.
  */
 const parts = [
-  `SELECT a."id", a."public_id", a."name", a."enabled",
+  `SELECT a."id", a."public_id", a."name", a."enabled", a."allowed_ips",
           k."id" AS "key_id", k."digest", k."expires_at",
-          EXISTS (SELECT 1 FROM "installations" i
-                   WHERE i."application_id" = a."id" AND i."company_id" = `,
-  `) AS "installed"
+          i."application_id" AS "installed_application_id", i."granted_capabilities", i."granted_privileges"
      FROM "applications" a
+     LEFT JOIN "installations" i ON i."application_id" = a."id" AND i."company_id" = `,
+  `
      LEFT JOIN "application_keys" k ON k."application_id" = a."id" AND k."revoked_at" IS NULL
     WHERE a."public_id" = `,
   '',
@@ -34,8 +34,18 @@ export interface LookupRow {
   key_id: string | null;
   digest: string | null;
   expires_at: unknown;
-  installed: unknown;
+  allowed_ips: string | null;
+  installed_application_id: string | null;
+  granted_capabilities: string | null;
+  granted_privileges: string | null;
 }
+
+/** A stored comma-separated list (capabilities, privileges, allowed IPs) as a frozen array. */
+export function listOf(text: string | null | undefined): readonly string[] {
+  if (text === null || text === undefined || text === '') return EMPTY;
+  return Object.freeze(text.split(',').filter((item) => item !== ''));
+}
+const EMPTY: readonly string[] = Object.freeze([]);
 
 // Drivers differ: SQLite gives 0/1 (number or bigint), PostgreSQL gives booleans.
 function toBoolean(value: unknown): boolean {
@@ -69,6 +79,8 @@ export function toRecord(rows: readonly LookupRow[]): ApplicationRecord | null {
     name: first.name,
     enabled: toBoolean(first.enabled),
     keys,
-    installed: toBoolean(first.installed),
+    installed: first.installed_application_id !== null,
+    granted: Object.freeze({ capabilities: listOf(first.granted_capabilities), privileges: listOf(first.granted_privileges) }),
+    allowedIps: listOf(first.allowed_ips),
   };
 }

@@ -1,6 +1,7 @@
 // An in-memory ApplicationStore for tests, demos and custom integrations.
+import { normaliseAllowedIps } from '../allowed-ips';
 import { digestKey } from '../secrets';
-import type { ApplicationRecord, ApplicationStore, StoredKey } from '../types';
+import type { ApplicationRecord, ApplicationStore, Grants, StoredKey } from '../types';
 
 interface MemoryApplication {
   id: string;
@@ -8,7 +9,8 @@ interface MemoryApplication {
   name: string;
   enabled: boolean;
   keys: StoredKey[];
-  companies: Set<string>;
+  companies: Map<string, Grants>;
+  allowedIps: readonly string[];
 }
 
 /**
@@ -19,7 +21,11 @@ interface MemoryApplication {
 export class MemoryStore implements ApplicationStore {
   private readonly applications = new Map<string, MemoryApplication>();
 
-  /** Adds (or replaces) an application with its keys (given in clear, stored as digests) and companies. */
+  /**
+   * Adds (or replaces) an application with its keys (given in clear, stored as digests), the companies
+   * it is installed in, what each granted (`grants[company]`, nothing by default) and its allowed IPs
+   * (addresses or CIDR ranges; any by default).
+   */
   add(application: {
     id?: string;
     publicId: string;
@@ -27,6 +33,8 @@ export class MemoryStore implements ApplicationStore {
     enabled?: boolean;
     keys: ReadonlyArray<{ id?: string; privateKey: string; expiresAt?: Date | null }>;
     companies?: readonly string[];
+    grants?: Readonly<Record<string, Partial<Grants>>>;
+    allowedIps?: readonly string[];
   }): void {
     this.applications.set(application.publicId, {
       id: application.id ?? application.publicId,
@@ -38,7 +46,13 @@ export class MemoryStore implements ApplicationStore {
         digest: digestKey(key.privateKey),
         expiresAt: key.expiresAt ?? null,
       })),
-      companies: new Set(application.companies ?? []),
+      companies: new Map(
+        (application.companies ?? []).map((company) => {
+          const granted = application.grants?.[company];
+          return [company, Object.freeze({ capabilities: Object.freeze([...(granted?.capabilities ?? [])]), privileges: Object.freeze([...(granted?.privileges ?? [])]) })];
+        }),
+      ),
+      allowedIps: Object.freeze(normaliseAllowedIps(application.allowedIps ?? [])),
     });
   }
 
@@ -57,6 +71,8 @@ export class MemoryStore implements ApplicationStore {
       enabled: found.enabled,
       keys: [...found.keys],
       installed: companyId !== null && found.companies.has(companyId),
+      granted: companyId === null ? undefined : found.companies.get(companyId),
+      allowedIps: found.allowedIps,
     };
   }
 }

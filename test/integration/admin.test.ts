@@ -105,7 +105,7 @@ describe.each(testProviders())('admin on %s', (provider) => {
 
   it('should accept a company id of 128 characters, the validator\'s limit', async () => {
     const created = await admin.createApplication({ name: 'Long company' });
-    expect(await admin.install(created.publicId, 'c'.repeat(128))).toEqual({ created: true });
+    expect(await admin.install(created.publicId, 'c'.repeat(128))).toEqual({ created: true, capabilities: [], privileges: [] });
   });
 
   it('should rotate with a grace period, then cut the old key when it ends', async () => {
@@ -133,8 +133,8 @@ describe.each(testProviders())('admin on %s', (provider) => {
   it('should install and uninstall idempotently', async () => {
     const created = await admin.createApplication({ name: 'Installing' });
     const store = createPrismaStore(database.prisma);
-    expect(await admin.install(created.publicId, 'acme')).toEqual({ created: true });
-    expect(await admin.install(created.publicId, 'acme')).toEqual({ created: false });
+    expect(await admin.install(created.publicId, 'acme')).toEqual({ created: true, capabilities: [], privileges: [] });
+    expect(await admin.install(created.publicId, 'acme')).toEqual({ created: false, capabilities: [], privileges: [] });
     expect((await store.findApplication(created.publicId, 'acme'))?.installed).toBe(true);
     expect(await admin.uninstall(created.publicId, 'acme')).toEqual({ removed: true });
     expect(await admin.uninstall(created.publicId, 'acme')).toEqual({ removed: false });
@@ -160,7 +160,11 @@ describe.each(testProviders())('admin on %s', (provider) => {
       name: 'Listed',
       enabled: true,
       createdAt: expect.any(Date),
+      capabilities: [],
+      privileges: [],
+      allowedIps: [],
       companies: ['z-company'],
+      installations: [{ companyId: 'z-company', capabilities: [], privileges: [] }],
       keys: [{ id: expect.any(String), createdAt: expect.any(Date), expiresAt: null, revokedAt: null, lastUsedAt: null }],
     });
   });
@@ -170,6 +174,7 @@ describe.each(testProviders())('admin on %s', (provider) => {
     ['rotateKey', () => admin.rotateKey('missing')],
     ['revokeKey', () => admin.revokeKey('missing', 'k')],
     ['install', () => admin.install('missing', 'c')],
+    ['setAccess', () => admin.setAccess('missing', { capabilities: [] })],
     ['uninstall', () => admin.uninstall('missing', 'c')],
     ['setEnabled', () => admin.setEnabled('missing', false)],
   ])('%s should throw ApplicationNotFoundError for an unknown application', async (_name, run) => {

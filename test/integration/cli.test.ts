@@ -80,7 +80,7 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
 
   it('migrate: applies pending migrations once', async () => {
     // SQLite's second migration creates nothing (PostgreSQL change triggers only): there is nothing to apply.
-    const all = provider === 'sqlite' ? ['20261128000000_init'] : ['20261128000000_init', '20261129000000_change_notifications'];
+    const all = provider === 'sqlite' ? ['20261128000000_init', '20261130000000_capabilities'] : ['20261128000000_init', '20261129000000_change_notifications', '20261130000000_capabilities'];
     expect(await cliJson(['migrate'], env)).toEqual({ applied: all, adopted: [] });
     expect(await cliJson(['migrate'], env)).toEqual({ applied: [], adopted: [] });
     expect((await runCli(['migrate'], env)).stdout).toBe('Database is up to date.\n');
@@ -92,9 +92,9 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
     expect(created.privateKey).toMatch(/^twk_/);
     const { publicId } = created;
 
-    expect(await cliJson(['app', 'install', publicId, '--company', 'acme'], env)).toEqual({ publicId, companyId: 'acme' });
-    expect(await cliJson(['app', 'install', publicId, '--company', 'acme'], env)).toEqual({ publicId, companyId: 'acme' });
-    expect(await cliJson(['app', 'install', publicId, '--company', 'globex'], env)).toEqual({ publicId, companyId: 'globex' });
+    expect(await cliJson(['app', 'install', publicId, '--company', 'acme'], env)).toEqual({ publicId, companyId: 'acme', capabilities: [], privileges: [] });
+    expect(await cliJson(['app', 'install', publicId, '--company', 'acme'], env)).toEqual({ publicId, companyId: 'acme', capabilities: [], privileges: [] });
+    expect(await cliJson(['app', 'install', publicId, '--company', 'globex'], env)).toEqual({ publicId, companyId: 'globex', capabilities: [], privileges: [] });
     expect(await cliJson(['app', 'uninstall', publicId, '--company', 'globex'], env)).toEqual({ publicId, companyId: 'globex' });
     expect(await cliJson(['app', 'uninstall', publicId, '--company', 'globex'], env)).toEqual({ publicId, companyId: 'globex' });
 
@@ -122,7 +122,7 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
     expect(create.stdout).toMatch(/private key: +twk_/);
     expect(create.stdout).toContain('Next: twake-app-auth app install');
     const publicId = /public id: +([0-9a-f-]{36})/.exec(create.stdout)?.[1] as string;
-    expect((await runCli(['app', 'install', publicId, '--company', 'acme'], env)).stdout).toBe(`Installed ${publicId} in company acme.\n`);
+    expect((await runCli(['app', 'install', publicId, '--company', 'acme'], env)).stdout).toBe(`Installed ${publicId} in company acme.\n  granted: capabilities: (none); privileges: (none)\n`);
     expect((await runCli(['app', 'install', publicId, '--company', 'acme'], env)).stdout).toContain('already installed');
     expect((await runCli(['app', 'uninstall', publicId, '--company', 'nowhere'], env)).stdout).toContain('was not installed');
     const list = await runCli(['app', 'list'], env);

@@ -36,6 +36,8 @@ describe.each(testProviders())('on %s', (provider) => {
         name: 'Calendar bot',
         keyId: expect.any(String),
         companyId: data.company,
+        capabilities: [],
+        privileges: [],
       });
       if (variant.integration === 'passport') expect(response.body.user).toEqual(response.body.twake);
       expect(JSON.stringify(response.body)).not.toContain(data.privateKey);

@@ -209,10 +209,20 @@ describe('trustForwardedIdentity', () => {
     'X-Twake-Application-Name': 'App%20A',
   };
 
+  it('200: reads the granted lists, comma-separated and percent-decoded; refuses a repeated one', async () => {
+    const granted = { ...identity, 'X-Twake-Capabilities': 'messages_save,display_modal', 'X-Twake-Privileges': 'channels' };
+    const response = await request(backend('loopback')).post('/api/v1/act').set(granted).send({ group_id: 'alpha' });
+    expect(response.status).toBe(200);
+    expect(response.body.twake).toMatchObject({ capabilities: ['messages_save', 'display_modal'], privileges: ['channels'] });
+    // Two header lines: supertest sends a list as repeated headers.
+    const repeated = await request(backend('loopback')).post('/api/v1/act').set(identity).set('X-Twake-Capabilities', ['a', 'b'] as unknown as string).send({ group_id: 'alpha' });
+    expectProblem(repeated, 403, 'untrusted_identity');
+  });
+
   it('200: sets req.twake from the identity headers of a trusted proxy', async () => {
     const response = await request(backend('loopback')).post('/api/v1/act').set(identity).send({ group_id: 'alpha' });
     expect(response.status).toBe(200);
-    expect(response.body.twake).toEqual({ applicationId: 'app-a-id', publicId: PUBLIC_ID, companyId: 'alpha', keyId: 'k1', name: 'App A' });
+    expect(response.body.twake).toEqual({ applicationId: 'app-a-id', publicId: PUBLIC_ID, companyId: 'alpha', keyId: 'k1', name: 'App A', capabilities: [], privileges: [] });
     expect(response.body.body).toEqual({ group_id: 'alpha' });
   });
 

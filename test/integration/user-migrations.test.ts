@@ -81,7 +81,7 @@ describe.each(testProviders())('a user project owning its migrations (%s)', (pro
 
     const migrated = await cliJson<{ applied: string[]; adopted: string[] }>(['migrate'], env);
     expect(migrated.applied).toEqual([]);
-    expect(migrated.adopted).toEqual(provider === 'postgresql' ? ['20261128000000_init', '20261129000000_change_notifications'] : []);
+    expect(migrated.adopted).toEqual(provider === 'postgresql' ? ['20261128000000_init', '20261129000000_change_notifications', '20261130000000_capabilities'] : []);
     // Again: nothing to do.
     expect(await cliJson(['migrate'], env)).toEqual({ applied: [], adopted: [] });
 
@@ -103,7 +103,13 @@ describe.each(testProviders())('a user project owning its migrations (%s)', (pro
     const run = await runCli(['migrate'], { DATABASE_URL: url });
     expect(run.code).toBe(1);
     expect(run.stderr).toMatch(/^twake-app-auth: the database holds only part of migration 20261128000000_init \(missing: installations\.application_id, installations\.company_id, installations\.created_at\)/);
+    expect(run.stderr).toContain('`twake-app-auth schema --sql --provider sqlite|postgresql`');
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
+    // Refused means nothing written: not even our bookkeeping.
+    if (provider === 'postgresql') {
+      expect(await onDatabase(provider, url, '', "SELECT nspname FROM pg_namespace WHERE nspname = 'twake_app_auth'")).toEqual([]);
+    }
+    expect(await userVisibleTables(provider, url)).toEqual(['_prisma_migrations', 'application_keys', 'applications', 'notes']);
   });
 
   it('should apply everything on an empty database, recording nothing in _prisma_migrations', async () => {
@@ -160,7 +166,7 @@ describe.each(testProviders().filter((provider) => provider === 'postgresql'))('
     try {
       await applyUserMigration(provider, empty.url, readFileSync(join(FIXTURES, `${provider}.migration.sql`), 'utf8'));
       const migrated = await cliJson<{ applied: string[]; adopted: string[] }>(['migrate'], { DATABASE_URL: empty.url });
-      expect(migrated).toEqual({ applied: ['20261129000000_change_notifications'], adopted: ['20261128000000_init'] });
+      expect(migrated).toEqual({ applied: ['20261129000000_change_notifications'], adopted: ['20261128000000_init', '20261130000000_capabilities'] });
     } finally {
       await empty.drop();
     }

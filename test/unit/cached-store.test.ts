@@ -126,8 +126,11 @@ describe('createCachedStore', () => {
     const started = Date.now();
     for (let i = 0; i < 1_000_000; i += 1) await cached.findApplication(`ghost-${i}`, 'c1');
     expect(cached.size).toBe(100_000);
-    expect(Date.now() - started).toBeLessThan(10_000);
-  });
+    expect(cached.stats.evictions).toBe(900_000);
+    // About 5 s alone on the development machine; a linear eviction would take many minutes. The bound is
+    // loose because CI runs suites side by side on two cores.
+    expect(Date.now() - started).toBeLessThan(40_000);
+  }, 60_000);
 
   it('should not cache an answer fetched before an invalidation that happened meanwhile', async () => {
     let release: () => void = () => undefined;

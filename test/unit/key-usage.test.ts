@@ -19,7 +19,7 @@ function fakePrisma(failures = 0) {
   return { prisma, writes };
 }
 
-const used = (keyId: string): TwakeIdentity => ({ applicationId: 'a', publicId: 'p', name: 'n', keyId, companyId: 'c' });
+const used = (keyId: string): TwakeIdentity => ({ applicationId: 'a', publicId: 'p', name: 'n', keyId, companyId: 'c', capabilities: [], privileges: [] });
 
 describe('createKeyUsageRecorder', () => {
   it('should write each used key once per flush, stamped with the time of the write', async () => {

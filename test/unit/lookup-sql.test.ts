@@ -3,7 +3,19 @@ import { describe, expect, it } from '@jest/globals';
 import { toRecord, type LookupRow } from '../../src/stores/lookup-sql';
 
 function row(expiresAt: unknown): LookupRow {
-  return { id: 'a', public_id: 'p', name: 'n', enabled: true, key_id: 'k', digest: '00', expires_at: expiresAt, installed: true };
+  return {
+    id: 'a',
+    public_id: 'p',
+    name: 'n',
+    enabled: true,
+    key_id: 'k',
+    digest: '00',
+    expires_at: expiresAt,
+    allowed_ips: '',
+    installed_application_id: 'a',
+    granted_capabilities: 'messages_save',
+    granted_privileges: '',
+  };
 }
 
 const expiryOf = (expiresAt: unknown) => toRecord([row(expiresAt)])?.keys[0]?.expiresAt;
@@ -23,5 +35,13 @@ describe('toRecord expiries', () => {
     for (const value of [new Date(Number.NaN), Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, 10n ** 20n, 'infinity', 'soon', {}]) {
       expect(expiryOf(value)).toEqual(new Date(0));
     }
+  });
+});
+
+describe('toRecord installation and lists', () => {
+  it('reads the installation from the joined row, and the stored lists as arrays', () => {
+    const record = toRecord([{ ...row(null), allowed_ips: '10.0.0.0/8,::1/128', granted_privileges: 'channels,workspace' }]);
+    expect(record).toMatchObject({ installed: true, granted: { capabilities: ['messages_save'], privileges: ['channels', 'workspace'] }, allowedIps: ['10.0.0.0/8', '::1/128'] });
+    expect(toRecord([{ ...row(null), installed_application_id: null, granted_capabilities: null, granted_privileges: null }])).toMatchObject({ installed: false });
   });
 });

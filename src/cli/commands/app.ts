@@ -1,10 +1,13 @@
-// `twake-app-auth app …`: create, list, install, uninstall, rotate-key, enable, disable.
+// `twake-app-auth app …`: create, set, list, install, uninstall, rotate-key, enable, disable.
+import type { AccessInput } from '../../access';
 import type { Admin } from '../../admin';
 import { table, type Result } from '../output';
 
-/** `app create --name N`: prints the private key, once. */
-export async function createCommand(admin: Admin, name: string): Promise<Result> {
-  const created = await admin.createApplication({ name });
+const listed = (names: readonly string[], none: string) => (names.length === 0 ? none : names.join(', '));
+
+/** `app create --name N [--capabilities a,b] [--privileges x,y] [--allowed-ips LIST]`: prints the private key, once. */
+export async function createCommand(admin: Admin, name: string, access: AccessInput): Promise<Result> {
+  const created = await admin.createApplication({ name, ...access });
   return {
     json: { id: created.id, publicId: created.publicId, name: created.name, privateKey: created.privateKey },
     human: [
@@ -34,6 +37,12 @@ export async function listCommand(admin: Admin): Promise<Result> {
         ['public id', application.publicId],
         ['status', application.enabled ? 'enabled' : 'disabled'],
         ['companies', application.companies.length === 0 ? '(none)' : application.companies.join(', ')],
+        ['asks for', `capabilities: ${listed(application.capabilities, '(none)')}; privileges: ${listed(application.privileges, '(none)')}`],
+        ['allowed IPs', listed(application.allowedIps, 'any')],
+        ...application.installations.map((installation): [string, string] => [
+          `granted by ${installation.companyId}`,
+          `capabilities: ${listed(installation.capabilities, '(none)')}; privileges: ${listed(installation.privileges, '(none)')}`,
+        ]),
         ['keys', `${activeKeys.length} active of ${application.keys.length}`],
         ['last used', lastUsed === null ? 'never' : lastUsed.toISOString()],
       ]),
@@ -43,12 +52,32 @@ export async function listCommand(admin: Admin): Promise<Result> {
   return { json: { applications }, human };
 }
 
-/** `app install PUBLIC_ID --company C` (idempotent). */
-export async function installCommand(admin: Admin, publicId: string, companyId: string): Promise<Result> {
-  const { created } = await admin.install(publicId, companyId);
+/** `app set PUBLIC_ID [--capabilities a,b] [--privileges x,y] [--allowed-ips LIST]`. */
+export async function setCommand(admin: Admin, publicId: string, access: AccessInput): Promise<Result> {
+  await admin.setAccess(publicId, access);
+  const application = (await admin.listApplications()).find((candidate) => candidate.publicId === publicId);
+  const declared = { capabilities: application?.capabilities ?? [], privileges: application?.privileges ?? [], allowedIps: application?.allowedIps ?? [] };
   return {
-    json: { publicId, companyId },
-    human: [created ? `Installed ${publicId} in company ${companyId}.` : `${publicId} was already installed in company ${companyId}; nothing to do.`],
+    json: { publicId, ...declared },
+    human: [
+      `Updated ${publicId}.`,
+      ...table([
+        ['capabilities', listed(declared.capabilities, '(none)')],
+        ['privileges', listed(declared.privileges, '(none)')],
+        ['allowed IPs', listed(declared.allowedIps, 'any')],
+      ]),
+      'Installations keep what they were granted: grant more with app install PUBLIC_ID --company C --grant …',
+    ],
+  };
+}
+
+/** `app install PUBLIC_ID --company C [--grant a,b,x]` (idempotent; --grant changes the grants of an existing installation). */
+export async function installCommand(admin: Admin, publicId: string, companyId: string, grant: readonly string[] | undefined): Promise<Result> {
+  const { created, capabilities, privileges } = await admin.install(publicId, companyId, { grant });
+  const outcome = created ? `Installed ${publicId} in company ${companyId}.` : grant === undefined ? `${publicId} was already installed in company ${companyId}; nothing to do.` : `Grants of ${publicId} in company ${companyId} updated.`;
+  return {
+    json: { publicId, companyId, capabilities, privileges },
+    human: [outcome, ...table([['granted', `capabilities: ${listed(capabilities, '(none)')}; privileges: ${listed(privileges, '(none)')}`]])],
   };
 }
 

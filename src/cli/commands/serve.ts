@@ -1,7 +1,7 @@
 // `twake-app-auth serve`: migrates, then runs the standalone server until SIGTERM or SIGINT.
 import { once } from 'node:events';
 import type Redis from 'ioredis';
-import { requireAllOptional, requireOptional } from '../../optional-dependency';
+import { requireOptional } from '../../optional-dependency';
 import type { Logger } from 'pino';
 import { createFailureThrottle } from '../../failure-throttle';
 import { createKeyUsageRecorder } from '../../key-usage';
@@ -14,8 +14,9 @@ import { checkDatabasePeers, openDatabase } from '../../database';
 import { providerOf, redactDatabaseUrl } from '../../database-url';
 import { createLogger } from '../../logger';
 import { migrate } from '../../migrate';
-import { createServerMetrics, METRICS_FEATURE } from '../../metrics';
+import { createServerMetrics } from '../../metrics';
 import { createApp } from '../../server';
+import { twakeV1Routes } from '../../twake-v1';
 import { readServerConfig } from '../../server-config';
 import { createCachedStore } from '../../stores/cached-store';
 import { listenForChanges } from '../../stores/postgres-changes';
@@ -52,8 +53,8 @@ async function connectRedis(url: string, timeoutMs: number, logger: Logger): Pro
 
 export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const config = readServerConfig(env);
-  checkDatabasePeers(providerOf(config.databaseUrl));
-  if (config.metrics) requireAllOptional(['prom-client'], METRICS_FEATURE);
+  // One line naming every missing package the server needs (prom-client unless METRICS=false).
+  checkDatabasePeers(providerOf(config.databaseUrl), config.metrics ? ['pino', 'prom-client'] : ['pino']);
   const logger = createLogger(config.logLevel);
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
@@ -92,6 +93,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     trustProxy: config.trustProxy,
     logger,
     metrics,
+    routes: config.twakeRoutes === 'v1' ? twakeV1Routes : null,
     checkReady: async () => {
       await database.prisma.$queryRaw`SELECT 1`;
     },

@@ -1,0 +1,60 @@
+// Checks what an application declares (capabilities, privileges, allowed IPs) and what a company grants, before anything is written.
+import { InvalidAllowedIpError, normaliseAllowedIps } from './allowed-ips';
+import { InvalidAdminInputError } from './errors';
+import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from './twake-v1';
+
+/** What an application asks for, and from where it may call. @public */
+export interface AccessInput {
+  capabilities?: readonly string[];
+  privileges?: readonly string[];
+  /** Addresses or CIDR ranges; `*` or empty for any. */
+  allowedIps?: readonly string[];
+}
+
+/** Declared access, normalised: the lists as stored. */
+export interface CheckedAccess {
+  capabilities?: string[];
+  privileges?: string[];
+  allowedIps?: string[];
+}
+
+function checkedNames(field: 'capabilities' | 'privileges', names: readonly string[] | undefined): string[] | undefined {
+  if (names === undefined) return undefined;
+  const known: readonly string[] = field === 'capabilities' ? TWAKE_CAPABILITIES : TWAKE_PRIVILEGES;
+  const kept = [...new Set(names.map((name) => String(name).trim()).filter((name) => name !== ''))];
+  const unknown = kept.find((name) => !known.includes(name));
+  if (unknown !== undefined) throw new InvalidAdminInputError(field, `Unknown ${field === 'capabilities' ? 'capability' : 'privilege'} ${JSON.stringify(unknown)} (known: ${known.join(', ')}).`);
+  return kept;
+}
+
+/** Checks and normalises declared access; throws {@link InvalidAdminInputError} naming the first bad value. */
+export function checkedAccess(input: AccessInput): CheckedAccess {
+  let allowedIps: string[] | undefined;
+  if (input.allowedIps !== undefined) {
+    try {
+      allowedIps = normaliseAllowedIps(input.allowedIps);
+    } catch (error) {
+      if (error instanceof InvalidAllowedIpError) throw new InvalidAdminInputError('allowedIps', `Invalid allowed IP ${JSON.stringify(error.entry)}: an address or CIDR range, or * for any.`);
+      throw error;
+    }
+  }
+  return { capabilities: checkedNames('capabilities', input.capabilities), privileges: checkedNames('privileges', input.privileges), allowedIps };
+}
+
+/**
+ * What an installation grants: everything declared when `grant` is undefined, otherwise the names of
+ * `grant`, each of which must be declared (a name both a capability and a privilege grants both, where
+ * declared).
+ */
+export function grantedAccess(declared: { capabilities: readonly string[]; privileges: readonly string[] }, grant: readonly string[] | undefined): { capabilities: string[]; privileges: string[] } {
+  if (grant === undefined) return { capabilities: [...declared.capabilities], privileges: [...declared.privileges] };
+  const names = [...new Set(grant.map((name) => String(name).trim()).filter((name) => name !== ''))];
+  const undeclared = names.find((name) => !declared.capabilities.includes(name) && !declared.privileges.includes(name));
+  if (undeclared !== undefined) throw new InvalidAdminInputError('grant', `Cannot grant ${JSON.stringify(undeclared)}: the application does not declare it.`);
+  return { capabilities: names.filter((name) => declared.capabilities.includes(name)), privileges: names.filter((name) => declared.privileges.includes(name)) };
+}
+
+/** A stored comma-separated list. */
+export const joinList = (names: readonly string[]): string => names.join(',');
+/** A stored list read back. */
+export const splitList = (text: string | null | undefined): string[] => (text ? text.split(',').filter((name) => name !== '') : []);

@@ -1,0 +1,105 @@
+// Twake's v1 application API vocabulary, as data: capabilities, privileges and what each v1 route requires.
+
+/** Write rights a company can grant an application (Twake's v1 names). @public */
+export const TWAKE_CAPABILITIES = Object.freeze([
+  'display_modal',
+  'messages_save',
+  'messages_remove',
+  'drive_save',
+  'drive_remove',
+  'calendar_event_save',
+  'calendar_event_remove',
+  'tasks_task_save',
+  'tasks_task_remove',
+] as const);
+
+/** Read rights a company can grant an application (Twake's v1 names). @public */
+export const TWAKE_PRIVILEGES = Object.freeze([
+  'channels',
+  'workspace',
+  'workspace_calendar',
+  'workspace_tasks',
+  'workspace_drive',
+  'drive_list',
+  'tasks_task_save',
+  'tasks_task_remove',
+] as const);
+
+/** What a route needs granted: every capability and every privilege listed. @public */
+export interface Requirement {
+  readonly capabilities: readonly string[];
+  readonly privileges: readonly string[];
+}
+
+/** Route (path under `/api/v1/`, lower case, no slashes around) → requirement. @public */
+export type RouteTable = Readonly<Record<string, Requirement>>;
+
+const needs = (capabilities: string[], privileges: string[] = []): Requirement => Object.freeze({ capabilities: Object.freeze(capabilities), privileges: Object.freeze(privileges) });
+
+/**
+ * Twake's v1 routes and what each requires; a route not listed needs only a valid key and the
+ * installation. Pass as `twakeAppAuth({ store, routes: twakeV1Routes })`.
+ *
+ * @public
+ */
+export const twakeV1Routes: RouteTable = Object.freeze({
+  'messages/save': needs(['messages_save']),
+  'messages/remove': needs(['messages_remove']),
+  'general/configure': needs(['display_modal']),
+  'drive/save': needs(['drive_save']),
+  'drive/remove': needs(['drive_remove']),
+  'drive/list': needs([], ['workspace_drive', 'drive_list']),
+  'drive/find': needs([], ['workspace_drive', 'drive_list']),
+  'drive/download': needs([], ['workspace_drive', 'drive_list']),
+  'calendar/event/save': needs(['calendar_event_save']),
+  'calendar/event/remove': needs(['calendar_event_remove']),
+  'calendar/get_calendars': needs([], ['workspace_calendar']),
+  'tasks/task/save': needs(['tasks_task_save']),
+  'tasks/task/remove': needs(['tasks_task_remove']),
+  'tasks/get_boards': needs([], ['workspace_tasks']),
+  'tasks/task/get': needs([], ['workspace_tasks']),
+  'tasks/task/get_lists': needs([], ['workspace_tasks']),
+  'channels/get_by_workspace': needs([], ['channels']),
+});
+
+const V1_PREFIX = '/api/v1/';
+
+/**
+ * The requirement of a request path in `routes`, or null. The path is normalised the way routers may
+ * read it, so that no spelling reaches a handler without its requirement: percent-escapes decoded, case
+ * folded (Express routes ignore case by default), empty segments and trailing slashes dropped. A path
+ * holding `/api/v1/` is looked up from there (the validator mounted anywhere, forward-auth URIs); any
+ * other path as it is, relative to where the middleware is mounted.
+ */
+export function requirementOf(routes: RouteTable, path: string, options: { v1Only?: boolean } = {}): Requirement | null {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(path);
+  } catch {
+    decoded = path;
+  }
+  const lower = decoded.toLowerCase();
+  const start = lower.indexOf(V1_PREFIX);
+  if (start < 0 && options.v1Only === true) return null;
+  const relative = start < 0 ? lower : lower.slice(start + V1_PREFIX.length);
+  const key = relative
+    .split('/')
+    .filter((segment) => segment !== '')
+    .join('/');
+  return Object.prototype.hasOwnProperty.call(routes, key) ? (routes[key] ?? null) : null;
+}
+
+/** Every requirement of `requirements` at once (null when none). */
+export function mergeRequirements(requirements: ReadonlyArray<Requirement | null>): Requirement | null {
+  const present = requirements.filter((requirement): requirement is Requirement => requirement !== null);
+  if (present.length <= 1) return present[0] ?? null;
+  return {
+    capabilities: [...new Set(present.flatMap((requirement) => requirement.capabilities))],
+    privileges: [...new Set(present.flatMap((requirement) => requirement.privileges))],
+  };
+}
+
+/** Names of `wanted` that `granted` lacks. */
+export function missingFrom(wanted: readonly string[], granted: readonly string[]): string[] {
+  return wanted.filter((name) => !granted.includes(name));
+}

@@ -1,0 +1,26 @@
+import { describe, expect, it } from '@jest/globals';
+import { requirementOf, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES, twakeV1Routes } from '../../src/twake-v1';
+
+describe('twakeV1Routes', () => {
+  it('names only known capabilities and privileges', () => {
+    for (const requirement of Object.values(twakeV1Routes)) {
+      for (const name of requirement.capabilities) expect(TWAKE_CAPABILITIES).toContain(name);
+      for (const name of requirement.privileges) expect(TWAKE_PRIVILEGES).toContain(name);
+    }
+  });
+
+  it.each(['/api/v1/messages/save', '/API/V1/Messages/Save', '/api/v1/messages/save/', '/api/v1//messages//save', '/api/v1/messages/%73ave', '/prefix/api/v1/messages/save', 'messages/save', '/messages/save'])(
+    'finds messages/save under %s',
+    (path) => {
+      expect(requirementOf(twakeV1Routes, path)).toEqual({ capabilities: ['messages_save'], privileges: [] });
+    },
+  );
+
+  it('finds nothing for routes outside the table, for inherited keys, and outside /api/v1/ when asked', () => {
+    expect(requirementOf(twakeV1Routes, '/api/v1/auth/test')).toBeNull();
+    expect(requirementOf(twakeV1Routes, '/api/v1/constructor')).toBeNull();
+    expect(requirementOf(twakeV1Routes, '/api/v1/__proto__')).toBeNull();
+    expect(requirementOf(twakeV1Routes, '/messages/save', { v1Only: true })).toBeNull();
+    expect(requirementOf(twakeV1Routes, '/api/v1/%E0%A4%A')).toBeNull();
+  });
+});
