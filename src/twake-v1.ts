@@ -62,30 +62,36 @@ export const twakeV1Routes: RouteTable = Object.freeze({
   'channels/get_by_workspace': needs([], ['channels']),
 });
 
-const V1_PREFIX = '/api/v1/';
-
 /**
  * The requirement of a request path in `routes`, or null. The path is normalised the way routers may
  * read it, so that no spelling reaches a handler without its requirement: percent-escapes decoded, case
- * folded (Express routes ignore case by default), empty segments and trailing slashes dropped. A path
+ * folded (Express routes ignore case by default), backslashes read as slashes, dot segments resolved,
+ * empty segments and trailing slashes dropped. A path
  * holding `/api/v1/` is looked up from there (the validator mounted anywhere, forward-auth URIs); any
  * other path as it is, relative to where the middleware is mounted.
  */
 export function requirementOf(routes: RouteTable, path: string, options: { v1Only?: boolean } = {}): Requirement | null {
-  let decoded: string;
-  try {
-    decoded = decodeURIComponent(path);
-  } catch {
-    decoded = path;
-  }
-  const lower = decoded.toLowerCase();
-  const start = lower.indexOf(V1_PREFIX);
-  if (start < 0 && options.v1Only === true) return null;
-  const relative = start < 0 ? lower : lower.slice(start + V1_PREFIX.length);
-  const key = relative
+  // Segment by segment, so that one malformed escape does not keep the others encoded.
+  const decoded = path
     .split('/')
-    .filter((segment) => segment !== '')
+    .map((segment) => {
+      try {
+        return decodeURIComponent(segment);
+      } catch {
+        return segment;
+      }
+    })
     .join('/');
+  // The whole path normalised first, as a proxy would (nginx resolves dot segments before proxy_pass
+  // with a URI), so that no `..` moves a path in or out of /api/v1/.
+  const segments: string[] = [];
+  for (const segment of decoded.toLowerCase().replace(/\\/g, '/').split('/')) {
+    if (segment === '..') segments.pop();
+    else if (segment !== '' && segment !== '.') segments.push(segment);
+  }
+  const v1 = segments.findIndex((segment, index) => segment === 'api' && segments[index + 1] === 'v1');
+  if (v1 < 0 && options.v1Only === true) return null;
+  const key = (v1 < 0 ? segments : segments.slice(v1 + 2)).join('/');
   return Object.prototype.hasOwnProperty.call(routes, key) ? (routes[key] ?? null) : null;
 }
 

@@ -9,7 +9,7 @@ describe('twakeV1Routes', () => {
     }
   });
 
-  it.each(['/api/v1/messages/save', '/API/V1/Messages/Save', '/api/v1/messages/save/', '/api/v1//messages//save', '/api/v1/messages/%73ave', '/prefix/api/v1/messages/save', 'messages/save', '/messages/save'])(
+  it.each(['/api/v1/messages/save', '/API/V1/Messages/Save', '/api/v1/messages/save/', '/api/v1//messages//save', '/api/v1/messages/%73ave', '/api/v1/drive/../messages/save', '/api/v1/./messages/save', '/api/v1/messages/%2e/save', '/api/v1/../v1/messages/save', '/x/../api/v1/messages/save', '/api/v1/%zz/../messages/%73ave', '/api/v1\\messages\\save', '/prefix/api/v1/messages/save', 'messages/save', '/messages/save'])(
     'finds messages/save under %s',
     (path) => {
       expect(requirementOf(twakeV1Routes, path)).toEqual({ capabilities: ['messages_save'], privileges: [] });
