@@ -7,7 +7,7 @@ import { parseOptions } from './options';
 import { refuse } from './problem';
 import { createBodyReader } from './read-body';
 import { companyFacts, requestFacts } from './request-facts';
-import { mergeRequirements, requirementOf, type Requirement, type RouteTable } from './twake-v1';
+import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from './twake-v1';
 import type { Options } from './types';
 
 const GROUP_HEADER = 'x-twake-group-id';
@@ -45,7 +45,7 @@ function fromOriginalUri(req: Request): CompanySource {
  */
 function forwardedRequirement(req: Request, routes: RouteTable | null): Requirement | null {
   if (routes === null) return null;
-  const paths = [...originalUris(req), req.originalUrl ?? req.url ?? ''].map((uri) => uri.split('?')[0] ?? '');
+  const paths = [...originalUris(req), req.originalUrl ?? req.url ?? ''].map(pathOf);
   return mergeRequirements(paths.map((path) => requirementOf(routes, path, { v1Only: true })));
 }
 

@@ -4,7 +4,7 @@ import type { CompanyFacts, RequestFacts } from './decide';
 import { agreeOnCompany, fromParsed, fromQueryString, type CompanySource } from './group-id';
 import type { Configuration } from './options';
 import { hasBody, type BodyReader } from './read-body';
-import { mergeRequirements, requirementOf, type Requirement } from './twake-v1';
+import { mergeRequirements, pathOf, requirementOf, type Requirement } from './twake-v1';
 
 /**
  * Transport, header, client address and company: the facts every entry point reads the same way. The transport
@@ -63,7 +63,7 @@ export function companyFacts(req: Request, res: Response, readBody: BodyReader, 
 export function routeRequirement(req: Request, config: Configuration): Requirement | null {
   const routes = config.routes;
   if (routes === null) return null;
-  const full = (req.originalUrl ?? req.url ?? '').split('?')[0] ?? '';
+  const full = pathOf(req.originalUrl ?? req.url ?? '');
   return mergeRequirements([requirementOf(routes, full, { v1Only: true }), requirementOf(routes, req.path ?? '')]);
 }
 

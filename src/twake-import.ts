@@ -133,8 +133,25 @@ export function readTwakeExport(document: unknown): TwakeExport {
     if (ids.has(application.publicId)) problems.push(`applications[${index}].id: ${JSON.stringify(application.publicId)} appears twice`);
     ids.add(application.publicId);
   });
+  const declared = new Map(applications.filter((application) => application !== null).map((application) => [application.publicId, application]));
+  const seen = new Map<string, number>();
   installations.forEach((installation, index) => {
-    if (installation !== null && !ids.has(installation.publicId)) problems.push(`group_apps[${index}].app_id: no application with that id in the file`);
+    if (installation === null) return;
+    const application = declared.get(installation.publicId);
+    if (application === undefined) {
+      problems.push(`group_apps[${index}].app_id: no application with that id in the file`);
+      return;
+    }
+    const pair = JSON.stringify([installation.publicId, installation.companyId]);
+    const first = seen.get(pair);
+    if (first !== undefined) problems.push(`group_apps[${index}]: the same application and company as group_apps[${first}]`);
+    else seen.set(pair, index);
+    // A company can only grant what the application declares, as with app install --grant.
+    const undeclared = [
+      ...(installation.grant?.capabilities ?? []).filter((name) => !application.capabilities.includes(name)),
+      ...(installation.grant?.privileges ?? []).filter((name) => !application.privileges.includes(name)),
+    ];
+    if (undeclared.length > 0) problems.push(`group_apps[${index}]: grants ${JSON.stringify(undeclared)}, which the application does not declare`);
   });
   if (problems.length > 0) throw new TwakeImportError(problems);
   return { applications: applications as ImportedApplication[], installations: installations as ImportedInstallation[] };

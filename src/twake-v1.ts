@@ -85,7 +85,10 @@ export function requirementOf(routes: RouteTable, path: string, options: { v1Onl
   // The whole path normalised first, as a proxy would (nginx resolves dot segments before proxy_pass
   // with a URI), so that no `..` moves a path in or out of /api/v1/.
   const segments: string[] = [];
-  for (const segment of decoded.toLowerCase().replace(/\\/g, '/').split('/')) {
+  for (const raw of decoded.toLowerCase().replace(/\\/g, '/').split('/')) {
+    // Matrix parameters (`save;jsessionid=1`), and trailing dots and spaces, which some servers ignore.
+    let segment = (raw.split(';')[0] ?? '').trim();
+    if (segment !== '.' && segment !== '..') segment = segment.replace(/[.\s]+$/, '');
     if (segment === '..') segments.pop();
     else if (segment !== '' && segment !== '.') segments.push(segment);
   }
@@ -93,6 +96,12 @@ export function requirementOf(routes: RouteTable, path: string, options: { v1Onl
   if (v1 < 0 && options.v1Only === true) return null;
   const key = (v1 < 0 ? segments : segments.slice(v1 + 2)).join('/');
   return Object.prototype.hasOwnProperty.call(routes, key) ? (routes[key] ?? null) : null;
+}
+
+/** The path of a request target: up to its query or fragment, whichever comes first. */
+export function pathOf(target: string): string {
+  const end = target.search(/[?#]/);
+  return end < 0 ? target : target.slice(0, end);
 }
 
 /** Every requirement of `requirements` at once (null when none). */

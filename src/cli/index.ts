@@ -10,9 +10,9 @@ import { MAX_GROUP_ID_LENGTH } from '../group-id';
 import { migrate } from '../migrate';
 import { databaseUrlFrom } from '../server-config';
 import { TwakeImportError } from '../twake-import';
-import type { AccessInput } from '../access';
+import { checkedAccess, type AccessInput } from '../access';
 import { createCommand, installCommand, listCommand, rotateKeyCommand, setCommand, setEnabledCommand, uninstallCommand } from './commands/app';
-import { importCommand } from './commands/import';
+import { importCommand, readImportFile } from './commands/import';
 import { migrateCommand } from './commands/migrate';
 import { schemaSql } from './commands/schema';
 import { serveCommand } from './commands/serve';
@@ -92,6 +92,8 @@ async function runAppCommand(verb: string | undefined, args: string[], values: V
   if (verb === undefined || !known.includes(verb)) throw new UsageError(`unknown app command ${JSON.stringify(verb ?? '')}`);
   const expected = verb === 'create' || verb === 'list' ? 0 : 1;
   if (args.length !== expected) throw new UsageError(expected === 0 ? `app ${verb} takes no argument` : `app ${verb} needs PUBLIC_ID`);
+  // Refused input writes nothing, not even a new database file.
+  if (verb === 'create' || verb === 'set') checkedAccess(accessOptions(values));
   await migrate(databaseUrl);
   const database = openDatabase(databaseUrl);
   try {
@@ -128,10 +130,12 @@ function schemaCommand(extra: string | undefined, values: Values): string {
 }
 
 async function runImport(file: string, dryRun: boolean, databaseUrl: string): Promise<Result> {
+  // A bad file is refused before the database is created or migrated.
+  const checked = readImportFile(file);
   await migrate(databaseUrl);
   const database = openDatabase(databaseUrl);
   try {
-    return await importCommand(database.prisma, file, dryRun);
+    return await importCommand(database.prisma, checked, dryRun);
   } finally {
     await database.close();
   }

@@ -141,6 +141,27 @@ describe('forward-auth with the v1 table', () => {
     expectProblem(await request(app).get('/auth/verify/api/v1/drive/list?group_id=none').set('Authorization', AUTH).set('X-Original-URI', '/api/v1/auth/test?group_id=none'), 403, 'missing_privilege');
   });
 
+  it.each([
+    '/api/v1/messages/save#x?group_id=none',
+    '/api/v1/messages/save;jsessionid=1?group_id=none',
+    '/api/v1/messages/x/../save?group_id=none',
+    '/api/v1/messages/./save?group_id=none',
+    '/api/./v1/messages/save?group_id=none',
+    '/api//v1/messages/save?group_id=none',
+    '/api/v1/messages/save%2e?group_id=none',
+    '/api/v1/messages/save%20?group_id=none',
+    '/api/v1/messages\\save?group_id=none',
+    '/API/V1/MESSAGES/SAVE?group_id=none',
+  ])('finds the requirement in the original URI %s (a spelling a proxy or router may read as messages/save)', async (uri) => {
+    const answer = await request(app).get('/auth/verify').set('Authorization', AUTH).set('X-Twake-Group-Id', 'none').set('X-Original-URI', uri);
+    expectProblem(answer, 403, 'missing_capability');
+  });
+
+  it('finds it in its own path with a fragment too (Envoy style)', async () => {
+    const answer = await request(app).get('/auth/verify/api/v1/messages/save').set('Authorization', AUTH).set('X-Twake-Group-Id', 'none');
+    expectProblem(answer, 403, 'missing_capability');
+  });
+
   it('leaves paths outside /api/v1/ to the key and the installation', async () => {
     expect((await request(app).get('/auth/verify').set('Authorization', AUTH).set('X-Original-URI', '/messages/save?group_id=none')).status).toBe(204);
   });

@@ -1,6 +1,6 @@
 // The CLI's capabilities, privileges, allowed IPs and Twake import, on SQLite and PostgreSQL, against the real server process.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import request from 'supertest';
@@ -141,6 +141,40 @@ describe.each(testProviders())('capabilities, privileges, allowed IPs and import
     expect((await request(server.url).get('/api/v1/auth/test?group_id=company-b').auth(node.id, node.api.private_key)).status).toBe(200);
     const elsewhere = await request(server.url).get('/api/v1/auth/test?group_id=company-b').auth(node.id, node.api.private_key).set('X-Forwarded-For', '203.0.113.5');
     expect(elsewhere.body.code).toBe('ip_not_allowed');
+  });
+
+  it('refuses grants the application does not declare, and the same installation twice, before writing', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'twake-import-'));
+    const file = join(folder, 'grants.json');
+    const app = { id: 'c0ffee00-0000-4000-8000-000000000001', name: 'Modal only', api_private_key: 'c2VjcmV0', capabilities: ['display_modal'] };
+    writeFileSync(
+      file,
+      JSON.stringify({
+        applications: [app],
+        group_apps: [
+          { group_id: 'g1', app_id: app.id, capabilities: ['messages_save'], privileges: ['drive_list'] },
+          { group_id: 'g2', app_id: app.id },
+          { group_id: 'g2', app_id: app.id },
+        ],
+      }),
+    );
+    for (const args of [['import', '--from', file], ['import', '--from', file, '--dry-run']]) {
+      const run = await runCli(args, env);
+      expect(run.code).toBe(1);
+      expect(run.stderr).toContain('group_apps[0]: grants ["messages_save","drive_list"], which the application does not declare');
+      expect(run.stderr).toContain('group_apps[2]: the same application and company as group_apps[1]');
+    }
+    expect((await list()).some((application) => application.publicId === app.id)).toBe(false);
+  });
+
+  it('refuses bad input before creating or migrating a database', async () => {
+    const folder = mkdtempSync(join(tmpdir(), 'twake-refused-'));
+    const fresh = { DATABASE_URL: `file:${join(folder, 'fresh.db')}` };
+    expect((await runCli(['app', 'create', '--name', 'X', '--capabilities', 'fly'], fresh)).code).toBe(2);
+    expect((await runCli(['app', 'create', '--name', 'X', '--allowed-ips', 'nope'], fresh)).code).toBe(2);
+    writeFileSync(join(folder, 'bad.json'), '{"applications": [{}]}');
+    expect((await runCli(['import', '--from', join(folder, 'bad.json')], fresh)).code).toBe(1);
+    expect(readdirSync(folder)).toEqual(['bad.json']);
   });
 
   it('reports every malformed record by index and writes nothing of the file', async () => {

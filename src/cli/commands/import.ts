@@ -1,18 +1,23 @@
 // `twake-app-auth import --from FILE [--dry-run]`: Twake's applications, keys and installations, in one transaction.
 import { readFileSync } from 'node:fs';
 import { importApplications, type TransactionalImportClient } from '../../import-applications';
-import { readTwakeExport, TwakeImportError } from '../../twake-import';
+import { readTwakeExport, TwakeImportError, type TwakeExport } from '../../twake-import';
 import { table, type Result } from '../output';
 
-/** Reads FILE (JSON), checks every record, then imports (or, with `dryRun`, reports what it would do). */
-export async function importCommand(prisma: TransactionalImportClient, file: string, dryRun: boolean): Promise<Result> {
+/** Reads FILE (JSON) and checks every record, before anything touches the database. */
+export function readImportFile(file: string): TwakeExport {
   let document: unknown;
   try {
     document = JSON.parse(readFileSync(file, 'utf8'));
   } catch (error) {
     throw new TwakeImportError([`${file}: ${(error as Error).message.split('\n')[0] ?? 'unreadable'}`]);
   }
-  const summaries = await importApplications(prisma, readTwakeExport(document), { dryRun });
+  return readTwakeExport(document);
+}
+
+/** Imports a checked file (or, with `dryRun`, reports what it would do). */
+export async function importCommand(prisma: TransactionalImportClient, checked: TwakeExport, dryRun: boolean): Promise<Result> {
+  const summaries = await importApplications(prisma, checked, { dryRun });
   const verb = dryRun ? 'would be' : 'was';
   const human = summaries.flatMap((summary) => [
     `${summary.name}`,
