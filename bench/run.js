@@ -21,6 +21,7 @@ const TARGETS = [
   { name: 'node:http + the decision only (no Express)', script: 'bench-server.js', variant: 'floor', provider: 'sqlite' },
   { name: 'express-basic-auth (static in-memory user)', script: 'bench-server.js', variant: 'basic-auth', provider: 'sqlite' },
   { name: 'twake-app-auth serve, warm, SQLite', script: 'server-process.js', provider: 'sqlite', env: {} },
+  { name: 'twake-app-auth serve, warm, SQLite, METRICS=false', script: 'server-process.js', provider: 'sqlite', env: { METRICS: 'false' } },
   { name: 'twake-app-auth serve, warm, PostgreSQL', script: 'server-process.js', provider: 'postgresql', env: {} },
   { name: 'middleware + createCachedStore, SQLite', script: 'bench-server.js', variant: 'middleware', provider: 'sqlite' },
   { name: 'middleware + createCachedStore + twakeV1Routes, SQLite', script: 'bench-server.js', variant: 'middleware-routes', provider: 'sqlite' },

@@ -46,7 +46,7 @@ function fromOriginalUri(req: Request): CompanySource {
 function forwardedRequirement(req: Request, routes: RouteTable | null): Requirement | null {
   if (routes === null) return null;
   const paths = [...originalUris(req), req.originalUrl ?? req.url ?? ''].map(pathOf);
-  return mergeRequirements(paths.map((path) => requirementOf(routes, path, { v1Only: true })));
+  return mergeRequirements(paths.map((path) => requirementOf(routes, path, true)));
 }
 
 /**

@@ -64,7 +64,7 @@ export function routeRequirement(req: Request, config: Configuration): Requireme
   const routes = config.routes;
   if (routes === null) return null;
   const full = pathOf(req.originalUrl ?? req.url ?? '');
-  return mergeRequirements([requirementOf(routes, full, { v1Only: true }), requirementOf(routes, req.path ?? '')]);
+  return mergeRequirements([requirementOf(routes, full, true), requirementOf(routes, req.path ?? '')]);
 }
 
 /** Collects the facts of an Express request. */

@@ -70,8 +70,41 @@ export const twakeV1Routes: RouteTable = Object.freeze({
  * holding `/api/v1/` is looked up from there (the validator mounted anywhere, forward-auth URIs); any
  * other path as it is, relative to where the middleware is mounted.
  */
-export function requirementOf(routes: RouteTable, path: string, options: { v1Only?: boolean } = {}): Requirement | null {
-  // Segment by segment, so that one malformed escape does not keep the others encoded.
+export function requirementOf(routes: RouteTable, path: string, v1Only = false): Requirement | null {
+  const key = PLAIN_PATH.test(path) ? plainKey(path, v1Only) : keyOf(normalisedSegments(path), v1Only);
+  if (key === null) return null;
+  return Object.prototype.hasOwnProperty.call(routes, key) ? (routes[key] ?? null) : null;
+}
+
+// Lower-case letters, digits, `_`, `-` and single slashes only: nothing to decode, fold or resolve (the
+// usual case, read with string operations alone since it runs on every request).
+// Each repetition ends with its own slash, so the match is linear whatever the input.
+const PLAIN_PATH = /^\/?(?:[a-z0-9_-]+\/)*[a-z0-9_-]*$/;
+
+function plainKey(path: string, v1Only: boolean): string | null {
+  const start = path.startsWith('/') ? 1 : 0;
+  const end = path.length > start && path.endsWith('/') ? path.length - 1 : path.length;
+  const trimmed = path.slice(start, end);
+  if (trimmed.startsWith('api/v1/')) return trimmed.slice(7);
+  const v1 = trimmed.indexOf('/api/v1/');
+  if (v1 >= 0) return trimmed.slice(v1 + 8);
+  if (trimmed === 'api/v1' || trimmed.endsWith('/api/v1')) return '';
+  return v1Only ? null : trimmed;
+}
+
+function keyOf(segments: string[], v1Only: boolean): string | null {
+  const v1 = segments.findIndex((segment, index) => segment === 'api' && segments[index + 1] === 'v1');
+  if (v1 < 0 && v1Only) return null;
+  return (v1 < 0 ? segments : segments.slice(v1 + 2)).join('/');
+}
+
+/**
+ * The segments of any other path, normalised the way a proxy or router may read it: escapes decoded
+ * segment by segment (one malformed escape does not keep the others encoded), case folded, backslashes
+ * read as slashes, matrix parameters and trailing dots or spaces dropped, dot segments resolved over the
+ * whole path, so that no `..` moves a path in or out of /api/v1/.
+ */
+function normalisedSegments(path: string): string[] {
   const decoded = path
     .split('/')
     .map((segment) => {
@@ -82,20 +115,14 @@ export function requirementOf(routes: RouteTable, path: string, options: { v1Onl
       }
     })
     .join('/');
-  // The whole path normalised first, as a proxy would (nginx resolves dot segments before proxy_pass
-  // with a URI), so that no `..` moves a path in or out of /api/v1/.
   const segments: string[] = [];
   for (const raw of decoded.toLowerCase().replace(/\\/g, '/').split('/')) {
-    // Matrix parameters (`save;jsessionid=1`), and trailing dots and spaces, which some servers ignore.
     let segment = (raw.split(';')[0] ?? '').trim();
     if (segment !== '.' && segment !== '..') segment = segment.replace(/[.\s]+$/, '');
     if (segment === '..') segments.pop();
     else if (segment !== '' && segment !== '.') segments.push(segment);
   }
-  const v1 = segments.findIndex((segment, index) => segment === 'api' && segments[index + 1] === 'v1');
-  if (v1 < 0 && options.v1Only === true) return null;
-  const key = (v1 < 0 ? segments : segments.slice(v1 + 2)).join('/');
-  return Object.prototype.hasOwnProperty.call(routes, key) ? (routes[key] ?? null) : null;
+  return segments;
 }
 
 /** The path of a request target: up to its query or fragment, whichever comes first. */
