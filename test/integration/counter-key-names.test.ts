@@ -16,7 +16,10 @@ describe('Redis counter key names', () => {
     const privateKey = generatePrivateKey();
     const applicationId = `application-${randomUUID()}`;
     store.add({ id: applicationId, publicId, keys: [{ privateKey }], companies: ['c1'] });
-    const app = createServer({ store, throttle: { redis, keyPrefix }, requestLimit: { redis, keyPrefix, limit: 1000 } });
+    // A generous deadline: this test is about key names, and a counter that gave up on a busy Redis would
+    // count in memory and leave no key to look at.
+    const counters = { redis, keyPrefix, redisTimeoutMs: 5000 };
+    const app = createServer({ store, throttle: counters, requestLimit: { ...counters, limit: 1000 } });
     const call = (user: string, password: string) => request(app).get('/api/v1/whoami?group_id=c1').set('Authorization', basic(user, password));
 
     // `curl -u KEY:ID`: the private key arrives where the public id belongs.
