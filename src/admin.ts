@@ -14,7 +14,10 @@ export interface AdminPrismaClient {
     create(args: {
       data: { id: string; publicId: string; name: string; capabilities?: string; privileges?: string; allowedIps?: string; keys: { create: { id: string; digest: string } } };
     }): PromiseLike<unknown>;
-    findUnique(args: { where: { publicId: string }; select: { id: true; capabilities: true; privileges: true } }): PromiseLike<{ id: string; capabilities: string; privileges: string } | null>;
+    findUnique(args: {
+      where: { publicId: string };
+      select: { id: true; capabilities: true; privileges: true; allowedIps: true };
+    }): PromiseLike<{ id: string; capabilities: string; privileges: string; allowedIps: string } | null>;
     updateMany(args: { where: { publicId: string }; data: { enabled: boolean } | { capabilities?: string; privileges?: string; allowedIps?: string } }): PromiseLike<{ count: number }>;
     findMany(args: {
       orderBy: { createdAt: 'asc' };
@@ -94,7 +97,7 @@ export interface ApplicationSummary {
 export interface Admin {
   createApplication(input: { name: string } & AccessInput): Promise<CreatedApplication>;
   /** Changes what the application asks for and where it may call from (fields left out stay as they are). */
-  setAccess(publicId: string, access: AccessInput): Promise<void>;
+  setAccess(publicId: string, access: AccessInput): Promise<{ capabilities: string[]; privileges: string[]; allowedIps: string[] }>;
   listApplications(): Promise<ApplicationSummary[]>;
   addKey(publicId: string, options?: { expiresAt?: Date | null }): Promise<IssuedKey>;
   rotateKey(publicId: string, options?: { graceSeconds?: number }): Promise<RotatedKey>;
@@ -153,8 +156,8 @@ export function createAdmin(
     await options.onChange?.(publicId);
   };
 
-  async function findApplication(publicId: string): Promise<{ id: string; capabilities: string; privileges: string }> {
-    const found = await prisma.application.findUnique({ where: { publicId }, select: { id: true, capabilities: true, privileges: true } });
+  async function findApplication(publicId: string): Promise<{ id: string; capabilities: string; privileges: string; allowedIps: string }> {
+    const found = await prisma.application.findUnique({ where: { publicId }, select: { id: true, capabilities: true, privileges: true, allowedIps: true } });
     if (found === null) throw new ApplicationNotFoundError(publicId);
     return found;
   }
@@ -217,13 +220,18 @@ export function createAdmin(
 
     async setAccess(publicId, access) {
       const declared = checkedAccess(access);
-      const data: { capabilities?: string; privileges?: string; allowedIps?: string } = {};
-      if (declared.capabilities !== undefined) data.capabilities = joinList(declared.capabilities);
-      if (declared.privileges !== undefined) data.privileges = joinList(declared.privileges);
-      if (declared.allowedIps !== undefined) data.allowedIps = joinList(declared.allowedIps);
+      const current = await findApplication(publicId);
+      // Fields left out keep their stored value; the result is what is stored afterwards.
+      const result = {
+        capabilities: declared.capabilities ?? splitList(current.capabilities),
+        privileges: declared.privileges ?? splitList(current.privileges),
+        allowedIps: declared.allowedIps ?? splitList(current.allowedIps),
+      };
+      const data = { capabilities: joinList(result.capabilities), privileges: joinList(result.privileges), allowedIps: joinList(result.allowedIps) };
       const { count } = await prisma.application.updateMany({ where: { publicId }, data });
       if (count === 0) throw new ApplicationNotFoundError(publicId);
       await changed(publicId);
+      return result;
     },
 
     async addKey(publicId, { expiresAt = null } = {}) {
@@ -269,22 +277,23 @@ export function createAdmin(
       const data = { grantedCapabilities: joinList(granted.capabilities), grantedPrivileges: joinList(granted.privileges) };
       const where = { applicationId_companyId: { applicationId: application.id, companyId } };
       const select = { grantedCapabilities: true, grantedPrivileges: true } as const;
-      const regrant = async () => {
-        // Already installed: the grants change only when asked for.
+      // Already installed (`stored`, or found installed meanwhile): the grants change only when asked for.
+      const regrant = async (stored: { grantedCapabilities: string; grantedPrivileges: string } | null) => {
         if (grant === undefined) {
-          const stored = await prisma.installation.findUnique({ where, select });
-          return { created: false, capabilities: splitList(stored?.grantedCapabilities), privileges: splitList(stored?.grantedPrivileges) };
+          const row = stored ?? (await prisma.installation.findUnique({ where, select }));
+          return { created: false, capabilities: splitList(row?.grantedCapabilities), privileges: splitList(row?.grantedPrivileges) };
         }
         await prisma.installation.updateMany({ where: { applicationId: application.id, companyId }, data });
         await changed(publicId);
         return { created: false, ...granted };
       };
-      if ((await prisma.installation.findUnique({ where, select })) !== null) return regrant();
+      const existing = await prisma.installation.findUnique({ where, select });
+      if (existing !== null) return regrant(existing);
       try {
         await prisma.installation.create({ data: { applicationId: application.id, companyId, ...data } });
       } catch (error) {
         // Installed meanwhile by someone else: the result is the same.
-        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return regrant();
+        if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return regrant(null);
         throw error;
       }
       await changed(publicId);

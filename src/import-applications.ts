@@ -1,6 +1,6 @@
 // Writes a read Twake export into our tables, in one transaction, idempotently: creates, updates, or leaves alone.
 import { randomUUID } from 'node:crypto';
-import { grantedAccess, joinList, splitList } from './access';
+import { joinList, splitList } from './access';
 import { digestKeyHex } from './secrets';
 import type { ImportedApplication, TwakeExport } from './twake-import';
 
@@ -68,7 +68,7 @@ async function importOne(prisma: ImportPrismaClient, application: ImportedApplic
   const current = existing === null ? [] : await prisma.installation.findMany({ where: { applicationId }, select: { companyId: true, grantedCapabilities: true, grantedPrivileges: true } });
   for (const installation of installations.filter((candidate) => candidate.publicId === application.publicId)) {
     // Twake's own grant when the file has one, else everything the application declares.
-    const granted = installation.grant ?? grantedAccess({ capabilities: application.capabilities, privileges: application.privileges }, undefined);
+    const granted = installation.grant ?? application;
     const data = { grantedCapabilities: joinList(granted.capabilities), grantedPrivileges: joinList(granted.privileges) };
     const found = current.find((row) => row.companyId === installation.companyId);
     if (found === undefined) {

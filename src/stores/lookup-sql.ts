@@ -1,4 +1,5 @@
 // The one SQL statement of a cold lookup, shared by the Prisma store and the driver stores.
+import { splitList } from '../access';
 import type { ApplicationRecord, StoredKey } from '../types';
 
 /**
@@ -42,8 +43,7 @@ export interface LookupRow {
 
 /** A stored comma-separated list (capabilities, privileges, allowed IPs) as a frozen array. */
 export function listOf(text: string | null | undefined): readonly string[] {
-  if (text === null || text === undefined || text === '') return EMPTY;
-  return Object.freeze(text.split(',').filter((item) => item !== ''));
+  return text ? Object.freeze(splitList(text)) : EMPTY;
 }
 const EMPTY: readonly string[] = Object.freeze([]);
 

@@ -54,9 +54,7 @@ export async function listCommand(admin: Admin): Promise<Result> {
 
 /** `app set PUBLIC_ID [--capabilities a,b] [--privileges x,y] [--allowed-ips LIST]`. */
 export async function setCommand(admin: Admin, publicId: string, access: AccessInput): Promise<Result> {
-  await admin.setAccess(publicId, access);
-  const application = (await admin.listApplications()).find((candidate) => candidate.publicId === publicId);
-  const declared = { capabilities: application?.capabilities ?? [], privileges: application?.privileges ?? [], allowedIps: application?.allowedIps ?? [] };
+  const declared = await admin.setAccess(publicId, access);
   return {
     json: { publicId, ...declared },
     human: [
