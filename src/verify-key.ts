@@ -1,5 +1,5 @@
 // Checks a presented private key against an application's stored digests, in constant time.
-import { DUMMY_DIGEST, digestKey, digestsEqual } from './secrets';
+import { DUMMY_DIGEST, digestPresentedKey, digestsEqual } from './secrets';
 import type { ApplicationRecord, StoredKey } from './types';
 
 // Never matched: its digest is random per process (see DUMMY_DIGEST), and a match with it is discarded.
@@ -25,7 +25,7 @@ const MIN_COMPARISONS = 4;
  * are made, against the dummy digest when the application has fewer keys or is unknown.
  */
 export function matchKey(record: ApplicationRecord | null, privateKey: string): StoredKey | null {
-  const presented = digestKey(privateKey);
+  const presented = digestPresentedKey(privateKey);
   // The same loop runs for an unknown application (over the dummy key) as for a known one.
   let subject = record ?? DUMMY_RECORD;
   if (subject.keys.length === 0) subject = DUMMY_RECORD;

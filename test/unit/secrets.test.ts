@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DUMMY_DIGEST, KEY_PREFIX, digestKey, digestKeyHex, digestsEqual, generatePrivateKey, generatePublicId } from '../../src/secrets';
+import { DUMMY_DIGEST, KEY_PREFIX, digestKey, digestPresentedKey, digestKeyHex, digestsEqual, generatePrivateKey, generatePublicId } from '../../src/secrets';
 
 describe('secrets', () => {
   it('should generate distinct 256-bit keys without colons', () => {
@@ -33,5 +33,11 @@ describe('secrets', () => {
   it('should have a dummy digest that no common key matches', () => {
     expect(DUMMY_DIGEST).toHaveLength(32);
     expect(digestsEqual(digestKey(''), DUMMY_DIGEST)).toBe(false);
+  });
+
+  it('should give the same digest for a presented key as for a stored one, whatever its characters', () => {
+    for (const key of [generatePrivateKey(), '', 'é£😀', '\u00ff\u0100', 'k'.repeat(256), 'twk_+/=']) {
+      expect(Buffer.from(digestPresentedKey(key))).toEqual(digestKey(key));
+    }
   });
 });
