@@ -249,7 +249,11 @@ function identityOf(config: Configuration, facts: RequestFacts, record: Applicat
     capabilities: grants.capabilities,
     privileges: grants.privileges,
   });
-  tell(() => config.onAuthenticated(identity));
+  try {
+    config.onAuthenticated(identity);
+  } catch {
+    // ignored, as documented for every listener (see tell)
+  }
   return identity;
 }
 
@@ -325,8 +329,7 @@ function decideNow(config: Configuration, facts: RequestFacts): TwakeIdentity | 
     const record = held.record;
     const key = verifyKey(record, privateKey, config.now());
     if (key === null || record === null) return refuseCredentials(config, facts.clientIp, publicId);
-    const verified: Verified = { record, key, company: null };
-    if (config.requestLimit !== null || typeof facts.company === 'function') return afterKey(config, facts, verified, record, key);
+    if (config.requestLimit !== null || typeof facts.company === 'function') return afterKey(config, facts, { record, key, company: null }, record, key);
 
     const companyId = checkedCompany(facts.company);
     const installed = findInstallation(config, record.publicId, companyId);

@@ -31,24 +31,11 @@ export function aliasesGroupId(key: string): boolean {
   return key.split(/[[\].]/).find((segment) => segment !== '') === FIELD;
 }
 
-// The pairs of a query: split by hand when nothing is encoded (the common case, and much cheaper),
-// otherwise through URLSearchParams for its percent- and plus-decoding.
-function queryPairs(query: string): Iterable<[string, string]> {
-  if (/[%+]/.test(query)) return new URLSearchParams(query);
-  const pairs: Array<[string, string]> = [];
-  for (const part of query.split('&')) {
-    if (part === '') continue;
-    const equals = part.indexOf('=');
-    pairs.push(equals < 0 ? [part, ''] : [part.slice(0, equals), part.slice(equals + 1)]);
-  }
-  return pairs;
-}
-
-// One pass over `query` split at `&`: ambiguous on a repeated key or any alias of group_id.
-function scanQuery(query: string): CompanySource {
+// One pass over decoded pairs: ambiguous on a repeated key or any alias of group_id.
+function scanPairs(pairs: Iterable<[string, string]>): CompanySource {
   let value: string | undefined;
   let count = 0;
-  for (const [key, item] of queryPairs(query)) {
+  for (const [key, item] of pairs) {
     if (key === FIELD) {
       value = item;
       count += 1;
@@ -59,6 +46,41 @@ function scanQuery(query: string): CompanySource {
   if (count > 1) return AMBIGUOUS;
   return count === 1 ? { found: true, value } : ABSENT;
 }
+
+/** Whether `text` holds "%" or "+" from `start` on: then a query needs decoding. */
+export function needsDecoding(text: string, start = 0): boolean {
+  for (let index = start; index < text.length; index += 1) {
+    const code = text.charCodeAt(index);
+    if (code === 0x25 || code === 0x2b) return true;
+  }
+  return false;
+}
+
+// The same pass over a query with nothing encoded (the common case), read in place: no pair is split out,
+// and a key is copied only when it holds "group_id" and so may alias it.
+function scanPlainQuery(query: string): CompanySource {
+  let value: string | undefined;
+  let count = 0;
+  for (let start = 0; start < query.length; ) {
+    let end = query.indexOf('&', start);
+    if (end < 0) end = query.length;
+    let equals = query.indexOf('=', start);
+    if (equals < 0 || equals > end) equals = end;
+    if (equals - start === FIELD.length && query.startsWith(FIELD, start)) {
+      value = equals === end ? '' : query.slice(equals + 1, end);
+      count += 1;
+    } else {
+      const named = query.indexOf(FIELD, start);
+      if (named >= 0 && named + FIELD.length <= equals && aliasesGroupId(query.slice(start, equals))) return AMBIGUOUS;
+    }
+    start = end + 1;
+  }
+  if (count > 1) return AMBIGUOUS;
+  return count === 1 ? { found: true, value } : ABSENT;
+}
+
+// One pass over `query` split at `&`, decoded through URLSearchParams when it needs decoding.
+const scanQuery = (query: string): CompanySource => (needsDecoding(query) ? scanPairs(new URLSearchParams(query)) : scanPlainQuery(query));
 
 /**
  * Reads `group_id` from the raw query string of `url`, independently of the app's query parser. It is

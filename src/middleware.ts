@@ -21,14 +21,25 @@ export function twakeAppAuth(options: Partial<Options>): RequestHandler {
   const readBody = createBodyReader(config);
 
   return (req, res, next) => {
-    whenDecided(
-      decide(config, factsFromRequest(req, res, config, readBody)),
-      (identity) => {
-        attachIdentity(req, identity);
-        next();
-      },
-      (error) => refuse(res, next, error),
-      next,
-    );
+    const outcome = decide(config, factsFromRequest(req, res, config, readBody));
+    if (outcome instanceof Promise) {
+      whenDecided(
+        outcome,
+        (identity) => {
+          attachIdentity(req, identity);
+          next();
+        },
+        (error) => refuse(res, next, error),
+        next,
+      );
+      return;
+    }
+    // Decided from memory: no closures to build.
+    try {
+      attachIdentity(req, outcome);
+      next();
+    } catch (error) {
+      next(error);
+    }
   };
 }

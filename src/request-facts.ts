@@ -1,7 +1,7 @@
 // Gathers what the validator needs from an Express request (transport, header, client, company).
 import type { Request, Response } from 'express';
 import type { CompanyFacts, RequestFacts } from './decide';
-import { agreeOnCompany, fromParsed, fromQueryString, type CompanySource } from './group-id';
+import { agreeOnCompany, fromParsed, fromQueryString, needsDecoding, type CompanySource } from './group-id';
 import type { Configuration } from './options';
 import { hasBody, type BodyReader } from './read-body';
 import { mergeRequirements, pathOf, requirementOf, type Requirement } from './twake-v1';
@@ -48,7 +48,7 @@ function parsedQueryMatchesRaw(req: Request, url: string): boolean {
   const parser: unknown = req.app?.get('query parser');
   if (typeof parser === 'function') return false;
   const question = url.indexOf('?');
-  return question < 0 || !/[%+]/.test(url.slice(question + 1));
+  return question < 0 || !needsDecoding(url, question + 1);
 }
 
 const NO_SOURCES: readonly CompanySource[] = Object.freeze([]);

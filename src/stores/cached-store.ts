@@ -43,6 +43,13 @@ export interface CacheStats {
 interface Entry {
   record: ApplicationRecord | null;
   expiresAt: number;
+  // What peekApplication answers, built once per entry rather than on every request.
+  whileFresh: HeldApplication;
+  onceExpired: HeldApplication;
+}
+
+function entryOf(record: ApplicationRecord | null, expiresAt: number): Entry {
+  return { record, expiresAt, whileFresh: Object.freeze({ record, fresh: true }), onceExpired: Object.freeze({ record, fresh: false }) };
 }
 
 const SEPARATOR = '\u0000';
@@ -110,14 +117,15 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
     const expiresAt = now() + ttlMs;
     if (record === null) {
       applications.delete(publicId);
-      setCounted(unknown, publicId, { record, expiresAt });
+      setCounted(unknown, publicId, entryOf(record, expiresAt));
       return;
     }
     unknown.delete(publicId);
-    setCounted(applications, publicId, { record, expiresAt });
+    const entry = entryOf(record, expiresAt);
+    setCounted(applications, publicId, entry);
     if (companyId === null) return;
     const key = publicId + SEPARATOR + companyId;
-    installations.set(key, { record, expiresAt });
+    installations.set(key, entry);
     let keys = companiesByPublicId.get(publicId);
     if (keys === undefined) companiesByPublicId.set(publicId, (keys = new Set()));
     keys.add(key);
@@ -180,9 +188,9 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       if (disabled()) return undefined;
       const application = heldEntry(publicId);
       if (application === undefined) return undefined;
-      const fresh = application.expiresAt > now();
-      if (fresh) hits += 1;
-      return { record: application.record, fresh };
+      if (application.expiresAt <= now()) return application.onceExpired;
+      hits += 1;
+      return application.whileFresh;
     },
     findInstallation(publicId, companyId) {
       const held = disabled() ? undefined : freshInstallation(publicId, companyId);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { extractGroupId } from '../../src/group-id';
+import { ABSENT, AMBIGUOUS, aliasesGroupId, extractGroupId, fromQueryString } from '../../src/group-id';
 
 const ok = (companyId: string) => ({ status: 'ok', companyId });
 const INVALID = { status: 'invalid' };
@@ -48,5 +48,33 @@ describe('extractGroupId', () => {
   it('should ignore inherited properties (prototype pollution)', () => {
     const body = Object.create({ group_id: 'c1' }) as object;
     expect(extractGroupId(body, '/x')).toEqual(MISSING);
+  });
+});
+
+describe('fromQueryString on queries with nothing encoded', () => {
+  // The in-place scan against URLSearchParams, which splits such a query the same way.
+  function expected(query: string) {
+    const pairs = [...new URLSearchParams(query)];
+    if (pairs.some(([key]) => key !== 'group_id' && aliasesGroupId(key))) return AMBIGUOUS;
+    const values = pairs.filter(([key]) => key === 'group_id').map(([, value]) => value);
+    if (values.length > 1) return AMBIGUOUS;
+    return values.length === 1 ? { found: true, value: values[0] } : ABSENT;
+  }
+
+  it('should read what URLSearchParams reads, over 5,000 generated queries', () => {
+    const pieces = ['group_id', 'group_id=', '=', '&', '&&', 'c1', 'x', 'group_ids', 'xgroup_id', 'group_id[]', '[group_id]', 'group_id.x', 'a[group_id]', '[group_id', '.group_id', 'group_id=c2', '=group_id'];
+    let seed = 7;
+    const next = (bound: number) => {
+      seed = (seed * 1103515245 + 12345) % 2147483648;
+      return seed % bound;
+    };
+    const outcomes = new Set<string>();
+    for (let run = 0; run < 5_000; run += 1) {
+      const query = Array.from({ length: 1 + next(6) }, () => pieces[next(pieces.length)]).join('');
+      const result = fromQueryString(`/x?${query}`);
+      outcomes.add(result === AMBIGUOUS ? 'ambiguous' : result.found ? 'found' : 'absent');
+      expect({ query, result }).toEqual({ query, result: expected(query) });
+    }
+    expect([...outcomes].sort()).toEqual(['absent', 'ambiguous', 'found']);
   });
 });
