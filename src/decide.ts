@@ -18,7 +18,7 @@ import type { ThrottleVerdict } from './failure-throttle';
 import type { GroupIdResult } from './group-id';
 import type { Configuration } from './options';
 import { parseAuthorization } from './parse-authorization';
-import type { ApplicationRecord, CleartextKeyEvent, Grants, HeldApplication, LoadedApplication, StoreAnswer, StoredKey, TwakeIdentity } from './types';
+import type { ApplicationRecord, CleartextKeyEvent, Decision, Grants, HeldApplication, LoadedApplication, StoreAnswer, StoredKey, TwakeIdentity } from './types';
 import { ipAllowed } from './allowed-ips';
 import { grantsOf } from './grants';
 import { missingFrom, type Requirement } from './twake-v1';
@@ -296,23 +296,31 @@ export function decide(config: Configuration, facts: RequestFacts): TwakeIdentit
   const onDecision = config.onDecision;
   if (onDecision === null) return decideNow(config, facts);
   const started = performance.now();
-  const report = (code: string, status: number) => tell(() => onDecision({ code, status, seconds: (performance.now() - started) / 1000 }));
   const outcome = decideNow(config, facts);
   if (!(outcome instanceof Promise)) {
-    report('ok', 200);
+    report(onDecision, 'ok', 200, started);
     return outcome;
   }
   return outcome.then(
     (identity) => {
-      report('ok', 200);
+      report(onDecision, 'ok', 200, started);
       return identity;
     },
     (error: unknown) => {
-      if (error instanceof TwakeAuthError) report(error.code, error.status);
-      else report('store_unavailable', 503);
+      if (error instanceof TwakeAuthError) report(onDecision, error.code, error.status, started);
+      else report(onDecision, 'store_unavailable', 503, started);
       throw error;
     },
   );
+}
+
+// Tells the decision listener; like every listener, its failure changes nothing.
+function report(onDecision: (decision: Decision) => void, code: string, status: number, started: number): void {
+  try {
+    onDecision({ code, status, seconds: (performance.now() - started) / 1000 });
+  } catch {
+    // ignored, as documented for every listener
+  }
 }
 
 function decideNow(config: Configuration, facts: RequestFacts): TwakeIdentity | Promise<TwakeIdentity> {

@@ -77,7 +77,11 @@ export function routeRequirement(req: Request, config: Configuration): Requireme
   const routes = config.routes;
   if (routes === null) return null;
   const full = pathOf(req.originalUrl ?? req.url ?? '');
-  return mergeRequirements([requirementOf(routes, full, true), requirementOf(routes, req.path ?? '')]);
+  const fromFull = requirementOf(routes, full, true);
+  const path = req.path ?? '';
+  // Mounted at the root, both readings are the same path.
+  const fromMount = path === full && fromFull !== null ? fromFull : requirementOf(routes, path);
+  return fromFull === null || fromMount === fromFull ? fromMount : mergeRequirements([fromFull, fromMount]);
 }
 
 /** Collects the facts of an Express request. */

@@ -60,6 +60,18 @@ describe('the v1 route table (middleware, routes: twakeV1Routes)', () => {
   });
 });
 
+describe('the route table with the middleware mounted at the root', () => {
+  const app = express();
+  app.use(twakeAppAuth({ store: store(), mode: 'development', routes: twakeV1Routes }));
+  app.all('/*path', (_req, res) => res.send('through'));
+  app.use(twakeAuthErrorHandler());
+
+  it.each(['/messages/save', '/api/v1/messages/save', '/Messages/Save/'])('requires messages_save for %s', async (path) => {
+    expectProblem(await request(app).post(path).set('Authorization', AUTH).send({ group_id: 'none' }), 403, 'missing_capability');
+    expect((await request(app).post(path).set('Authorization', AUTH).send({ group_id: 'all' })).status).toBe(200);
+  });
+});
+
 describe('requireCapabilities / requirePrivileges', () => {
   const memory = new MemoryStore();
   memory.add({ publicId: 'bot', keys: [{ privateKey: KEY }], companies: ['c'], grants: { c: { capabilities: ['messages_save'], privileges: ['channels'] } } });
