@@ -92,6 +92,9 @@ export function fromQueryString(url: string): CompanySource {
   const question = url.indexOf('?');
   if (question < 0) return ABSENT;
   const query = url.slice(question + 1);
+  // A second "?" opening the query is part of the first key for Express's parsers and dropped by others
+  // (URLSearchParams, qs with ignoreQueryPrefix): refused when group_id appears at all.
+  if (query.startsWith('?')) return decodeLoosely(query).includes(FIELD) ? AMBIGUOUS : ABSENT;
   if (query.includes('#')) return decodeLoosely(query).includes(FIELD) ? AMBIGUOUS : ABSENT;
   const found = scanQuery(query);
   if (!query.includes(';')) return found;

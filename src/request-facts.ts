@@ -43,12 +43,20 @@ export function urlSources(req: Request): CompanySource[] {
 
 // Express's own query parsers ('simple': node:querystring, 'extended': qs) read a query without "%" or
 // "+" exactly as the raw scan does for group_id (aliases are refused by the scan itself), so `req.query`,
-// which Express 5 parses again on every read, need not be consulted. A custom parser always is.
+// which Express 5 parses again on every read, need not be consulted. A custom parser always is, set on
+// this app or on any app it is mounted in (Express 4 builds `req.query` in the first app the request meets).
 function parsedQueryMatchesRaw(req: Request, url: string): boolean {
-  const parser: unknown = req.app?.get('query parser');
-  if (typeof parser === 'function') return false;
+  for (let app: MountedApp | undefined = req.app; app !== undefined; app = app.parent) {
+    if (typeof app.get('query parser') === 'function') return false;
+  }
   const question = url.indexOf('?');
   return question < 0 || !needsDecoding(url, question + 1);
+}
+
+/** An Express app as seen from a request: its settings and, once mounted, the app it is mounted in. */
+interface MountedApp {
+  get(setting: string): unknown;
+  parent?: MountedApp;
 }
 
 const NO_SOURCES: readonly CompanySource[] = Object.freeze([]);

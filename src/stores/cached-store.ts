@@ -188,7 +188,8 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       if (disabled()) return undefined;
       const application = heldEntry(publicId);
       if (application === undefined) return undefined;
-      if (application.expiresAt <= now()) return application.onceExpired;
+      // Written so that a clock giving something other than a number (NaN) means expired, never fresh.
+      if (!(application.expiresAt > now())) return application.onceExpired;
       hits += 1;
       return application.whileFresh;
     },

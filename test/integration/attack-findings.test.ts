@@ -108,6 +108,32 @@ describe('Express 5: req.query is computed again by the app that handles the req
   });
 });
 
+describe('Express 4: req.query is built by the first app the request meets', () => {
+  // The middleware sits in a sub-app with default settings; the parent's own query parser builds
+  // req.query (Express 4 parses once, in the outer app), here reading the company from another name.
+  function parentParserSubApp(express4: typeof express) {
+    const parent = express4();
+    parent.set('query parser', (text: string) => ({ group_id: new URLSearchParams(text).get('company') ?? undefined }));
+    const sub = express4();
+    sub.use(twakeAppAuth({ store, mode: 'development', throttle: false }));
+    sub.all('/x', (req, res) => {
+      res.json({ checked: req.twake?.companyId ?? null, query: (req.query as Record<string, unknown>).group_id ?? null });
+    });
+    sub.use(twakeAuthErrorHandler());
+    parent.use('/api', sub);
+    return parent;
+  }
+
+  it('consults req.query when a parent app has its own parser: a company hidden there is refused', async () => {
+    const express4 = (await import('express4')).default as unknown as typeof express;
+    const app = parentParserSubApp(express4);
+    const response = await request(app).post('/api/x?company=beta').set('Authorization', auth).send({ group_id: 'alpha' });
+    expectProblem(response, 400, 'invalid_group_id');
+    const agreeing = await request(app).post('/api/x?company=alpha').set('Authorization', auth).send({ group_id: 'alpha' });
+    expect(agreeing.body).toEqual({ checked: 'alpha', query: 'alpha' });
+  });
+});
+
 describe('credentials before the body (README, "Decisions and errors", step 4)', () => {
   let server: Server;
   let port: number;

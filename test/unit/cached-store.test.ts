@@ -18,6 +18,22 @@ function countingStore(): { store: MemoryStore & ApplicationStore; calls: () => 
 }
 
 describe('createCachedStore', () => {
+  it('should treat an entry as expired when the clock gives something other than a number', async () => {
+    const store = new MemoryStore();
+    store.add({ publicId: 'p', keys: [{ privateKey: 'twk_k' }], companies: ['c'] });
+    // A plausible mistake: a Date rather than milliseconds. Never fresh, so every decision asks the store.
+    const cached = createCachedStore(store, { ttlMs: 60_000, now: () => new Date() as unknown as number });
+    await cached.loadApplication('p', 'c');
+    expect(cached.peekApplication('p')?.fresh).toBe(false);
+    const app = express();
+    app.use(twakeAppAuth({ store: cached, mode: 'development' }));
+    app.get('/x', (_req, res) => res.send('through'));
+    app.use(twakeAuthErrorHandler());
+    expect((await request(app).get('/x?group_id=c').set('Authorization', basic('p', 'twk_k'))).status).toBe(200);
+    store.add({ publicId: 'p', enabled: false, keys: [{ privateKey: 'twk_k' }], companies: ['c'] });
+    expect((await request(app).get('/x?group_id=c').set('Authorization', basic('p', 'twk_k'))).status).toBe(401);
+  });
+
   it('should count hits, misses and evictions by the size bound', async () => {
     const cached = createCachedStore(new MemoryStore(), { maxEntries: 2, ttlMs: 60_000 });
     for (const id of ['a', 'b', 'c']) await cached.findApplication(id, 'x');
