@@ -57,26 +57,34 @@ export function needsDecoding(text: string, start = 0): boolean {
 }
 
 // The same pass over a query with nothing encoded (the common case), read in place: no pair is split out,
-// and a key is copied only when it holds "group_id" and so may alias it.
+// and a key is copied only when it holds "group_id" and so may alias it. The next "=" and the next
+// "group_id" are each searched for once and reused until passed, so the scan stays linear.
 function scanPlainQuery(query: string): CompanySource {
   let value: string | undefined;
   let count = 0;
+  let nextEquals = -1;
+  let nextName = -1;
   for (let start = 0; start < query.length; ) {
     let end = query.indexOf('&', start);
     if (end < 0) end = query.length;
-    let equals = query.indexOf('=', start);
-    if (equals < 0 || equals > end) equals = end;
+    if (nextEquals !== query.length && nextEquals < start) nextEquals = indexOrEnd(query, '=', start);
+    const equals = Math.min(nextEquals, end);
     if (equals - start === FIELD.length && query.startsWith(FIELD, start)) {
       value = equals === end ? '' : query.slice(equals + 1, end);
       count += 1;
     } else {
-      const named = query.indexOf(FIELD, start);
-      if (named >= 0 && named + FIELD.length <= equals && aliasesGroupId(query.slice(start, equals))) return AMBIGUOUS;
+      if (nextName !== query.length && nextName < start) nextName = indexOrEnd(query, FIELD, start);
+      if (nextName + FIELD.length <= equals && aliasesGroupId(query.slice(start, equals))) return AMBIGUOUS;
     }
     start = end + 1;
   }
   if (count > 1) return AMBIGUOUS;
   return count === 1 ? { found: true, value } : ABSENT;
+}
+
+function indexOrEnd(text: string, search: string, from: number): number {
+  const index = text.indexOf(search, from);
+  return index < 0 ? text.length : index;
 }
 
 // One pass over `query` split at `&`, decoded through URLSearchParams when it needs decoding.
