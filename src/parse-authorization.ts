@@ -39,31 +39,38 @@ for (const [index, character] of [...'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnop
 // Fatal: invalid UTF-8 is refused instead of being replaced with U+FFFD.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 
-/** Where the token of a `Basic` header starts: after the word "Basic" (any case) and one or more spaces; -1 otherwise. */
-function tokenStart(header: string): number {
-  if (header.length <= SCHEME.length + 1) return -1;
+/**
+ * The token of a `Basic` header: what follows the word "Basic" (any case) and one or more spaces; null
+ * otherwise. Read from slices, which always refer to flat text: the scan then costs the same whatever
+ * representation the engine chose for the header (a concatenation, say), so timing cannot tell two
+ * headers apart by how they were built.
+ */
+function tokenOf(header: string): string | null {
+  if (header.length <= SCHEME.length + 1) return null;
+  const scheme = header.slice(0, SCHEME.length);
   for (let index = 0; index < SCHEME.length; index += 1) {
     // ASCII letters only: setting bit 0x20 lower-cases them (and turns no other character into one).
-    if ((header.charCodeAt(index) | 0x20) !== SCHEME.charCodeAt(index)) return -1;
+    if ((scheme.charCodeAt(index) | 0x20) !== SCHEME.charCodeAt(index)) return null;
   }
-  let start = SCHEME.length;
-  while (header.charCodeAt(start) === SPACE) start += 1;
-  return start === SCHEME.length || start === header.length ? -1 : start;
+  const rest = header.slice(SCHEME.length);
+  let spaces = 0;
+  while (rest.charCodeAt(spaces) === SPACE) spaces += 1;
+  return spaces === 0 || spaces === rest.length ? null : rest.slice(spaces);
 }
 
 /**
- * Whether `header` from `start` is canonical base64 (RFC 4648 §4 and §3.5): the standard alphabet, padded
- * to a multiple of four, at most two `=` at the end, and no bits set in the padding.
+ * Whether `token` is canonical base64 (RFC 4648 §4 and §3.5): the standard alphabet, padded to a multiple
+ * of four, at most two `=` at the end, and no bits set in the padding.
  */
-function isCanonicalBase64(header: string, start: number): boolean {
-  const length = header.length - start;
+function isCanonicalBase64(token: string): boolean {
+  const length = token.length;
   if (length % 4 !== 0) return false;
   let padding = 0;
-  if (header.charCodeAt(header.length - 1) === EQUALS) padding = header.charCodeAt(header.length - 2) === EQUALS ? 2 : 1;
-  const end = header.length - padding;
+  if (token.charCodeAt(length - 1) === EQUALS) padding = token.charCodeAt(length - 2) === EQUALS ? 2 : 1;
+  const end = length - padding;
   let last = 0;
-  for (let index = start; index < end; index += 1) {
-    const code = header.charCodeAt(index);
+  for (let index = 0; index < end; index += 1) {
+    const code = token.charCodeAt(index);
     last = code < 128 ? (BASE64_VALUES[code] as number) : -1;
     if (last < 0) return false;
   }
@@ -107,9 +114,9 @@ export function parseAuthorization(header: string | readonly string[] | undefine
   if (header === undefined) return MISSING;
   if (typeof header !== 'string' || header.length > MAX_HEADER_LENGTH) return INVALID;
 
-  const start = tokenStart(header);
-  if (start < 0 || !isCanonicalBase64(header, start)) return INVALID;
-  const decoded = credentialsText(Buffer.from(header.slice(start), 'base64'));
+  const token = tokenOf(header);
+  if (token === null || !isCanonicalBase64(token)) return INVALID;
+  const decoded = credentialsText(Buffer.from(token, 'base64'));
   if (decoded === null) return INVALID;
 
   // The user-id cannot contain a colon; the password can (RFC 7617 §2): split at the first one.

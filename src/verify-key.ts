@@ -1,42 +1,49 @@
 // Checks a presented private key against an application's stored digests, in constant time.
-import { DUMMY_DIGEST, digestPresentedKey, digestsEqual } from './secrets';
+import { randomBytes } from 'node:crypto';
+import { DIGEST_LENGTH, DUMMY_DIGEST, digestPresentedKey, digestsEqual } from './secrets';
 import type { ApplicationRecord, StoredKey } from './types';
-
-// Never matched: its digest is random per process (see DUMMY_DIGEST), and a match with it is discarded.
-// A disabled record, so that even a match could not let a request through. Its fields are in the
-// order the stores build theirs, so that both are one object shape to the JavaScript engine.
-const DUMMY_KEY: StoredKey = { id: '', digest: DUMMY_DIGEST, expiresAt: null };
-const DUMMY_RECORD: ApplicationRecord = {
-  id: '',
-  publicId: '',
-  name: '',
-  enabled: false,
-  keys: [DUMMY_KEY],
-  installed: false,
-};
 
 // Every comparison runs at least this many times, so that an application with a few live keys (during a
 // rotation's grace period, say) takes as long to refuse as an unknown public id.
 const MIN_COMPARISONS = 4;
 
+// Never matched: their digests are random per process (the first is DUMMY_DIGEST), and a match with one
+// is discarded. One per comparison, so that an unknown public id compares against as many distinct
+// buffers as a known one does (the same buffer four times would sit warmer in the processor's cache).
+// Fields in the order the stores build theirs, so that all are one object shape to the JavaScript engine.
+const DUMMY_KEYS: readonly StoredKey[] = Array.from({ length: MIN_COMPARISONS }, (_, index) => ({
+  id: '',
+  digest: index === 0 ? DUMMY_DIGEST : randomBytes(DIGEST_LENGTH),
+  expiresAt: null,
+}));
+// A disabled record, so that even a match could not let a request through.
+const DUMMY_RECORD: ApplicationRecord = {
+  id: '',
+  publicId: '',
+  name: '',
+  enabled: false,
+  keys: DUMMY_KEYS,
+  installed: false,
+};
+
 /**
  * Finds the key of `record` that `privateKey` matches, whatever its expiry and the application's enabled
  * flag. Every stored digest is compared (no early exit), and at least {@link MIN_COMPARISONS} comparisons
- * are made, against the dummy digest when the application has fewer keys or is unknown.
+ * are made, against dummy digests when the application has fewer keys or is unknown.
  */
 export function matchKey(record: ApplicationRecord | null, privateKey: string): StoredKey | null {
   const presented = digestPresentedKey(privateKey);
-  // The same loop runs for an unknown application (over the dummy key) as for a known one.
+  // The same loop runs for an unknown application (over the dummy keys) as for a known one.
   let subject = record ?? DUMMY_RECORD;
   if (subject.keys.length === 0) subject = DUMMY_RECORD;
   const keys = subject.keys;
   const rounds = Math.max(keys.length, MIN_COMPARISONS);
   let matched: StoredKey | null = null;
   for (let index = 0; index < rounds; index += 1) {
-    const key = index < keys.length ? (keys[index] as StoredKey) : DUMMY_KEY;
+    const key = index < keys.length ? (keys[index] as StoredKey) : (DUMMY_KEYS[index] as StoredKey);
     if (digestsEqual(presented, key.digest) && matched === null) matched = key;
   }
-  return subject === DUMMY_RECORD || matched === DUMMY_KEY ? null : matched;
+  return subject === DUMMY_RECORD || matched === null || DUMMY_KEYS.includes(matched) ? null : matched;
 }
 
 /**
