@@ -1,9 +1,9 @@
 // Shared benchmark plumbing: seeded databases, target processes, load runs, RSS, Markdown tables.
-const { spawn } = require('node:child_process');
+const { execFile, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
 const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
-const { join } = require('node:path');
+const { join, resolve } = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
 const { createAdmin } = require('../dist/admin');
@@ -51,10 +51,10 @@ async function seedApplication(url, company) {
   }
 }
 
-/** Starts `bench/<script>` with arguments, env and extra Node flags, on `core` when given; resolves once it prints "READY <port>". */
+/** Starts `bench/<script>` (or a script at an absolute path) with arguments, env and extra Node flags, on `core` when given; resolves once it prints "READY <port>". */
 function startTarget(script, args, env, extraNodeArgs = [], core = null) {
   const nodeArgs = [...(process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean), ...extraNodeArgs];
-  const command = [process.execPath, ...nodeArgs, join(__dirname, script), ...args];
+  const command = [process.execPath, ...nodeArgs, resolve(__dirname, script), ...args];
   // taskset execs the command, so the child's pid stays the server's.
   const pinned = core === null ? command : ['taskset', '-c', String(core), ...command];
   const child = spawn(pinned[0], pinned.slice(1), {
@@ -92,6 +92,49 @@ function rssMiB(pid) {
     return NaN;
   }
 }
+
+/** CPU time (user + system) a process has used, in microseconds (Linux). */
+function cpuMicroseconds(pid) {
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
+    const ticksPerSecond = 100;
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / ticksPerSecond;
+  } catch {
+    return NaN;
+  }
+}
+
+/** wrk (on `core` when given): requests/s, total requests, p50 and p99 in ms, non-2xx count, socket errors. */
+function wrk({ url, headers, seconds, connections, core = null }) {
+  const args = ['-t1', `-c${connections}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]), url];
+  const command = core === null ? ['wrk', ...args] : ['taskset', '-c', String(core), 'wrk', ...args];
+  return new Promise((resolvePromise, reject) => {
+    execFile(command[0], command.slice(1), { encoding: 'utf8' }, (error, stdout) => {
+      if (error) return reject(error);
+      const number = (pattern) => Number((pattern.exec(stdout) || [])[1] || NaN);
+      const ms = (pattern) => {
+        const match = pattern.exec(stdout);
+        if (!match) return NaN;
+        const scale = { us: 0.001, ms: 1, s: 1000 }[match[2]];
+        return Number(match[1]) * scale;
+      };
+      resolvePromise({
+        rps: number(/Requests\/sec:\s+([\d.]+)/),
+        total: number(/(\d+) requests in/),
+        p50: ms(/50%\s+([\d.]+)(us|ms|s)/),
+        p99: ms(/99%\s+([\d.]+)(us|ms|s)/),
+        non2xx: number(/Non-2xx or 3xx responses:\s+(\d+)/) || 0,
+        errors: /Socket errors/.test(stdout) ? 1 : 0,
+      });
+    });
+  });
+}
+
+const median = (values) => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
+};
 
 /** Drives `url` for `seconds` with `connections` and returns requests/s, latency percentiles and error counts. */
 function load({ url, seconds, connections, method = 'POST', headers = {}, body }) {
@@ -132,4 +175,4 @@ function available(command) {
   }
 }
 
-module.exports = { available, createDatabase, seedApplication, startTarget, rssMiB, load, markdownTable, percentile };
+module.exports = { available, createDatabase, seedApplication, startTarget, rssMiB, cpuMicroseconds, wrk, median, load, markdownTable, percentile };

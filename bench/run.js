@@ -1,11 +1,10 @@
 // `npm run bench`: the same GET route behind each authentication, pinned, in alternating rounds; rewrites docs/benchmarks.md.
 // Targets run on core 0 and the load generator (wrk -t1, or autocannon without wrk) on core 1 when taskset exists.
 // BENCH_ROUNDS (5), BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (32), BENCH_TARGETS (names, comma-separated).
-const { execFile } = require('node:child_process');
 const os = require('node:os');
 const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { available, createDatabase, seedApplication, startTarget, rssMiB, load, markdownTable } = require('./lib');
+const { available, cpuMicroseconds, createDatabase, median, seedApplication, startTarget, rssMiB, load, markdownTable, wrk } = require('./lib');
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 8);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS || 3);
@@ -31,40 +30,9 @@ const TARGETS = [
   { name: 'middleware + createPrismaStore (cold), PostgreSQL', script: 'bench-server.js', variant: 'cold-prisma', provider: 'postgresql' },
 ];
 
-/** wrk on core 1: requests/s, p50 and p99 in ms, non-2xx count. */
-function wrk(url, headers, seconds) {
-  const args = ['-t1', `-c${CONNECTIONS}`, `-d${seconds}s`, '--latency', ...Object.entries(headers).flatMap(([name, value]) => ['-H', `${name}: ${value}`]), url];
-  const command = PIN ? ['taskset', '-c', '1', 'wrk', ...args] : ['wrk', ...args];
-  return new Promise((resolve, reject) => {
-    execFile(command[0], command.slice(1), { encoding: 'utf8' }, (error, stdout) => {
-      if (error) return reject(error);
-      const number = (pattern) => Number((pattern.exec(stdout) || [])[1] || NaN);
-      const ms = (pattern) => {
-        const match = pattern.exec(stdout);
-        if (!match) return NaN;
-        const scale = { us: 0.001, ms: 1, s: 1000 }[match[2]];
-        return Number(match[1]) * scale;
-      };
-      resolve({
-        rps: number(/Requests\/sec:\s+([\d.]+)/),
-        p50: ms(/50%\s+([\d.]+)(us|ms|s)/),
-        p99: ms(/99%\s+([\d.]+)(us|ms|s)/),
-        non2xx: number(/Non-2xx or 3xx responses:\s+(\d+)/) || 0,
-        errors: /Socket errors/.test(stdout) ? 1 : 0,
-      });
-    });
-  });
-}
-
 function drive(url, headers, seconds) {
-  return WRK ? wrk(url, headers, seconds) : load({ url, seconds, connections: CONNECTIONS, method: 'GET', headers });
+  return WRK ? wrk({ url, headers, seconds, connections: CONNECTIONS, core: PIN ? 1 : null }) : load({ url, seconds, connections: CONNECTIONS, method: 'GET', headers });
 }
-
-const median = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2;
-};
 
 async function main() {
   const chosen = process.env.BENCH_TARGETS ? process.env.BENCH_TARGETS.split(',') : null;
@@ -92,7 +60,10 @@ async function main() {
       const url = `http://127.0.0.1:${server.port}/api/v1/auth/test?group_id=${COMPANY}`;
       const headers = { Authorization: `Basic ${Buffer.from(`${publicId}:${privateKey}`).toString('base64')}`, 'X-Forwarded-Proto': 'https' };
       await drive(url, headers, WARMUP_SECONDS);
+      const cpuBefore = cpuMicroseconds(server.pid);
       const result = await drive(url, headers, SECONDS);
+      // The server's own CPU per request: steadier than requests/s when other work shares the machine.
+      result.cpu = (cpuMicroseconds(server.pid) - cpuBefore) / result.total;
       result.rss = rssMiB(server.pid);
       await server.stop();
       if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} socket errors`);
@@ -112,10 +83,11 @@ async function main() {
       median(runs.map((run) => run.p99)).toFixed(2),
       median(ratios).toFixed(2),
       ratios.map((ratio) => ratio.toFixed(2)).join(' '),
+      median(runs.map((run) => run.cpu)).toFixed(0),
       Math.max(...runs.map((run) => run.rss)).toFixed(0),
     ];
   });
-  const table = markdownTable(['target', 'requests/s (median)', 'p50 ms', 'p99 ms', 'ratio to bare (median)', 'ratio per round', 'RSS MiB'], rows);
+  const table = markdownTable(['target', 'requests/s (median)', 'p50 ms', 'p99 ms', 'ratio to bare (median)', 'ratio per round', 'server CPU µs per request (median)', 'RSS MiB'], rows);
   const how = `${PIN ? 'targets pinned to core 0 and the load generator to core 1 (taskset)' : 'not pinned (no taskset or one core)'}, ${WRK ? 'wrk -t1' : 'autocannon'} with ${CONNECTIONS} connections`;
   const heading = `Run of ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} cores, ${how}, ${ROUNDS} alternating rounds of ${SECONDS} s after ${WARMUP_SECONDS} s warm-up each; the ratio is taken per round against that round's bare Express, then the median.`;
   console.log(`${heading}\n\n${table}`);

@@ -1,0 +1,75 @@
+// `npm run bench:compare -- <target> <checkout> [<checkout>…]`: one target built from several checkouts of
+// this repository (each already built), against this checkout's bare Express, pinned, in alternating rounds.
+// It measures one change at a time: check out the commit before and after it, build both, compare.
+// Targets: middleware, serve (warm), serve-cold (CACHE_TTL_MS=0); BENCH_PROVIDER=sqlite|postgresql (sqlite).
+// BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32).
+const os = require('node:os');
+const { resolve } = require('node:path');
+const { available, cpuMicroseconds, createDatabase, markdownTable, median, seedApplication, startTarget, wrk } = require('./lib');
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
+const SECONDS = Number(process.env.BENCH_SECONDS || 5);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS || 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32);
+const PROVIDER = process.env.BENCH_PROVIDER || 'sqlite';
+const COMPANY = 'bench-company';
+const PIN = available('taskset') && os.cpus().length >= 2;
+
+const TARGETS = {
+  middleware: { script: 'bench-server.js', args: ['middleware'], env: {} },
+  serve: { script: 'server-process.js', args: [], env: {} },
+  'serve-cold': { script: 'server-process.js', args: [], env: { CACHE_TTL_MS: '0' } },
+};
+
+async function measure(run, credentials) {
+  const server = await startTarget(run.script, run.args, run.env, [], PIN ? 0 : null);
+  const target = `http://127.0.0.1:${server.port}/api/v1/auth/test?group_id=${COMPANY}`;
+  const headers = { Authorization: `Basic ${Buffer.from(`${credentials.publicId}:${credentials.privateKey}`).toString('base64')}`, 'X-Forwarded-Proto': 'https' };
+  const options = { url: target, headers, connections: CONNECTIONS, core: PIN ? 1 : null };
+  try {
+    await wrk({ ...options, seconds: WARMUP_SECONDS });
+    const cpuBefore = cpuMicroseconds(server.pid);
+    const result = await wrk({ ...options, seconds: SECONDS });
+    if (result.non2xx > 0 || result.errors > 0) throw new Error(`${run.label}: ${result.non2xx} non-2xx, ${result.errors} socket errors`);
+    return { rps: result.rps, cpu: (cpuMicroseconds(server.pid) - cpuBefore) / result.total };
+  } finally {
+    await server.stop();
+  }
+}
+
+async function main() {
+  const [targetName, ...checkouts] = process.argv.slice(2);
+  const target = TARGETS[targetName];
+  if (target === undefined || checkouts.length === 0 || !available('wrk')) {
+    console.error(`usage: npm run bench:compare -- <${Object.keys(TARGETS).join('|')}> <checkout>… (needs wrk)`);
+    process.exit(2);
+  }
+  const database = await createDatabase(PROVIDER);
+  const credentials = await seedApplication(database.url, COMPANY);
+  const env = { DATABASE_URL: database.url, BENCH_PUBLIC_ID: credentials.publicId, BENCH_KEY: credentials.privateKey, NODE_ENV: 'production', TRUST_PROXY: 'loopback', LOG_LEVEL: 'silent' };
+  const runs = [
+    { label: 'bare Express 5 (this checkout)', script: resolve(__dirname, 'bench-server.js'), args: ['bare'], env },
+    ...checkouts.map((checkout) => ({ label: `${targetName}: ${checkout}`, script: resolve(checkout, 'bench', target.script), args: target.args, env: { ...env, ...target.env } })),
+  ];
+  const results = new Map(runs.map((run) => [run.label, []]));
+  for (let round = 0; round < ROUNDS; round += 1) {
+    for (const run of round % 2 === 0 ? runs : [...runs].reverse()) {
+      results.get(run.label).push(await measure(run, credentials));
+      process.stderr.write(`round ${round + 1}/${ROUNDS} ${run.label}: ${Math.round(results.get(run.label).at(-1).rps)} req/s\n`);
+    }
+  }
+  const bare = results.get(runs[0].label);
+  const rows = runs.map((run) => {
+    const measured = results.get(run.label);
+    const ratios = measured.map((result, round) => result.rps / bare[round].rps);
+    return [run.label, Math.round(median(measured.map((result) => result.rps))), median(ratios).toFixed(2), ratios.map((ratio) => ratio.toFixed(2)).join(' '), median(measured.map((result) => result.cpu)).toFixed(1)];
+  });
+  console.log(`${PROVIDER}, ${PIN ? 'pinned (targets on core 0, wrk on core 1)' : 'not pinned'}, ${ROUNDS} alternating rounds of ${SECONDS} s\n`);
+  console.log(markdownTable(['target', 'requests/s (median)', 'ratio to bare (median)', 'ratio per round', 'server CPU µs per request (median)'], rows));
+  await database.drop();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});
