@@ -134,6 +134,42 @@ describe('Express 4: req.query is built by the first app the request meets', () 
   });
 });
 
+describe('Express 4: an outer app with its own query parser, reached through a router or a function', () => {
+  // No `.parent` links the apps here, so no walk up the mounts finds the outer parser: the query Express 4
+  // parsed once, in the outer app, is compared whatever parser made it.
+  const lowerCaseKeys = (text: string) => Object.fromEntries([...new URLSearchParams(text)].map(([key, value]) => [key.toLowerCase(), value]));
+  async function layouts(express4: typeof express) {
+    const inner = () => {
+      const app = express4();
+      app.use(twakeAppAuth({ store, mode: 'development', throttle: false }));
+      app.get('/x', (req, res) => {
+        res.json({ checked: req.twake?.companyId ?? null, query: (req.query as Record<string, unknown>).group_id ?? null });
+      });
+      app.use(twakeAuthErrorHandler());
+      return app;
+    };
+    const throughRouter = express4();
+    throughRouter.set('query parser', lowerCaseKeys);
+    const router = express4.Router();
+    router.use(inner());
+    throughRouter.use(router);
+    const throughFunction = express4();
+    throughFunction.set('query parser', lowerCaseKeys);
+    const wrapped = inner();
+    throughFunction.use((req, res, next) => {
+      wrapped(req, res, next);
+    });
+    return { throughRouter, throughFunction };
+  }
+
+  it.each(['throughRouter', 'throughFunction'] as const)('%s: a company the outer parser reads from another key is refused', async (layout) => {
+    const express4 = (await import('express4')).default as unknown as typeof express;
+    const app = (await layouts(express4))[layout];
+    expectProblem(await request(app).get('/x?group_id=alpha&GROUP_ID=beta').set('Authorization', auth), 400, 'invalid_group_id');
+    expect((await request(app).get('/x?group_id=alpha').set('Authorization', auth)).body).toEqual({ checked: 'alpha', query: 'alpha' });
+  });
+});
+
 describe('credentials before the body (README, "Decisions and errors", step 4)', () => {
   let server: Server;
   let port: number;
