@@ -31,6 +31,12 @@ export function aliasesGroupId(key: string): boolean {
   return key.split(/[[\].]/).find((segment) => segment !== '') === FIELD;
 }
 
+// What a scan found: the value of a single group_id, ambiguous when it repeats.
+function sourceOf(count: number, value: string | undefined): CompanySource {
+  if (count > 1) return AMBIGUOUS;
+  return count === 1 ? { found: true, value } : ABSENT;
+}
+
 // One pass over decoded pairs: ambiguous on a repeated key or any alias of group_id.
 function scanPairs(pairs: Iterable<[string, string]>): CompanySource {
   let value: string | undefined;
@@ -43,8 +49,7 @@ function scanPairs(pairs: Iterable<[string, string]>): CompanySource {
       return AMBIGUOUS;
     }
   }
-  if (count > 1) return AMBIGUOUS;
-  return count === 1 ? { found: true, value } : ABSENT;
+  return sourceOf(count, value);
 }
 
 /** Whether `text` holds "%" or "+" from `start` on: then a query needs decoding. */
@@ -78,8 +83,7 @@ function scanPlainQuery(query: string): CompanySource {
     }
     start = end + 1;
   }
-  if (count > 1) return AMBIGUOUS;
-  return count === 1 ? { found: true, value } : ABSENT;
+  return sourceOf(count, value);
 }
 
 function indexOrEnd(text: string, search: string, from: number): number {
@@ -100,10 +104,10 @@ export function fromQueryString(url: string): CompanySource {
   const question = url.indexOf('?');
   if (question < 0) return ABSENT;
   const query = url.slice(question + 1);
-  // A second "?" opening the query is part of the first key for Express's parsers and dropped by others
-  // (URLSearchParams, qs with ignoreQueryPrefix): refused when group_id appears at all.
-  if (query.startsWith('?')) return decodeLoosely(query).includes(FIELD) ? AMBIGUOUS : ABSENT;
-  if (query.includes('#')) return decodeLoosely(query).includes(FIELD) ? AMBIGUOUS : ABSENT;
+  // Parsers disagree on what follows a "#", and on a second "?" opening the query (part of the first key
+  // for Express's parsers, dropped by URLSearchParams and qs with ignoreQueryPrefix): such a query is
+  // refused when group_id appears in it at all.
+  if (query.startsWith('?') || query.includes('#')) return decodeLoosely(query).includes(FIELD) ? AMBIGUOUS : ABSENT;
   const found = scanQuery(query);
   if (!query.includes(';')) return found;
   const semicolons = scanQuery(query.replaceAll(';', '&'));

@@ -43,23 +43,15 @@ export function urlSources(req: Request): CompanySource[] {
 
 // Express's own query parsers ('simple': node:querystring, 'extended': qs) read a query without "%" or
 // "+" exactly as the raw scan does for group_id (aliases are refused by the scan itself), so `req.query`,
-// which Express 5 parses again on every read, need not be consulted. It is consulted when a custom parser
-// is set on this app or on any app it is mounted in, and always in Express 4, which parses the query once,
-// in the first app the request enters, with that app's parser (found by no walk when the apps are joined
-// by a router or a function): there the parsed query is at hand and costs nothing to read.
+// which Express 5 parses again on every read with this app's parser, need not be consulted unless that
+// parser is a custom one. Express 4 parses the query once, in the first app the request enters, with that
+// app's parser, whichever it is and however the apps are joined: there the parsed query is an own
+// property, at hand, and always compared.
 function parsedQueryMatchesRaw(req: Request, url: string): boolean {
   if (Object.prototype.hasOwnProperty.call(req, 'query')) return false;
-  for (let app: MountedApp | undefined = req.app; app !== undefined; app = app.parent) {
-    if (typeof app.get('query parser') === 'function') return false;
-  }
+  if (typeof req.app?.get('query parser') === 'function') return false;
   const question = url.indexOf('?');
   return question < 0 || !needsDecoding(url, question + 1);
-}
-
-/** An Express app as seen from a request: its settings and, once mounted, the app it is mounted in. */
-interface MountedApp {
-  get(setting: string): unknown;
-  parent?: MountedApp;
 }
 
 const NO_SOURCES: readonly CompanySource[] = Object.freeze([]);
