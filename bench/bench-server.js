@@ -1,5 +1,5 @@
 // One benchmark target in its own process: the same JSON route, GET /api/v1/auth/test?group_id=…, behind a given authentication.
-// Usage: node bench/bench-server.js <bare|basic-auth|middleware|middleware-routes|cold-prisma|floor>  (DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY)
+// Usage: node bench/bench-server.js <bare|passthrough|basic-auth|middleware|middleware-routes|cold-prisma|floor>  (DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY)
 const http = require('node:http');
 const express = require('express');
 const basicAuth = require('express-basic-auth');
@@ -14,6 +14,8 @@ const { DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY } = process.env;
 function answer(identity, companyId) {
   return { ok: true, application: { id: identity.applicationId, publicId: identity.publicId, name: identity.name }, company: { id: companyId } };
 }
+// CACHE_TTL_MS as for the server (a longer TTL keeps refreshes out of instruction counts under valgrind).
+const cacheOptions = process.env.CACHE_TTL_MS ? { ttlMs: Number(process.env.CACHE_TTL_MS) } : {};
 const STATIC = { applicationId: 'static', publicId: BENCH_PUBLIC_ID, name: 'Bench app' };
 
 function expressApp(auth) {
@@ -28,15 +30,18 @@ function expressApp(auth) {
 let server;
 if (variant === 'bare') {
   server = http.createServer(expressApp(null));
+} else if (variant === 'passthrough') {
+  // One empty middleware: what any authentication layer costs in Express before it does anything.
+  server = http.createServer(expressApp((_req, _res, next) => next()));
 } else if (variant === 'basic-auth') {
   server = http.createServer(expressApp(basicAuth({ users: { [BENCH_PUBLIC_ID]: BENCH_KEY } })));
 } else if (variant === 'middleware') {
   // A library user: the middleware over the cached driver store, in a plain Express app.
-  server = http.createServer(expressApp(twakeAppAuth({ store: createCachedStore(createDriverStore(DATABASE_URL)), mode: 'development' })));
+  server = http.createServer(expressApp(twakeAppAuth({ store: createCachedStore(createDriverStore(DATABASE_URL), cacheOptions), mode: 'development' })));
 } else if (variant === 'middleware-routes') {
   // The same, enforcing Twake's v1 route table (the benchmark route is not in it: the look-up still runs).
   const { twakeV1Routes } = require('../dist');
-  server = http.createServer(expressApp(twakeAppAuth({ store: createCachedStore(createDriverStore(DATABASE_URL)), mode: 'development', routes: twakeV1Routes })));
+  server = http.createServer(expressApp(twakeAppAuth({ store: createCachedStore(createDriverStore(DATABASE_URL), cacheOptions), mode: 'development', routes: twakeV1Routes })));
 } else if (variant === 'cold-prisma') {
   // A library user with createPrismaStore(prisma) and no cache.
   server = http.createServer(expressApp(twakeAppAuth({ store: createPrismaStore(openDatabase(DATABASE_URL).prisma), mode: 'development' })));
@@ -45,7 +50,7 @@ if (variant === 'bare') {
   const { decide, whenDecided } = require('../dist/decide');
   const { agreeOnCompany, fromQueryString } = require('../dist/group-id');
   const { parseOptions } = require('../dist/options');
-  const config = parseOptions({ store: createCachedStore(createDriverStore(DATABASE_URL)), mode: 'development' });
+  const config = parseOptions({ store: createCachedStore(createDriverStore(DATABASE_URL), cacheOptions), mode: 'development' });
   server = http.createServer((req, res) => {
     const facts = {
       secure: true,

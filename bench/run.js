@@ -17,6 +17,7 @@ const WRK = available('wrk');
 // `serve` is the real server command (NODE_ENV=production behind a trusted proxy that says HTTPS).
 const TARGETS = [
   { name: 'bare Express 5 (no auth, the limit)', script: 'bench-server.js', variant: 'bare', provider: 'sqlite' },
+  { name: 'Express 5 with one empty middleware (what any layer costs)', script: 'bench-server.js', variant: 'passthrough', provider: 'sqlite' },
   { name: 'node:http + the decision only (no Express)', script: 'bench-server.js', variant: 'floor', provider: 'sqlite' },
   { name: 'express-basic-auth (static in-memory user)', script: 'bench-server.js', variant: 'basic-auth', provider: 'sqlite' },
   { name: 'twake-app-auth serve, warm, SQLite', script: 'server-process.js', provider: 'sqlite', env: {} },

@@ -10,7 +10,7 @@ const METRICS_FEATURE = 'The server metrics (METRICS=false to run without them)'
 
 /** The registry and the hooks that feed it. */
 export interface ServerMetrics {
-  /** Pass as the middleware's `onDecision`: a counter and a histogram update, nothing on the response path. */
+  /** Pass as the middleware's `onDecision`: notes the decision, counted by the registry in batches and at each scrape. */
   readonly onDecision: (decision: Decision) => void;
   /** Pass as the counters' `onRedisStateChange` (with the logging one). */
   readonly onRedisStateChange: (change: RedisStateChange) => void;
@@ -22,14 +22,17 @@ export interface ServerMetrics {
 // From 10 µs (a warm decision) to 5 s (a store timing out).
 const LATENCY_BUCKETS = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
+// Decisions noted between two updates of the prom-client metrics (see onDecision).
+const LATENCY_BATCH = 128;
+
 /** Metrics in a registry of their own (not prom-client's global one), reading `cache` when scraped. */
 export function createServerMetrics(cache: CachedStore): ServerMetrics {
   const prom = requireOptional<typeof PromClient>('prom-client', METRICS_FEATURE);
   const registry = new prom.Registry();
-  const decisions = new prom.Counter({ name: 'twake_app_auth_decisions_total', help: 'Decisions by code (ok, or the refusal code).', labelNames: ['code'], registers: [registry] });
-  const latency = new prom.Histogram({ name: 'twake_app_auth_decision_seconds', help: 'Time to decide, body reading and store look-ups included.', buckets: LATENCY_BUCKETS, registers: [registry] });
-  const storeErrors = new prom.Counter({ name: 'twake_app_auth_store_errors_total', help: 'Decisions the store could not answer (503).', registers: [registry] });
-  const throttled = new prom.Counter({ name: 'twake_app_auth_throttle_refusals_total', help: 'Requests refused by the failure throttle or the request limit.', labelNames: ['limit'], registers: [registry] });
+  const decisions = new prom.Counter({ name: 'twake_app_auth_decisions_total', help: 'Decisions by code (ok, or the refusal code).', labelNames: ['code'], registers: [registry], collect: flushDecisions });
+  const latency = new prom.Histogram({ name: 'twake_app_auth_decision_seconds', help: 'Time to decide, body reading and store look-ups included.', buckets: LATENCY_BUCKETS, registers: [registry], collect: flushDecisions });
+  const storeErrors = new prom.Counter({ name: 'twake_app_auth_store_errors_total', help: 'Decisions the store could not answer (503).', registers: [registry], collect: flushDecisions });
+  const throttled = new prom.Counter({ name: 'twake_app_auth_throttle_refusals_total', help: 'Requests refused by the failure throttle or the request limit.', labelNames: ['limit'], registers: [registry], collect: flushDecisions });
   const redisDegraded = new prom.Gauge({ name: 'twake_app_auth_redis_degraded', help: '1 while Redis does not answer the shared counters in time.', registers: [registry] });
   // Read from the cache when scraped: nothing is counted twice on the request path.
   const fromCache = (name: string, help: string, read: () => number) =>
@@ -46,13 +49,30 @@ export function createServerMetrics(cache: CachedStore): ServerMetrics {
   fromCache('twake_app_auth_cache_misses_total', 'Look-ups sent to the database.', () => cache.stats.misses);
   fromCache('twake_app_auth_cache_evictions_total', 'Cache entries evicted by the size bound.', () => cache.stats.evictions);
 
+  // The request path only notes each decision; prom-client's own updates (a label hash and a closure
+  // per call) run in a batch, when the buffer fills or when the registry is scraped.
+  const pending = new Float64Array(LATENCY_BATCH);
+  const pendingCodes: string[] = new Array<string>(LATENCY_BATCH);
+  let pendingCount = 0;
+  function flushDecisions(): void {
+    const count = pendingCount;
+    pendingCount = 0;
+    for (let index = 0; index < count; index += 1) {
+      const code = pendingCodes[index] as string;
+      decisions.inc({ code });
+      latency.observe(pending[index] as number);
+      if (code === 'store_unavailable') storeErrors.inc();
+      else if (code === 'too_many_failures') throttled.inc({ limit: 'failures' });
+      else if (code === 'too_many_requests') throttled.inc({ limit: 'requests' });
+    }
+  }
+
   return {
     onDecision(decision) {
-      decisions.inc({ code: decision.code });
-      latency.observe(decision.seconds);
-      if (decision.code === 'store_unavailable') storeErrors.inc();
-      else if (decision.code === 'too_many_failures') throttled.inc({ limit: 'failures' });
-      else if (decision.code === 'too_many_requests') throttled.inc({ limit: 'requests' });
+      pending[pendingCount] = decision.seconds;
+      pendingCodes[pendingCount] = decision.code;
+      pendingCount += 1;
+      if (pendingCount === LATENCY_BATCH) flushDecisions();
     },
     onRedisStateChange(change) {
       redisDegraded.set(change.state === 'degraded' ? 1 : 0);

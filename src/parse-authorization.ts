@@ -5,8 +5,10 @@ import { hasControlCharacters } from './control-characters';
 export const MAX_PUBLIC_ID_LENGTH = 128;
 /** Longest private key we accept, in characters. */
 export const MAX_PRIVATE_KEY_LENGTH = 256;
-// Base64 of "id:key" at the maximum lengths, 4 bytes per UTF-8 character, plus the scheme and spaces.
-const MAX_HEADER_LENGTH = 16 + Math.ceil(((MAX_PUBLIC_ID_LENGTH + 1 + MAX_PRIVATE_KEY_LENGTH) * 4) / 3) + 4;
+// Base64 of "id:key" at the maximum lengths, plus the scheme and spaces. Lengths count UTF-16 code units
+// (JavaScript's string length), and one code unit takes at most 3 bytes in UTF-8 (a pair of them, 4).
+const MAX_CREDENTIAL_BYTES = (MAX_PUBLIC_ID_LENGTH + 1 + MAX_PRIVATE_KEY_LENGTH) * 3;
+const MAX_HEADER_LENGTH = 16 + 4 * Math.ceil(MAX_CREDENTIAL_BYTES / 3) + 4;
 
 /** Credentials taken from a well-formed header. */
 export interface BasicCredentials {
@@ -81,17 +83,21 @@ function isCanonicalBase64(token: string): boolean {
   return true;
 }
 
+// The decoded credentials land here: the longest canonical token decodes to at most this many bytes.
+// One buffer, reused by every call (the parse is synchronous), instead of a new Buffer per request.
+const decoded = Buffer.alloc((MAX_HEADER_LENGTH * 3) / 4 + 3);
+
 /**
- * The decoded credentials as text, or null when they are not valid UTF-8 or hold a control character
- * (C0, DEL or C1: RFC 7617 §2). ASCII, the usual case, is checked byte by byte without a decoder.
+ * The first `length` decoded bytes as text, or null when they are not valid UTF-8 or hold a control
+ * character (C0, DEL or C1: RFC 7617 §2). ASCII, the usual case, is checked byte by byte without a decoder.
  */
-function credentialsText(bytes: Buffer): string | null {
-  for (let index = 0; index < bytes.length; index += 1) {
+function credentialsText(bytes: Buffer, length: number): string | null {
+  for (let index = 0; index < length; index += 1) {
     const byte = bytes[index] as number;
-    if (byte >= 0x80) return utf8Text(bytes);
+    if (byte >= 0x80) return utf8Text(bytes.subarray(0, length));
     if (byte < 0x20 || byte === 0x7f) return null;
   }
-  return bytes.toString('latin1');
+  return bytes.toString('latin1', 0, length);
 }
 
 function utf8Text(bytes: Buffer): string | null {
@@ -116,14 +122,18 @@ export function parseAuthorization(header: string | readonly string[] | undefine
 
   const token = tokenOf(header);
   if (token === null || !isCanonicalBase64(token)) return INVALID;
-  const decoded = credentialsText(Buffer.from(token, 'base64'));
-  if (decoded === null) return INVALID;
+  // Canonical, so the decoding is exact; the token's length bounds it by the buffer's size. The bytes
+  // (a private key) are wiped at once rather than left in the buffer until the next request.
+  const length = decoded.write(token, 0, 'base64');
+  const text = credentialsText(decoded, length);
+  decoded.fill(0, 0, length);
+  if (text === null) return INVALID;
 
   // The user-id cannot contain a colon; the password can (RFC 7617 §2): split at the first one.
-  const colon = decoded.indexOf(':');
-  if (colon <= 0 || colon === decoded.length - 1) return INVALID;
-  const publicId = decoded.slice(0, colon);
-  const privateKey = decoded.slice(colon + 1);
+  const colon = text.indexOf(':');
+  if (colon <= 0 || colon === text.length - 1) return INVALID;
+  const publicId = text.slice(0, colon);
+  const privateKey = text.slice(colon + 1);
   if (publicId.length > MAX_PUBLIC_ID_LENGTH || privateKey.length > MAX_PRIVATE_KEY_LENGTH) return INVALID;
   return { status: 'ok', credentials: { publicId, privateKey } };
 }

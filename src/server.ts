@@ -97,6 +97,18 @@ export function createApp(options: AppOptions): Express {
   // With request lines off (LOG_LEVEL above info), not even a layer per request.
   if (logger.isLevelEnabled('info')) app.use(requestLog(logger));
 
+  // The routes every application request takes come first: the router tries each route in turn.
+  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }));
+
+  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }), (req, res) => {
+    const identity = req.twake;
+    res.json({
+      ok: true,
+      application: { id: identity?.applicationId, publicId: identity?.publicId, name: identity?.name },
+      company: { id: identity?.companyId },
+    });
+  });
+
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
@@ -129,16 +141,6 @@ export function createApp(options: AppOptions): Express {
     });
   }
 
-  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }));
-
-  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }), (req, res) => {
-    const identity = req.twake;
-    res.json({
-      ok: true,
-      application: { id: identity?.applicationId, publicId: identity?.publicId, name: identity?.name },
-      company: { id: identity?.companyId },
-    });
-  });
 
   const logStoreFailure: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
     if (error instanceof StoreUnavailableError) logger.error({ err: error.cause ?? error }, 'authentication store failed');

@@ -8,7 +8,7 @@ import { MAX_PRIVATE_KEY_LENGTH, MAX_PUBLIC_ID_LENGTH, parseAuthorization, type 
 // checked by decoding and encoding again, fatal UTF-8, the first colon, the lengths, no control character.
 const utf8 = new TextDecoder('utf-8', { fatal: true, ignoreBOM: true });
 function oracle(header: string): ParsedAuthorization['status'] | { publicId: string; privateKey: string } {
-  if (header.length > 16 + Math.ceil(((MAX_PUBLIC_ID_LENGTH + 1 + MAX_PRIVATE_KEY_LENGTH) * 4) / 3) + 4) return 'invalid';
+  if (header.length > 16 + 4 * Math.ceil(((MAX_PUBLIC_ID_LENGTH + 1 + MAX_PRIVATE_KEY_LENGTH) * 3) / 3) + 4) return 'invalid';
   const token = /^basic +([A-Za-z0-9\-._~+/]+=*)$/i.exec(header)?.[1];
   if (token === undefined || !/^(?:[A-Za-z0-9+/]{4})*(?:[A-Za-z0-9+/]{2}==|[A-Za-z0-9+/]{3}=)?$/.test(token)) return 'invalid';
   const bytes = Buffer.from(token, 'base64');

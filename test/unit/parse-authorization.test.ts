@@ -40,6 +40,21 @@ describe('parseAuthorization', () => {
     expect(parseAuthorization(`Basic ${encode(`${id}:${key}k`)}`).status).toBe('invalid');
   });
 
+  it('should accept the longest allowed id and key in characters of three UTF-8 bytes, and nothing longer', () => {
+    const id = '€'.repeat(MAX_PUBLIC_ID_LENGTH);
+    const key = '€'.repeat(MAX_PRIVATE_KEY_LENGTH);
+    expect(parseAuthorization(`Basic ${encode(`${id}:${key}`)}`)).toEqual({ status: 'ok', credentials: { publicId: id, privateKey: key } });
+    expect(parseAuthorization(`Basic ${encode(`${id}€:${key}`)}`).status).toBe('invalid');
+    expect(parseAuthorization(`Basic ${encode(`${id}:${key}€`)}`).status).toBe('invalid');
+  });
+
+  it('should read each header on its own, whatever the one before left behind', () => {
+    const long = `${'i'.repeat(MAX_PUBLIC_ID_LENGTH)}:${'€'.repeat(MAX_PRIVATE_KEY_LENGTH)}`;
+    expect(parseAuthorization(`Basic ${encode(long)}`).status).toBe('ok');
+    expect(parseAuthorization(`Basic ${encode('a:b')}`)).toEqual({ status: 'ok', credentials: { publicId: 'a', privateKey: 'b' } });
+    expect(parseAuthorization(`Basic ${encode('a:\u00e9')}`)).toEqual({ status: 'ok', credentials: { publicId: 'a', privateKey: '\u00e9' } });
+  });
+
   it('should refuse C1 control characters', () => {
     expect(parseAuthorization(`Basic ${encode('id:key\u0085')}`).status).toBe('invalid');
   });

@@ -1,0 +1,42 @@
+// The server's metrics: decisions noted on the request path reach prom-client in batches and at every scrape.
+import { describe, expect, it } from '@jest/globals';
+import { createServerMetrics } from '../../src/metrics';
+import type { CachedStore } from '../../src/stores/cached-store';
+
+const cache = { stats: { hits: 0, misses: 0, evictions: 0 } } as unknown as CachedStore;
+
+function sample(text: string, name: string): number {
+  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
+  return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
+}
+
+describe('createServerMetrics', () => {
+  it('counts every decision, across batches and scrapes, by code, with its latency', async () => {
+    const metrics = createServerMetrics(cache);
+    const decide = (code: string, seconds: number, times: number) => {
+      for (let index = 0; index < times; index += 1) metrics.onDecision({ code, status: code === 'ok' ? 200 : 400, seconds });
+    };
+    // More than one batch, and a partial one left for the scrape.
+    decide('ok', 0.00002, 300);
+    decide('store_unavailable', 0.2, 7);
+    decide('too_many_failures', 0.00002, 3);
+    decide('too_many_requests', 0.00002, 2);
+    let text = await metrics.render();
+    expect(sample(text, 'twake_app_auth_decisions_total{code="ok"}')).toBe(300);
+    expect(sample(text, 'twake_app_auth_decisions_total{code="store_unavailable"}')).toBe(7);
+    expect(sample(text, 'twake_app_auth_store_errors_total')).toBe(7);
+    expect(sample(text, 'twake_app_auth_throttle_refusals_total{limit="failures"}')).toBe(3);
+    expect(sample(text, 'twake_app_auth_throttle_refusals_total{limit="requests"}')).toBe(2);
+    expect(sample(text, 'twake_app_auth_decision_seconds_count')).toBe(312);
+    expect(sample(text, 'twake_app_auth_decision_seconds_bucket{le="0.00005"}')).toBe(305);
+    expect(sample(text, 'twake_app_auth_decision_seconds_bucket{le="0.1"}')).toBe(305);
+    expect(sample(text, 'twake_app_auth_decision_seconds_bucket{le="0.5"}')).toBe(312);
+    expect(sample(text, 'twake_app_auth_decision_seconds_sum')).toBeCloseTo(305 * 0.00002 + 7 * 0.2, 9);
+
+    // Nothing counted twice by a second scrape; what came after the first one is counted.
+    decide('ok', 0.00002, 1);
+    text = await metrics.render();
+    expect(sample(text, 'twake_app_auth_decisions_total{code="ok"}')).toBe(301);
+    expect(sample(text, 'twake_app_auth_decision_seconds_count')).toBe(313);
+  });
+});
