@@ -80,10 +80,12 @@ export function routeRequirement(req: Request, config: Configuration): Requireme
   const routes = config.routes;
   if (routes === null) return null;
   const full = pathOf(req.originalUrl ?? req.url ?? '');
-  const fromFull = requirementOf(routes, full, true);
   const path = req.path ?? '';
-  // Mounted at the root, both readings are the same path.
-  const fromMount = path === full && fromFull !== null ? fromFull : requirementOf(routes, path);
+  // Mounted at the root, both readings are the same path, and the relative reading of a path holding
+  // /api/v1/ is the same as the reading from /api/v1/: one look-up answers both.
+  if (path === full) return requirementOf(routes, path);
+  const fromFull = requirementOf(routes, full, true);
+  const fromMount = requirementOf(routes, path);
   return fromFull === null || fromMount === fromFull ? fromMount : mergeRequirements([fromFull, fromMount]);
 }
 

@@ -127,7 +127,9 @@ function normalisedSegments(path: string): string[] {
 
 /** The path of a request target: up to its query or fragment, whichever comes first. */
 export function pathOf(target: string): string {
-  const end = target.search(/[?#]/);
+  const query = target.indexOf('?');
+  const fragment = target.indexOf('#');
+  const end = query < 0 ? fragment : fragment < 0 ? query : Math.min(query, fragment);
   return end < 0 ? target : target.slice(0, end);
 }
 

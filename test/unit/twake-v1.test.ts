@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { requirementOf, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES, twakeV1Routes } from '../../src/twake-v1';
+import { pathOf, requirementOf, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES, twakeV1Routes } from '../../src/twake-v1';
 
 describe('twakeV1Routes', () => {
   it('names only known capabilities and privileges', () => {
@@ -30,5 +30,37 @@ describe('requirementOf on hostile paths', () => {
     const started = Date.now();
     for (const path of [`/${'a'.repeat(200_000)}!`, `${'/a'.repeat(100_000)}/!`, `/${'%2e%2e/'.repeat(20_000)}messages/save`]) requirementOf(twakeV1Routes, path);
     expect(Date.now() - started).toBeLessThan(2000);
+  });
+
+  // The middleware reads a path once when it is both the full path and the mounted one (request-facts.ts):
+  // that holds only if reading it from /api/v1/ never finds something the plain reading does not.
+  it('finds the same requirement from /api/v1/ as the plain reading, whenever it finds one', () => {
+    const pieces = ['api', 'v1', 'API', 'V1', 'messages', 'drive', '..', '.', '', '%2e', '%61pi', 'v%31', 'x;y', 'a\\b', ' ', 'prefix'];
+    const routes = Object.keys(twakeV1Routes);
+    let seed = 7;
+    const next = (count: number) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % count;
+    const some = (count: number) => Array.from({ length: next(count) }, () => pieces[next(pieces.length)]);
+    let found = 0;
+    for (let round = 0; round < 20_000; round += 1) {
+      const v1 = [['api', 'v1'], ['API', 'v1'], ['%61pi', 'v%31'], []][next(4)] as string[];
+      const segments = [...some(3), ...v1, ...(routes[next(routes.length)] as string).split('/'), ...some(2)];
+      const path = (round % 3 === 0 ? '' : '/') + segments.join('/') + (round % 5 === 0 ? '/' : '');
+      const fromV1 = requirementOf(twakeV1Routes, path, true);
+      if (fromV1 === null) continue;
+      found += 1;
+      expect(requirementOf(twakeV1Routes, path)).toBe(fromV1);
+    }
+    expect(found).toBeGreaterThan(1000);
+  });
+
+  it.each([
+    ['/a/b?c#d', '/a/b'],
+    ['/a/b#c?d', '/a/b'],
+    ['/a/b?c', '/a/b'],
+    ['/a/b#c', '/a/b'],
+    ['/a/b', '/a/b'],
+    ['?x', ''],
+  ])('reads the path of %s as %s', (target, path) => {
+    expect(pathOf(target)).toBe(path);
   });
 });
