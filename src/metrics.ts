@@ -57,13 +57,21 @@ export function createServerMetrics(cache: CachedStore): ServerMetrics {
   function flushDecisions(): void {
     const count = pendingCount;
     pendingCount = 0;
+    // Counters take a run of equal codes (under load, nearly every decision is 'ok') in one update.
+    let run = 0;
     for (let index = 0; index < count; index += 1) {
+      // A duration that is not a number is counted as a decision but not timed: prom-client would throw,
+      // and lose the rest of the batch with it.
+      const seconds = pending[index] as number;
+      if (Number.isFinite(seconds)) latency.observe(seconds);
       const code = pendingCodes[index] as string;
-      decisions.inc({ code });
-      latency.observe(pending[index] as number);
-      if (code === 'store_unavailable') storeErrors.inc();
-      else if (code === 'too_many_failures') throttled.inc({ limit: 'failures' });
-      else if (code === 'too_many_requests') throttled.inc({ limit: 'requests' });
+      run += 1;
+      if (index + 1 < count && pendingCodes[index + 1] === code) continue;
+      decisions.inc({ code }, run);
+      if (code === 'store_unavailable') storeErrors.inc(run);
+      else if (code === 'too_many_failures') throttled.inc({ limit: 'failures' }, run);
+      else if (code === 'too_many_requests') throttled.inc({ limit: 'requests' }, run);
+      run = 0;
     }
   }
 

@@ -39,4 +39,31 @@ describe('createServerMetrics', () => {
     expect(sample(text, 'twake_app_auth_decisions_total{code="ok"}')).toBe(301);
     expect(sample(text, 'twake_app_auth_decision_seconds_count')).toBe(313);
   });
+
+  it('counts interleaved codes each on its own', async () => {
+    const metrics = createServerMetrics(cache);
+    const codes = ['ok', 'invalid_credentials', 'ok', 'ok', 'too_many_failures', 'invalid_credentials', 'ok'];
+    for (let round = 0; round < 100; round += 1) {
+      for (const code of codes) metrics.onDecision({ code, status: 200, seconds: 0.001 });
+    }
+    const text = await metrics.render();
+    expect(sample(text, 'twake_app_auth_decisions_total{code="ok"}')).toBe(400);
+    expect(sample(text, 'twake_app_auth_decisions_total{code="invalid_credentials"}')).toBe(200);
+    expect(sample(text, 'twake_app_auth_decisions_total{code="too_many_failures"}')).toBe(100);
+    expect(sample(text, 'twake_app_auth_throttle_refusals_total{limit="failures"}')).toBe(100);
+    expect(sample(text, 'twake_app_auth_decision_seconds_count')).toBe(700);
+  });
+
+  // From an adversarial review: prom-client throws on a non-finite value, which lost the whole batch.
+  it('counts every decision of a batch that holds a duration that is not a number, and still answers a scrape', async () => {
+    const metrics = createServerMetrics(cache);
+    metrics.onDecision({ code: 'invalid_credentials', status: 401, seconds: Number.NaN });
+    for (let index = 0; index < 127; index += 1) metrics.onDecision({ code: 'ok', status: 200, seconds: 0.00002 });
+    metrics.onDecision({ code: 'ok', status: 200, seconds: Number.POSITIVE_INFINITY });
+    metrics.onDecision({ code: 'ok', status: 200, seconds: 0.00002 });
+    const text = await metrics.render();
+    expect(sample(text, 'twake_app_auth_decisions_total{code="ok"}')).toBe(129);
+    expect(sample(text, 'twake_app_auth_decisions_total{code="invalid_credentials"}')).toBe(1);
+    expect(sample(text, 'twake_app_auth_decision_seconds_count')).toBe(128);
+  });
 });
