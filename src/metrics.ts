@@ -23,7 +23,7 @@ export interface ServerMetrics {
 const LATENCY_BUCKETS = [0.00001, 0.00005, 0.0001, 0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5];
 
 // Decisions noted between two updates of the prom-client metrics (see onDecision).
-const LATENCY_BATCH = 128;
+const DECISION_BATCH = 128;
 
 /** Metrics in a registry of their own (not prom-client's global one), reading `cache` when scraped. */
 export function createServerMetrics(cache: CachedStore): ServerMetrics {
@@ -51,8 +51,8 @@ export function createServerMetrics(cache: CachedStore): ServerMetrics {
 
   // The request path only notes each decision; prom-client's own updates (a label hash and a closure
   // per call) run in a batch, when the buffer fills or when the registry is scraped.
-  const pending = new Float64Array(LATENCY_BATCH);
-  const pendingCodes: string[] = new Array<string>(LATENCY_BATCH);
+  const pendingSeconds = new Float64Array(DECISION_BATCH);
+  const pendingCodes: string[] = new Array<string>(DECISION_BATCH);
   let pendingCount = 0;
   function flushDecisions(): void {
     const count = pendingCount;
@@ -62,7 +62,7 @@ export function createServerMetrics(cache: CachedStore): ServerMetrics {
     for (let index = 0; index < count; index += 1) {
       // A duration that is not a number is counted as a decision but not timed: prom-client would throw,
       // and lose the rest of the batch with it.
-      const seconds = pending[index] as number;
+      const seconds = pendingSeconds[index] as number;
       if (Number.isFinite(seconds)) latency.observe(seconds);
       const code = pendingCodes[index] as string;
       run += 1;
@@ -77,10 +77,10 @@ export function createServerMetrics(cache: CachedStore): ServerMetrics {
 
   return {
     onDecision(decision) {
-      pending[pendingCount] = decision.seconds;
+      pendingSeconds[pendingCount] = decision.seconds;
       pendingCodes[pendingCount] = decision.code;
       pendingCount += 1;
-      if (pendingCount === LATENCY_BATCH) flushDecisions();
+      if (pendingCount === DECISION_BATCH) flushDecisions();
     },
     onRedisStateChange(change) {
       redisDegraded.set(change.state === 'degraded' ? 1 : 0);

@@ -141,7 +141,6 @@ export function createApp(options: AppOptions): Express {
     });
   }
 
-
   const logStoreFailure: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
     if (error instanceof StoreUnavailableError) logger.error({ err: error.cause ?? error }, 'authentication store failed');
     next(error);

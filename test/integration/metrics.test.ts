@@ -5,13 +5,8 @@ import request from 'supertest';
 import { MemoryStore, twakeAppAuth, type Decision } from '../../src/index';
 import { createTestApplication } from '../../src/testing';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
+import { sample } from '../helpers/metric-sample';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
-
-/** The value of one sample line, e.g. `twake_app_auth_decisions_total{code="ok"}`. */
-function sample(text: string, name: string): number {
-  const line = text.split('\n').find((candidate) => candidate.startsWith(`${name} `));
-  return line === undefined ? Number.NaN : Number(line.slice(name.length + 1));
-}
 
 describe('GET /metrics (server process, SQLite)', () => {
   let server: ServerProcess;
