@@ -1,5 +1,5 @@
 // Private keys: generation, digest and constant-time comparison.
-import { createHash, hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
 
 /** Prefix of every key we issue, so that secret scanners and people recognise one. */
 export const KEY_PREFIX = 'twk_';
@@ -22,7 +22,22 @@ export function generatePublicId(): string {
  * see docs/security.md for why neither a slow hash nor a pepper would add protection.
  */
 export function digestKey(privateKey: string): Buffer {
-  return hash('sha256', privateKey, 'buffer');
+  return digestFromHex(hash('sha256', privateKey, 'hex'));
+}
+
+/**
+ * A stored digest from its hex form. Every digest the validator compares against is built here (the
+ * stores', the dummies'), so that all are one kind of object to the engine: a Buffer made by the
+ * engine's own code and one made by Node's native code differ, and comparing against one or the
+ * other takes a measurably different time (see docs/security.md, timing).
+ */
+export function digestFromHex(hex: string): Buffer {
+  return Buffer.from(hex, 'hex');
+}
+
+/** A random digest, matched by no key: what an unknown application is compared against. */
+export function randomDigest(): Buffer {
+  return digestFromHex(randomBytes(DIGEST_LENGTH).toString('hex'));
 }
 
 // Reused by every comparison: a Buffer allocated per request costs more than the hash itself.
@@ -52,4 +67,4 @@ export function digestsEqual(a: Buffer, b: Buffer): boolean {
  * Compared against when the public id is unknown, so that an unknown application costs the same
  * digest and comparison as a known one. Random per process: no key can ever match it.
  */
-export const DUMMY_DIGEST: Buffer = createHash('sha256').update(randomBytes(32)).digest();
+export const DUMMY_DIGEST: Buffer = randomDigest();

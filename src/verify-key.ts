@@ -1,6 +1,5 @@
 // Checks a presented private key against an application's stored digests, in constant time.
-import { randomBytes } from 'node:crypto';
-import { DIGEST_LENGTH, DUMMY_DIGEST, digestPresentedKey, digestsEqual } from './secrets';
+import { DIGEST_LENGTH, DUMMY_DIGEST, digestPresentedKey, digestsEqual, randomDigest } from './secrets';
 import type { ApplicationRecord, StoredKey } from './types';
 
 // Every comparison runs at least this many times, so that an application with a few live keys (during a
@@ -13,7 +12,7 @@ const MIN_COMPARISONS = 4;
 // Fields in the order the stores build theirs, so that all are one object shape to the JavaScript engine.
 const DUMMY_KEYS: readonly StoredKey[] = Array.from({ length: MIN_COMPARISONS }, (_, index) => ({
   id: '',
-  digest: index === 0 ? DUMMY_DIGEST : randomBytes(DIGEST_LENGTH),
+  digest: index === 0 ? DUMMY_DIGEST : randomDigest(),
   expiresAt: null,
 }));
 // A disabled record, so that even a match could not let a request through.
@@ -25,6 +24,17 @@ const DUMMY_RECORD: ApplicationRecord = {
   keys: DUMMY_KEYS,
   installed: false,
 };
+
+// Each stored digest is copied here and compared from here, so that every comparison reads the same
+// memory: where a store's digests happen to lie, near the dummies or far from them, does not show in the
+// time a comparison takes (it did: a few nanoseconds, always the same way; see docs/security.md, timing).
+const candidate = Buffer.alloc(DIGEST_LENGTH);
+
+function matches(presented: Buffer, stored: Buffer): boolean {
+  if (stored.length !== DIGEST_LENGTH) return false;
+  candidate.set(stored);
+  return digestsEqual(presented, candidate);
+}
 
 /**
  * Finds the key of `record` that `privateKey` matches, whatever its expiry and the application's enabled
@@ -41,9 +51,10 @@ export function matchKey(record: ApplicationRecord | null, privateKey: string): 
   let matched: StoredKey | null = null;
   for (let index = 0; index < rounds; index += 1) {
     const key = index < keys.length ? (keys[index] as StoredKey) : (DUMMY_KEYS[index] as StoredKey);
-    if (digestsEqual(presented, key.digest) && matched === null) matched = key;
+    if (matches(presented, key.digest) && matched === null) matched = key;
   }
-  return subject === DUMMY_RECORD || matched === null || DUMMY_KEYS.includes(matched) ? null : matched;
+  // A wrong key, the usual refusal, leaves at the first test whatever the record.
+  return matched === null || subject === DUMMY_RECORD || DUMMY_KEYS.includes(matched) ? null : matched;
 }
 
 /**
@@ -55,7 +66,7 @@ export function matchKey(record: ApplicationRecord | null, privateKey: string): 
  */
 export function verifyKey(record: ApplicationRecord | null, privateKey: string, now: number): StoredKey | null {
   const matched = matchKey(record, privateKey);
-  if (record === null || !record.enabled || matched === null) return null;
+  if (matched === null || record === null || !record.enabled) return null;
   if (matched.expiresAt !== null && matched.expiresAt.getTime() <= now) return null;
   return matched;
 }

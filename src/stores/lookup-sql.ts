@@ -1,6 +1,7 @@
 // The one SQL statement of a cold lookup, shared by the Prisma store and the driver stores.
 import { splitList } from '../access';
 import type { ApplicationRecord, StoredKey } from '../types';
+import { digestFromHex } from '../secrets';
 
 /**
  * Text of the statement around its two parameters (company id, then public id), as a template strings
@@ -71,7 +72,7 @@ export function toRecord(rows: readonly LookupRow[]): ApplicationRecord | null {
   const keys: StoredKey[] = [];
   for (const row of rows) {
     if (row.key_id === null || row.digest === null) continue;
-    keys.push({ id: row.key_id, digest: Buffer.from(row.digest, 'hex'), expiresAt: toDate(row.expires_at) });
+    keys.push({ id: row.key_id, digest: digestFromHex(row.digest), expiresAt: toDate(row.expires_at) });
   }
   return {
     id: first.id,

@@ -1,4 +1,4 @@
-// Adversarial abuse cases found by attacking the validator from outside: cache eviction, stampedes, listeners, probes (finding 5, timing, is in test/timing/).
+// Adversarial abuse cases found by attacking the validator from outside: cache eviction, stampedes, listeners, probes (finding 5, timing, is pair dc of bench/timing.js, run by test/timing/timing.test.ts).
 import { describe, expect, it } from '@jest/globals';
 import { randomInt, randomUUID } from 'node:crypto';
 import http from 'node:http';

@@ -40,4 +40,27 @@ describe('verifyKey', () => {
     expect(verifyKey(null, 'new-key', NOW)).toBeNull();
     expect(verifyKey(record({ keys: [] }), 'new-key', NOW)).toBeNull();
   });
+
+  it('should find a key among more than four, wherever it stands', () => {
+    const keys = Array.from({ length: 6 }, (_, index) => ({ id: `k${index}`, digest: digestKey(`key-${index}`), expiresAt: null }));
+    for (let index = 0; index < 6; index += 1) expect(verifyKey(record({ keys }), `key-${index}`, NOW)?.id).toBe(`k${index}`);
+  });
+
+  // Digests are compared from one reused buffer: what an earlier comparison left there must never count.
+  it('should never match a stored digest of the wrong length, even right after the matching one was compared', () => {
+    const right = digestKey('new-key');
+    // Four keys, the matching one last: it is the last digest compared, so it is what the buffer holds.
+    const others = ['a', 'b', 'c'].map((id) => ({ id, digest: digestKey(id), expiresAt: null }));
+    const matchingLast = record({ keys: [...others, { id: 'new', digest: right, expiresAt: null }] });
+    const truncated = record({ keys: [{ id: 'short', digest: right.subarray(0, 31), expiresAt: null }, ...others] });
+    expect(verifyKey(matchingLast, 'new-key', NOW)?.id).toBe('new');
+    expect(verifyKey(truncated, 'new-key', NOW)).toBeNull();
+    expect(verifyKey(matchingLast, 'new-key', NOW)?.id).toBe('new');
+    expect(verifyKey(record({ keys: [{ id: 'empty', digest: Buffer.alloc(0), expiresAt: null }, ...others] }), 'new-key', NOW)).toBeNull();
+  });
+
+  it('should refuse a key whose digest equals no stored one although a previous call matched', () => {
+    expect(verifyKey(record(), 'old-key', NOW)?.id).toBe('old');
+    expect(verifyKey(record({ keys: [{ id: 'x', digest: digestKey('x'), expiresAt: null }] }), 'old-key', NOW)).toBeNull();
+  });
 });
