@@ -14,14 +14,14 @@
 //   ac-fresh  the same, each call naming a new, uncached company
 //   dc        known id with three live keys (rotations in their grace period) vs unknown id
 // TIMING_MEASUREMENTS: per comparison, over all processes (default 100,000).
-// TIMING_PROCESSES: how many processes share them (default 4).
+// TIMING_PROCESSES: how many processes share them (default 10).
 // TIMING_IDS: public ids per class, one drawn at random for every call (default 1).
 // TIMING_JSON=1 adds a last line: the max |t| of each pair, in order.
 const { execFileSync } = require('node:child_process');
 const { randomBytes, randomInt } = require('node:crypto');
 
 const MEASUREMENTS = Number(process.env.TIMING_MEASUREMENTS || 100_000);
-const PROCESSES = Number(process.env.TIMING_PROCESSES || 4);
+const PROCESSES = Number(process.env.TIMING_PROCESSES || 10);
 const PAIRS = (process.env.TIMING_PAIRS || 'ab,ac,ac-fresh,dc').split(',');
 const PERCENTILES = [100, 99, 95, 90, 75, 50];
 const THRESHOLD = 4.5;
@@ -136,11 +136,16 @@ function main() {
   const results = PAIRS.map((pair, index) => {
     const combined = maxAbsT(perProcess.map((pairs) => pairs[index]));
     const alone = perProcess.map((pairs) => maxAbsT([pairs[index]]).toFixed(1));
-    return { pair, combined, alone };
+    // How far apart the classes are on average, and how much that moves from process to process:
+    // the class difference of the fastest half of the calls (the last crop), in nanoseconds.
+    const median = PERCENTILES.length - 1;
+    const spread = summary(perProcess.map((pairs) => pairs[index][median].difference));
+    return { pair, combined, alone, spread };
   });
   console.log(`${PROCESSES} processes of ${share} measurements per comparison`);
-  for (const { pair, combined, alone } of results) {
+  for (const { pair, combined, alone, spread } of results) {
     console.log(`${NAMES[pair]}: max |t| = ${combined.toFixed(2)} (${combined < THRESHOLD ? 'pass' : 'FAIL'} at ${THRESHOLD}); each process alone: ${alone.join(', ')}`);
+    if (PROCESSES > 1) console.log(`  difference of the faster half, mean over processes: ${spread.mean.toFixed(1)} ns ± ${Math.sqrt(spread.varianceOfMean).toFixed(1)}`);
   }
   if (process.env.TIMING_JSON) console.log(JSON.stringify(results.map(({ combined }) => combined)));
 }
