@@ -26,13 +26,18 @@ export function digestKey(privateKey: string): Buffer {
 }
 
 /**
- * A stored digest from its hex form. Every digest the validator compares against is built here (the
- * stores', the dummies'), so that all are one kind of object to the engine: a Buffer made by the
- * engine's own code and one made by Node's native code differ, and comparing against one or the
- * other takes a measurably different time (see docs/security.md, timing).
+ * A stored digest from its hex form (either case), in a Buffer of its own. Every digest the validator
+ * compares against is built here (the stores', the dummies'), so that all are one kind of object to the
+ * engine: a Buffer made by the engine's own code and one made by Node's native code differ, and
+ * comparing against one or the other takes a measurably different time (see docs/security.md, timing).
+ * Anything but exactly 64 hex characters gives an empty Buffer, which matches no key: Node's hex
+ * decoding stops quietly at the first pair that is not hex, so a digest edited by hand
+ * (`…-revoked`, a trailing space) would otherwise still match through its first 64 characters.
  */
 export function digestFromHex(hex: string): Buffer {
-  return Buffer.from(hex, 'hex');
+  const digest = Buffer.alloc(DIGEST_LENGTH);
+  if (typeof hex !== 'string' || hex.length !== 2 * DIGEST_LENGTH || digest.write(hex, 'hex') !== DIGEST_LENGTH) return Buffer.alloc(0);
+  return digest;
 }
 
 /** A random digest, matched by no key: what an unknown application is compared against. */

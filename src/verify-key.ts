@@ -31,17 +31,28 @@ const DUMMY_RECORD: ApplicationRecord = {
 const candidate = Buffer.alloc(DIGEST_LENGTH);
 
 function matches(presented: Buffer, stored: Buffer): boolean {
+  // A store bug, reported as one: copying would turn an array of numbers into bytes that could match.
+  if (!(stored instanceof Uint8Array)) throw new TypeError('twake-app-auth: a stored key digest must be a Buffer.');
   if (stored.length !== DIGEST_LENGTH) return false;
   candidate.set(stored);
   return digestsEqual(presented, candidate);
 }
 
+const expiredAt = (key: StoredKey, now: number) => key.expiresAt !== null && key.expiresAt.getTime() <= now;
+
+// Two keys of one application can hold the same digest (rows written by hand): a live one is preferred
+// to an expired one, so that the expired row does not hide the live one.
+function preferable(key: StoredKey, matched: StoredKey | null, now: number | undefined): boolean {
+  return matched === null || (now !== undefined && expiredAt(matched, now) && !expiredAt(key, now));
+}
+
 /**
  * Finds the key of `record` that `privateKey` matches, whatever its expiry and the application's enabled
- * flag. Every stored digest is compared (no early exit), and at least {@link MIN_COMPARISONS} comparisons
- * are made, against dummy digests when the application has fewer keys or is unknown.
+ * flag (with `now`, a key live then is preferred to an expired one with the same digest). Every stored
+ * digest is compared (no early exit), and at least {@link MIN_COMPARISONS} comparisons are made, against
+ * dummy digests when the application has fewer keys or is unknown.
  */
-export function matchKey(record: ApplicationRecord | null, privateKey: string): StoredKey | null {
+export function matchKey(record: ApplicationRecord | null, privateKey: string, now?: number): StoredKey | null {
   const presented = digestPresentedKey(privateKey);
   // The same loop runs for an unknown application (over the dummy keys) as for a known one.
   let subject = record ?? DUMMY_RECORD;
@@ -51,7 +62,7 @@ export function matchKey(record: ApplicationRecord | null, privateKey: string): 
   let matched: StoredKey | null = null;
   for (let index = 0; index < rounds; index += 1) {
     const key = index < keys.length ? (keys[index] as StoredKey) : (DUMMY_KEYS[index] as StoredKey);
-    if (matches(presented, key.digest) && matched === null) matched = key;
+    if (matches(presented, key.digest) && preferable(key, matched, now)) matched = key;
   }
   // A wrong key, the usual refusal, leaves at the first test whatever the record.
   return matched === null || subject === DUMMY_RECORD || DUMMY_KEYS.includes(matched) ? null : matched;
@@ -65,8 +76,7 @@ export function matchKey(record: ApplicationRecord | null, privateKey: string): 
  * @returns the matching key, or null when the credentials must be refused.
  */
 export function verifyKey(record: ApplicationRecord | null, privateKey: string, now: number): StoredKey | null {
-  const matched = matchKey(record, privateKey);
-  if (matched === null || record === null || !record.enabled) return null;
-  if (matched.expiresAt !== null && matched.expiresAt.getTime() <= now) return null;
+  const matched = matchKey(record, privateKey, now);
+  if (matched === null || record === null || !record.enabled || expiredAt(matched, now)) return null;
   return matched;
 }

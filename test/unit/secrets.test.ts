@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DUMMY_DIGEST, KEY_PREFIX, digestKey, digestPresentedKey, digestKeyHex, digestsEqual, generatePrivateKey, generatePublicId } from '../../src/secrets';
+import { DUMMY_DIGEST, KEY_PREFIX, digestFromHex, digestKey, digestPresentedKey, digestKeyHex, digestsEqual, generatePrivateKey, generatePublicId, randomDigest } from '../../src/secrets';
 
 describe('secrets', () => {
   it('should generate distinct 256-bit keys without colons', () => {
@@ -38,6 +38,26 @@ describe('secrets', () => {
   it('should give the same digest for a presented key as for a stored one, whatever its characters', () => {
     for (const key of [generatePrivateKey(), '', 'é£😀', '\u00ff\u0100', 'k'.repeat(256), 'twk_+/=']) {
       expect(Buffer.from(digestPresentedKey(key))).toEqual(digestKey(key));
+    }
+  });
+
+  it('should read a stored digest from exactly 64 hex characters, in either case, and from nothing else', () => {
+    const hex = digestKeyHex('abc');
+    expect(digestFromHex(hex)).toEqual(digestKey('abc'));
+    expect(digestFromHex(hex.toUpperCase())).toEqual(digestKey('abc'));
+    // Node's hex decoding would stop at the first bad pair and keep what came before it.
+    for (const text of [`${hex}-revoked`, `${hex} `, `${hex}0`, ` ${hex}`, `0x${hex}`, hex.slice(0, 62), `${hex.slice(0, 62)}zz`, '']) {
+      expect(digestFromHex(text)).toHaveLength(0);
+    }
+    expect(digestFromHex(digestKey('abc') as unknown as string)).toHaveLength(0);
+    expect(digestFromHex(12345 as unknown as string)).toHaveLength(0);
+  });
+
+  // A slice of Node's shared pool would show other digests to whoever reads its `.buffer`.
+  it('should hold each digest in memory of its own', () => {
+    for (const digest of [digestKey('abc'), digestFromHex(digestKeyHex('abc')), randomDigest(), DUMMY_DIGEST]) {
+      expect(digest.byteOffset).toBe(0);
+      expect(digest.buffer.byteLength).toBe(32);
     }
   });
 });

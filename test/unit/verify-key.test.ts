@@ -63,4 +63,20 @@ describe('verifyKey', () => {
     expect(verifyKey(record(), 'old-key', NOW)?.id).toBe('old');
     expect(verifyKey(record({ keys: [{ id: 'x', digest: digestKey('x'), expiresAt: null }] }), 'old-key', NOW)).toBeNull();
   });
+
+  it('should prefer a live key to an expired one holding the same digest, in either order', () => {
+    const expired = { id: 'expired', digest: digestKey('same'), expiresAt: new Date(NOW - 1) };
+    const live = { id: 'live', digest: digestKey('same'), expiresAt: null };
+    expect(verifyKey(record({ keys: [expired, live] }), 'same', NOW)?.id).toBe('live');
+    expect(verifyKey(record({ keys: [live, expired] }), 'same', NOW)?.id).toBe('live');
+    expect(verifyKey(record({ keys: [expired, { ...expired, id: 'expired-too' }] }), 'same', NOW)).toBeNull();
+  });
+
+  // Copying an array of numbers into the comparison buffer would make bytes of it that could match.
+  it('should report a digest that is not a Buffer as the store bug it is', () => {
+    const bytes = [...digestKey('new-key')];
+    for (const digest of [bytes, bytes.map((byte) => byte + 256), Float64Array.from(bytes), digestKey('new-key').toString('latin1')]) {
+      expect(() => verifyKey(record({ keys: [{ id: 'odd', digest: digest as unknown as Buffer, expiresAt: null }] }), 'new-key', NOW)).toThrow(TypeError);
+    }
+  });
 });
