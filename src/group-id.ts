@@ -133,13 +133,18 @@ export function fromParsed(parsed: unknown): CompanySource {
   return { found: true, value: record[FIELD] };
 }
 
-/** Whether a value can be a company id: one non-empty string, bounded, without control characters. */
+/**
+ * Whether a value can be a company id: one non-empty string, bounded, without control characters, and
+ * well-formed Unicode. A lone surrogate (JSON allows `"\ud800"`) has no UTF-8 form: a database driver
+ * would look up U+FFFD in its place, another company than the one the backend is handed.
+ */
 export function isValidCompanyId(value: unknown): value is string {
   return (
     typeof value === 'string' &&
     value.length > 0 &&
     value.length <= MAX_GROUP_ID_LENGTH &&
-    !hasControlCharacters(value)
+    !hasControlCharacters(value) &&
+    (value as string & { isWellFormed(): boolean }).isWellFormed()
   );
 }
 

@@ -1,11 +1,13 @@
-// ApplicationStore straight over the database drivers, with prepared statements: the server's cold path.
+// ApplicationStore straight over the database drivers, with prepared statements (on PostgreSQL, lookups made
+// together sent as one): the server's cold path.
 import type BetterSqlite3 from 'better-sqlite3';
 import type * as Pg from 'pg';
 import { requireOptional } from '../optional-dependency';
 import { postgresPoolConfig, type OpenDatabaseOptions } from '../database';
 import { providerOf, sqlitePath } from '../database-url';
 import type { ApplicationStore } from '../types';
-import { lookupSql, toRecord, type LookupRow } from './lookup-sql';
+import { batchedLookups, type BatchRow } from './batched-lookups';
+import { BATCH_LOOKUP_SQL, lookupSql, toRecord, type LookupRow } from './lookup-sql';
 import { utcTimestampTypes } from './utc-timestamps';
 
 /** A store that owns its connections. */
@@ -36,15 +38,13 @@ function postgresStore(url: string, options: DriverStoreOptions): DriverStore {
   const pool = new Pool({ ...postgresPoolConfig(url, options), types: utcTimestampTypes(types) });
   // A broken idle connection is replaced by the pool; the next lookup reports any lasting failure.
   pool.on('error', () => undefined);
-  // A named statement is parsed and planned once per connection.
-  const query = { name: 'twake_app_auth_lookup', text: lookupSql('numbered') };
-  return {
-    async findApplication(publicId, companyId) {
-      const { rows } = await pool.query<LookupRow>({ ...query, values: [companyId, publicId] });
-      return toRecord(rows);
-    },
-    close: () => pool.end(),
-  };
+  // Named statements are parsed and planned once per connection.
+  const single = lookupSql('numbered');
+  const findApplication = batchedLookups({
+    one: async (publicId, companyId) => (await pool.query<LookupRow>({ name: 'twake_app_auth_lookup', text: single, values: [companyId, publicId] })).rows,
+    many: async (publicIds, companyIds) => (await pool.query<BatchRow>({ name: 'twake_app_auth_lookup_batch', text: BATCH_LOOKUP_SQL, values: [publicIds, companyIds] })).rows,
+  });
+  return { findApplication, close: () => pool.end() };
 }
 
 /** Options of {@link createDriverStore}. */

@@ -1,4 +1,4 @@
-// The one SQL statement of a cold lookup, shared by the Prisma store and the driver stores.
+// The SQL of a cold lookup, shared by the Prisma store and the driver stores, and its batched form.
 import { splitList } from '../access';
 import type { ApplicationRecord, StoredKey } from '../types';
 import { digestFromHex } from '../secrets';
@@ -26,6 +26,17 @@ export const LOOKUP_TEMPLATE: TemplateStringsArray = Object.assign([...parts], {
 export function lookupSql(placeholders: 'numbered' | 'positional'): string {
   return parts.reduce((sql, part, index) => (index === 0 ? part : `${sql}${placeholders === 'numbered' ? `$${index}` : '?'}${part}`), '');
 }
+
+/**
+ * The lookup for several (public id, company) pairs at once, PostgreSQL only: `$1` the public ids, `$2`
+ * the companies (text arrays of equal length), each row tagged with the 1-based `position` of the pair
+ * it answers. Each pair runs the single statement itself, through LATERAL: joined flat instead, the
+ * planner looked the installation up by application alone and filtered on the company, reading every
+ * installation of an application installed in many companies (4 ms for 30,000, against 0.2).
+ */
+export const BATCH_LOOKUP_SQL = `SELECT q."position", r.*
+     FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q("public_id", "company_id", "position")
+     CROSS JOIN LATERAL (${parts[0]}q."company_id"${parts[1]}q."public_id"${parts[2]}) r`;
 
 /** One row per usable key (or one row with null key columns for an application without keys). */
 export interface LookupRow {

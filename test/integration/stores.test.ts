@@ -46,4 +46,24 @@ describe.each(testProviders())('stores on %s', (provider) => {
     expect((await driver.findApplication(data.disabled.publicId, data.company))?.enabled).toBe(false);
     expect(await driver.findApplication('unknown', null)).toBeNull();
   });
+
+  // On PostgreSQL the driver store sends lookups made together as one statement (src/stores/batched-lookups.ts).
+  it('gives each of many lookups made together the answer the Prisma store gives it alone, whatever the ids hold', async () => {
+    const odd = ['{', '}', '"', '\\', ',', 'NULL', 'null', "'", 'a,b', '{x,y}', '"NULL"', ' ', '', 'é€😀', 'x'.repeat(128)];
+    const asked: Array<[string, string | null]> = [
+      [data.publicId, data.company],
+      [data.publicId, data.otherCompany],
+      [data.publicId, null],
+      [data.disabled.publicId, data.company],
+      ...odd.map((text): [string, string] => [text, data.company]),
+      ...odd.map((text): [string, string] => [data.publicId, text]),
+      [data.publicId, data.company],
+    ];
+    const prisma = createPrismaStore(database.prisma);
+    const alone = [];
+    for (const [publicId, company] of asked) alone.push(await prisma.findApplication(publicId, company));
+    const together = await Promise.all(asked.map(([publicId, company]) => driver.findApplication(publicId, company)));
+    expect(together).toEqual(alone);
+    expect(together.filter((record) => record?.installed === true)).toHaveLength(3);
+  });
 });
