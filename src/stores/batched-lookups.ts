@@ -16,6 +16,12 @@ export interface LookupRunner {
   one(publicId: string, companyId: string | null): Promise<LookupRow[]>;
   /** Several, with the batched statement; arrays of equal length. */
   many(publicIds: string[], companyIds: Array<string | null>): Promise<BatchRow[]>;
+  /**
+   * Whether a failure of `many` may come from one of its values rather than from the database (a value
+   * the database cannot store, say): its lookups are then sent again one by one, so that only the
+   * lookup that caused it fails.
+   */
+  failedOnAValue(error: unknown): boolean;
 }
 
 /** Most lookups in one statement: bounds its parameters and the rows one answer holds. */
@@ -31,8 +37,9 @@ interface Waiting {
 /**
  * A `findApplication` that gathers the lookups made while the event loop handles one round of input
  * (the requests read from every socket that had data) and sends them when that round is over: alone
- * with the single-lookup statement, together with the batched one. A failed statement fails each of
- * its lookups, as it would have failed each on its own.
+ * with the single-lookup statement, together with the batched one. A statement that fails on one of its
+ * values is sent again lookup by lookup; any other failure (the database down or too slow) fails each
+ * of its lookups, as it would have failed each on its own.
  */
 export function batchedLookups(runner: LookupRunner): (publicId: string, companyId: string | null) => Promise<ApplicationRecord | null> {
   let waiting: Waiting[] = [];
@@ -50,7 +57,8 @@ export function batchedLookups(runner: LookupRunner): (publicId: string, company
         lookups.forEach((lookup, index) => settle(lookup, answers[index] as LookupRow[]));
       },
       (error: unknown) => {
-        for (const lookup of lookups) lookup.reject(error);
+        if (runner.failedOnAValue(error)) for (const lookup of lookups) send([lookup]);
+        else for (const lookup of lookups) lookup.reject(error);
       },
     );
   }
@@ -63,17 +71,10 @@ export function batchedLookups(runner: LookupRunner): (publicId: string, company
 
   return (publicId, companyId) =>
     new Promise((resolve, reject) => {
-      const lookup = { publicId, companyId, resolve, reject };
-      // PostgreSQL refuses text holding U+0000, failing the whole statement: such a lookup (which the
-      // validator's parsers never make) goes alone, so that it cannot fail the lookups of other requests.
-      if (publicId.includes('\0') || companyId?.includes('\0') === true) {
-        send([lookup]);
-        return;
-      }
       // setImmediate runs once the loop has read every socket that was ready: the lookups those requests
       // make are sent together, and a lone request waits for no other.
       if (waiting.length === 0) setImmediate(flush);
-      waiting.push(lookup);
+      waiting.push({ publicId, companyId, resolve, reject });
     });
 }
 

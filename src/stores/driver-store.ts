@@ -43,8 +43,18 @@ function postgresStore(url: string, options: DriverStoreOptions): DriverStore {
   const findApplication = batchedLookups({
     one: async (publicId, companyId) => (await pool.query<LookupRow>({ name: 'twake_app_auth_lookup', text: single, values: [companyId, publicId] })).rows,
     many: async (publicIds, companyIds) => (await pool.query<BatchRow>({ name: 'twake_app_auth_lookup_batch', text: BATCH_LOOKUP_SQL, values: [publicIds, companyIds] })).rows,
+    failedOnAValue: isDataException,
   });
   return { findApplication, close: () => pool.end() };
+}
+
+/**
+ * SQLSTATE class 22, data exception: PostgreSQL refused a value, for instance a character that a database
+ * in another encoding than UTF8 cannot hold ("€" in LATIN1), or U+0000.
+ */
+function isDataException(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return typeof code === 'string' && code.startsWith('22');
 }
 
 /** Options of {@link createDriverStore}. */

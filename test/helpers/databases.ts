@@ -45,14 +45,15 @@ export async function postgresAvailable(): Promise<boolean> {
   }
 }
 
-/** Creates an empty database and returns its URL (no migration). */
-export async function createEmptyDatabaseUrl(provider: Provider): Promise<{ url: string; drop: () => Promise<void> }> {
+/** Creates an empty database and returns its URL (no migration); on PostgreSQL, in `encoding` when given (UTF8 otherwise). */
+export async function createEmptyDatabaseUrl(provider: Provider, encoding?: 'LATIN1'): Promise<{ url: string; drop: () => Promise<void> }> {
   if (provider === 'sqlite') {
     const folder = mkdtempSync(join(tmpdir(), 'twake-app-auth-'));
     return { url: `file:${join(folder, 'test.db')}`, drop: async () => rmSync(folder, { recursive: true, force: true }) };
   }
   const name = `twake_app_auth_test_${randomBytes(6).toString('hex')}`;
-  await withAdminClient((client) => client.query(`CREATE DATABASE "${name}"`));
+  const options = encoding === undefined ? '' : ` ENCODING '${encoding}' LC_COLLATE 'C' LC_CTYPE 'C' TEMPLATE template0`;
+  await withAdminClient((client) => client.query(`CREATE DATABASE "${name}"${options}`));
   return {
     url: postgresUrlFor(name),
     drop: () => withAdminClient((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => undefined),
@@ -60,8 +61,8 @@ export async function createEmptyDatabaseUrl(provider: Provider): Promise<{ url:
 }
 
 /** A migrated database of the given provider, with a PrismaClient connected to it. */
-export async function createTestDatabase(provider: Provider): Promise<TestDatabase> {
-  const { url, drop } = await createEmptyDatabaseUrl(provider);
+export async function createTestDatabase(provider: Provider, encoding?: 'LATIN1'): Promise<TestDatabase> {
+  const { url, drop } = await createEmptyDatabaseUrl(provider, encoding);
   await migrate(url);
   const database = openDatabase(url, { connectTimeoutMs: 2000 });
   return {

@@ -22,6 +22,10 @@ function rowsFor(publicId: string, companyId: string | null): LookupRow[] {
   ];
 }
 
+// A value the database refuses (as PostgreSQL refuses "€" in a LATIN1 database): it fails any statement holding it.
+const REFUSED = '€';
+const refusal = () => Object.assign(new Error('character has no equivalent in encoding "LATIN1"'), { code: '22P05' });
+
 /** A runner answering from rowsFor, that records what it was asked; `many` answers in reverse order. */
 function recordingRunner(fail = false) {
   const calls: Array<{ kind: 'one' | 'many'; size: number }> = [];
@@ -29,14 +33,17 @@ function recordingRunner(fail = false) {
     one: async (publicId, companyId) => {
       calls.push({ kind: 'one', size: 1 });
       if (fail) throw new Error('database down');
+      if (publicId === REFUSED || companyId === REFUSED) throw refusal();
       return rowsFor(publicId, companyId);
     },
     many: async (publicIds, companyIds) => {
       calls.push({ kind: 'many', size: publicIds.length });
       if (fail) throw new Error('database down');
+      if (publicIds.includes(REFUSED) || companyIds.includes(REFUSED)) throw refusal();
       const rows: BatchRow[] = publicIds.flatMap((publicId, index) => rowsFor(publicId, companyIds[index] ?? null).map((row) => ({ ...row, position: String(index + 1) })));
       return rows.reverse();
     },
+    failedOnAValue: (error) => (error as { code?: string }).code === '22P05',
   };
   return { runner, calls };
 }
@@ -83,11 +90,11 @@ describe('batchedLookups', () => {
     expect(failing.calls).toEqual([{ kind: 'many', size: 3 }, { kind: 'one', size: 1 }]);
   });
 
-  it('sends a lookup naming U+0000 (which PostgreSQL refuses) alone, so that it fails no other', async () => {
+  it('sends the lookups of a statement that failed on one of its values again one by one, so that only that one fails', async () => {
     const { runner, calls } = recordingRunner();
     const find = batchedLookups(runner);
-    const records = await Promise.all([find('app-1', 'c1'), find('app\u0000x', 'c1'), find('app-2', 'c\u0000'), find('app-3', 'c1')]);
-    expect(calls).toEqual([{ kind: 'one', size: 1 }, { kind: 'one', size: 1 }, { kind: 'many', size: 2 }]);
-    expect(records.map((record) => record?.publicId)).toEqual(['app-1', 'app\u0000x', 'app-2', 'app-3']);
+    const outcomes = await Promise.allSettled([find('app-1', 'c1'), find(REFUSED, 'c1'), find('app-2', REFUSED), find('app-3', 'c1')]);
+    expect(outcomes.map((outcome) => (outcome.status === 'fulfilled' ? outcome.value?.publicId : 'refused'))).toEqual(['app-1', 'refused', 'refused', 'app-3']);
+    expect(calls).toEqual([{ kind: 'many', size: 4 }, ...Array.from({ length: 4 }, () => ({ kind: 'one', size: 1 }))]);
   });
 });
