@@ -91,8 +91,37 @@ function indexOrEnd(text: string, search: string, from: number): number {
   return index < 0 ? text.length : index;
 }
 
-// One pass over `query` split at `&`, decoded through URLSearchParams when it needs decoding.
-const scanQuery = (query: string): CompanySource => (needsDecoding(query) ? scanPairs(new URLSearchParams(query)) : scanPlainQuery(query));
+// One key or value of a query, decoded as URLSearchParams decodes it ('+' is a space), or null when its
+// percent-encoding is not UTF-8 (or not percent-encoding): parsers disagree on what that names.
+// URLSearchParams and node:querystring put U+FFFD in its place, qs keeps the text as it came, PHP keeps
+// the bytes: a backend could act on another company than the one checked.
+function decodeStrictly(text: string): string | null {
+  if (!needsDecoding(text)) return text;
+  try {
+    return decodeURIComponent(text.replaceAll('+', ' '));
+  } catch {
+    return null;
+  }
+}
+
+// The pairs of a query that needs decoding, split as URLSearchParams splits them. A pair that does not
+// decode is left out, unless its key could be group_id under some reading: then the query is ambiguous.
+function scanEncodedQuery(query: string): CompanySource {
+  const pairs: Array<[string, string]> = [];
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const equals = part.indexOf('=');
+    const rawKey = equals < 0 ? part : part.slice(0, equals);
+    const key = decodeStrictly(rawKey);
+    const value = decodeStrictly(equals < 0 ? '' : part.slice(equals + 1));
+    if (key !== null && value !== null) pairs.push([key, value]);
+    else if ((new URLSearchParams(`k=${rawKey}`).get('k') ?? '').includes(FIELD)) return AMBIGUOUS;
+  }
+  return scanPairs(pairs);
+}
+
+// One pass over `query` split at `&`, decoding only when something is encoded.
+const scanQuery = (query: string): CompanySource => (needsDecoding(query) ? scanEncodedQuery(query) : scanPlainQuery(query));
 
 /**
  * Reads `group_id` from the raw query string of `url`, independently of the app's query parser. It is
