@@ -10,7 +10,8 @@ import { createTenancyApp, type TenancyVariant } from '../helpers/tenancy-app';
 const PUBLIC_ID = 'app-a';
 const KEY = 'twk_tenancy-key';
 const store = new MemoryStore();
-store.add({ publicId: PUBLIC_ID, name: 'App A', keys: [{ privateKey: KEY }], companies: ['alpha', 'компания'] });
+// U+FFFD: what parsers that replace bytes they cannot decode would read for `%FF` or a lone surrogate.
+store.add({ publicId: PUBLIC_ID, name: 'App A', keys: [{ privateKey: KEY }], companies: ['alpha', 'компания', '\uFFFD'] });
 const auth = basic(PUBLIC_ID, KEY);
 
 const BOTH_INTEGRATIONS = ['middleware', 'passport'] as const;
@@ -92,6 +93,20 @@ describe.each(BOTH_INTEGRATIONS)('%s', (integration) => {
       const response = await post({ express: 4, integration }, '/api/v1/act?x%5Bgroup_id%5D=beta', 'application/json', '{"group_id":"alpha"}');
       expect(response.status).toBe(200);
       expect(response.body.seen).toEqual(['alpha']);
+    });
+  });
+
+  describe('a company that is not UTF-8 or not well-formed Unicode (from an adversarial review)', () => {
+    // Read as U+FFFD here (Express 5's node:querystring), but as "%FF" by qs and as the byte by PHP.
+    it('400: a query group_id whose percent-encoding is not UTF-8', async () => {
+      const response = await request(createTenancyApp({ store }, { express: 5, integration })).get('/api/v1/act?group_id=%FF').set('Authorization', auth);
+      expectProblem(response, 400, 'invalid_group_id');
+    });
+
+    // A database driver would encode it as U+FFFD, another company than the string the handler gets.
+    it('400: a JSON group_id holding a lone surrogate', async () => {
+      const response = await post({ express: 5, integration }, '/api/v1/act', 'application/json', '{"group_id":"\\ud800"}');
+      expectProblem(response, 400, 'invalid_group_id');
     });
   });
 
@@ -179,6 +194,11 @@ describe('forward-auth', () => {
     const response = await request(validator).get(`/auth/verify?group_id=${encodeURIComponent('компания')}`).set('Authorization', auth);
     expect(response.status).toBe(204);
     expect(response.headers['x-twake-company-id']).toBe(encodeURIComponent('компания'));
+  });
+
+  it('400: an original URI whose group_id is not UTF-8 (the backend behind the proxy may read "%FF" or the byte)', async () => {
+    const response = await request(validator).get('/auth/verify').set('Authorization', auth).set('X-Original-URI', '/api/v1/x?group_id=%FF');
+    expectProblem(response, 400, 'invalid_group_id');
   });
 
   it('204: X-Twake-Group-Id sent as UTF-8 bytes; 400 when they are not UTF-8', async () => {
