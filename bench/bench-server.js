@@ -1,5 +1,5 @@
 // One benchmark target in its own process: the same JSON route, GET /api/v1/auth/test?group_id=…, behind a given authentication.
-// Usage: node bench/bench-server.js <bare|passthrough|basic-auth|middleware|middleware-routes|cold-prisma|floor>  (DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY)
+// Usage: node bench/bench-server.js <bare|passthrough|basic-auth|middleware|middleware-routes|cold-prisma|floor|floor-bare>  (DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY)
 const http = require('node:http');
 const express = require('express');
 const basicAuth = require('express-basic-auth');
@@ -74,6 +74,13 @@ if (variant === 'bare') {
       fail,
       fail,
     );
+  });
+} else if (variant === 'floor-bare') {
+  // The floor without the decision: node:http answering the same JSON, so that the decision's own cost is
+  // the difference between this row and the one above.
+  server = http.createServer((req, res) => {
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify(answer(STATIC, BENCH_COMPANY)));
   });
 } else {
   throw new Error(`unknown variant ${variant}`);

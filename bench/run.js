@@ -19,6 +19,7 @@ const TARGETS = [
   { name: 'bare Express 5 (no auth, the limit)', script: 'bench-server.js', variant: 'bare', provider: 'sqlite' },
   { name: 'Express 5 with one empty middleware (what any layer costs)', script: 'bench-server.js', variant: 'passthrough', provider: 'sqlite' },
   { name: 'node:http + the decision only (no Express)', script: 'bench-server.js', variant: 'floor', provider: 'sqlite' },
+  { name: 'node:http alone (no Express, no decision)', script: 'bench-server.js', variant: 'floor-bare', provider: 'sqlite' },
   { name: 'express-basic-auth (static in-memory user)', script: 'bench-server.js', variant: 'basic-auth', provider: 'sqlite' },
   { name: 'twake-app-auth serve, warm, SQLite', script: 'server-process.js', provider: 'sqlite', env: {} },
   { name: 'twake-app-auth serve, warm, SQLite, METRICS=false', script: 'server-process.js', provider: 'sqlite', env: { METRICS: 'false' } },
