@@ -66,6 +66,10 @@ function instrument() {
 }
 
 async function main() {
+  if (!available('wrk')) {
+    console.error('npm run bench:breakdown needs wrk (apt-get install -y wrk)');
+    process.exit(2);
+  }
   const database = await createDatabase('sqlite');
   const credentials = await seedApplication(database.url, COMPANY);
   // The server writes its medians to this file when stopped.
