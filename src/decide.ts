@@ -22,7 +22,7 @@ import type { ApplicationRecord, CleartextKeyEvent, Decision, Grants, HeldApplic
 import { ipAllowed } from './allowed-ips';
 import { grantsOf } from './grants';
 import { missingFrom, type Requirement } from './twake-v1';
-import { matchKey, verifyKey } from './verify-key';
+import { matchingKeys, verifyKey } from './verify-key';
 
 /** What the validator needs to know about a request. */
 export interface RequestFacts {
@@ -152,10 +152,12 @@ async function revokeIfValid(config: Configuration, ip: string, authorization: s
   } catch {
     return;
   }
-  // A leaked key is revoked even if expired or its application disabled: either may change back.
-  const key = matchKey(record, parsed.credentials.privateKey);
-  if (record === null || key === null) return;
-  await revokeWithRetries(config, { publicId: record.publicId, applicationId: record.id, keyId: key.id });
+  if (record === null) return;
+  // A leaked key is revoked even if expired or its application disabled: either may change back. From
+  // every row that holds it, or it keeps working through the row left behind.
+  for (const key of matchingKeys(record, parsed.credentials.privateKey)) {
+    await revokeWithRetries(config, { publicId: record.publicId, applicationId: record.id, keyId: key.id });
+  }
 }
 
 const readCompany = (facts: RequestFacts): CompanyFacts | Promise<CompanyFacts> => (typeof facts.company === 'function' ? facts.company() : facts.company);

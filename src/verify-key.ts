@@ -69,6 +69,16 @@ export function matchKey(record: ApplicationRecord | null, privateKey: string, n
 }
 
 /**
+ * Every key of `record` that `privateKey` matches, whatever its expiry: a leaked key is revoked from
+ * every row that holds it (rows written by hand can repeat a digest). Each stored digest is compared,
+ * each comparison in constant time; the caller's answer does not depend on how many match.
+ */
+export function matchingKeys(record: ApplicationRecord, privateKey: string): StoredKey[] {
+  const presented = digestPresentedKey(privateKey);
+  return record.keys.filter((key) => matches(presented, key.digest));
+}
+
+/**
  * Finds the key of `record` that `privateKey` matches, in constant time (see {@link matchKey}), so that
  * timing does not tell an unknown application from a wrong key. Expiry and the enabled flag are judged
  * after the comparison.

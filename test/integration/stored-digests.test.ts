@@ -76,4 +76,24 @@ describe.each(testProviders())('stored digests on %s', (provider) => {
     expect(await statuses(await applicationWith([live, expired]))).toEqual(all(200));
     expect(await statuses(await applicationWith([expired, expired]))).toEqual(all(401));
   });
+
+  // A key seen over plain HTTP is treated as leaked: every row that accepts it must go, or the leaked
+  // key keeps working through the row left behind.
+  it('revokes every row holding a key seen in clear text, with each store that can revoke', async () => {
+    const revokeKey = createPrismaStore(database.prisma).revokeKey;
+    const revoking: Array<[string, () => ApplicationStore]> = [
+      ['Prisma store', () => createPrismaStore(database.prisma)],
+      ['Prisma store, cached', () => createCachedStore(createPrismaStore(database.prisma))],
+      ['driver store', () => ({ ...driver, revokeKey })],
+      ['driver store, cached', () => createCachedStore({ ...driver, revokeKey })],
+    ];
+    for (const [name, store] of revoking) {
+      const publicId = await applicationWith([{ digest: hex }, { digest: hex.toUpperCase() }, { digest: hex, expiresAt: new Date(Date.now() + 60_000) }]);
+      const options = { store: store(), mode: 'production' as const, revokeKeysSeenInCleartext: true };
+      const call = (isSecure: boolean) => request(createServer({ ...options, isSecure: () => isSecure })).get(`/api/v1/whoami?group_id=${COMPANY}`).set('Authorization', basic(publicId, KEY));
+      expect({ name, before: (await call(true)).status }).toEqual({ name, before: 200 });
+      expect({ name, plain: (await call(false)).status }).toEqual({ name, plain: 403 });
+      expect({ name, after: (await call(true)).status }).toEqual({ name, after: 401 });
+    }
+  });
 });

@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
 import { digestKey } from '../../src/secrets';
 import type { ApplicationRecord } from '../../src/types';
-import { verifyKey } from '../../src/verify-key';
+import { matchingKeys, verifyKey } from '../../src/verify-key';
 
 const NOW = Date.UTC(2026, 0, 1);
 const record = (overrides: Partial<ApplicationRecord> = {}): ApplicationRecord => ({
@@ -78,5 +78,19 @@ describe('verifyKey', () => {
     for (const digest of [bytes, bytes.map((byte) => byte + 256), Float64Array.from(bytes), digestKey('new-key').toString('latin1')]) {
       expect(() => verifyKey(record({ keys: [{ id: 'odd', digest: digest as unknown as Buffer, expiresAt: null }] }), 'new-key', NOW)).toThrow(TypeError);
     }
+  });
+});
+
+describe('matchingKeys', () => {
+  it('should return every key holding the digest, expired or not, and only those', () => {
+    const keys = [
+      { id: 'first', digest: digestKey('leaked'), expiresAt: null },
+      { id: 'other', digest: digestKey('other'), expiresAt: null },
+      { id: 'expired', digest: digestKey('leaked'), expiresAt: new Date(NOW - 1000) },
+      { id: 'short', digest: digestKey('leaked').subarray(0, 31), expiresAt: null },
+    ];
+    expect(matchingKeys(record({ keys }), 'leaked').map((key) => key.id)).toEqual(['first', 'expired']);
+    expect(matchingKeys(record({ keys }), 'wrong')).toEqual([]);
+    expect(matchingKeys(record({ keys: [] }), 'leaked')).toEqual([]);
   });
 });
