@@ -124,8 +124,12 @@ const REVOCATION_RETRY_DELAYS_MS = [1000, 5000, 30_000];
 
 function revokeWithRetries(config: Configuration, event: CleartextKeyEvent, attempt = 0): Promise<void> {
   const revokeKey = config.store.revokeKey as NonNullable<typeof config.store.revokeKey>;
-  return revokeKey.call(config.store, event.applicationId, event.keyId).then(
-    () => tell(config.onCleartextKeyRevoked, event),
+  // Called inside `then`, so that a store throwing at once fails like one rejecting: reported, tried again.
+  return Promise.resolve().then(() => revokeKey.call(config.store, event.applicationId, event.keyId)).then(
+    // A store that says it revoked nothing (already revoked, by another request or instance) is not reported.
+    (revoked) => {
+      if (revoked !== false) tell(config.onCleartextKeyRevoked, event);
+    },
     (error: unknown) => {
       const delay = REVOCATION_RETRY_DELAYS_MS[attempt];
       tell((failure) => config.onCleartextRevocationFailed(event, failure, delay !== undefined), error);
@@ -134,11 +138,35 @@ function revokeWithRetries(config: Configuration, event: CleartextKeyEvent, atte
   );
 }
 
+// How many times the application is looked up again after its rows holding a leaked key were revoked.
+const MAX_REVOCATION_PASSES = 3;
+
+/**
+ * Revokes a leaked key from every row of its application that holds it. The record at hand may come from
+ * the cache and miss a row written since, so the application is looked up again after each pass (the
+ * revocation has emptied the cache entry) until no row left holds the key.
+ */
+async function revokeLeakedKey(config: Configuration, record: ApplicationRecord, privateKey: string): Promise<void> {
+  const tried = new Set<string>();
+  let current: ApplicationRecord | null = record;
+  for (let pass = 0; pass < MAX_REVOCATION_PASSES && current !== null; pass += 1) {
+    const keys = matchingKeys(current, privateKey).filter((key) => !tried.has(key.id));
+    if (keys.length === 0) return;
+    for (const key of keys) {
+      tried.add(key.id);
+      await revokeWithRetries(config, { publicId: current.publicId, applicationId: current.id, keyId: key.id });
+    }
+    current = await lookUp(config, record.publicId, null);
+  }
+}
+
 /**
  * A valid key seen over plain HTTP must be treated as leaked (draft-ietf-httpapi-privacy): revoke it.
  * Counted as a failure of the client, so that plain-HTTP floods are throttled like any other; past the
  * budget nothing is looked up. Whatever happens here the caller answers the same 403, so that the answer
- * does not reveal validity; a failed revocation is reported and tried again.
+ * does not reveal validity, and without waiting for the revocation: a write held up by a lock would
+ * otherwise hold the 403 back, and its delay would tell a valid key. A failed revocation is reported and
+ * tried again.
  */
 async function revokeIfValid(config: Configuration, ip: string, authorization: string | undefined): Promise<void> {
   const parsed = parseAuthorization(authorization);
@@ -152,11 +180,9 @@ async function revokeIfValid(config: Configuration, ip: string, authorization: s
   } catch {
     return;
   }
-  if (record === null) return;
-  // A leaked key is revoked even if expired or its application disabled: either may change back. From
-  // every row that holds it, or it keeps working through the row left behind.
-  for (const key of matchingKeys(record, parsed.credentials.privateKey)) {
-    await revokeWithRetries(config, { publicId: record.publicId, applicationId: record.id, keyId: key.id });
+  // A leaked key is revoked even if expired or its application disabled: either may change back.
+  if (record !== null && matchingKeys(record, parsed.credentials.privateKey).length > 0) {
+    revokeLeakedKey(config, record, parsed.credentials.privateKey).catch(() => undefined);
   }
 }
 

@@ -104,8 +104,12 @@ export interface ApplicationStore {
   loadApplication?(publicId: string, companyId: string | null): Promise<LoadedApplication>;
   /** Optional, with `peekApplication`: what `companyId` granted the application; null when not installed there. */
   findInstallation?(publicId: string, companyId: string): Grants | null | Promise<Grants | null>;
-  /** Revokes one key (needed by `revokeKeysSeenInCleartext`). */
-  revokeKey?(applicationId: string, keyId: string): Promise<void>;
+  /**
+   * Revokes one key (needed by `revokeKeysSeenInCleartext`). Resolves `false` when it revoked nothing (the
+   * key was revoked already): then no `onCleartextKeyRevoked` event is reported; any other value counts as
+   * revoked.
+   */
+  revokeKey?(applicationId: string, keyId: string): Promise<unknown>;
   /** Releases connections and timers. */
   close?(): Promise<void>;
 }

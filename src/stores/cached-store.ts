@@ -238,10 +238,11 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       store.revokeKey === undefined
         ? undefined
         : async function (this: CachedStore, applicationId: string, keyId: string) {
-            await (store.revokeKey as (applicationId: string, keyId: string) => Promise<void>)(applicationId, keyId);
+            const revoked = await (store.revokeKey as NonNullable<ApplicationStore['revokeKey']>)(applicationId, keyId);
             // Forget the application holding that key (only known applications hold keys).
             const holding = [...applications.entries()].filter(([, entry]) => entry.record?.id === applicationId);
             for (const [publicId] of holding) this.invalidate(publicId);
+            return revoked;
           },
     close: store.close === undefined ? undefined : () => (store.close as () => Promise<void>)(),
   };

@@ -60,7 +60,7 @@ function isDataException(error: unknown): boolean {
 /** Options of {@link createDriverStore}. */
 export interface DriverStoreOptions extends OpenDatabaseOptions {
   /** Revokes a key (the driver store only reads; pass the Prisma store's `revokeKey`). */
-  revokeKey?: (applicationId: string, keyId: string) => Promise<void>;
+  revokeKey?: (applicationId: string, keyId: string) => Promise<unknown>;
 }
 
 /** Opens a lookup store on `url` (SQLite `file:` or `postgresql://`), migrated beforehand. */

@@ -12,7 +12,7 @@ export interface PrismaClientLike {
   $queryRaw(query: TemplateStringsArray, ...values: unknown[]): PromiseLike<unknown>;
   /** Used only by `revokeKey` (for `revokeKeysSeenInCleartext`). */
   applicationKey?: {
-    updateMany(args: { where: { id: string; applicationId: string; revokedAt: null }; data: { revokedAt: Date } }): PromiseLike<unknown>;
+    updateMany(args: { where: { id: string; applicationId: string; revokedAt: null }; data: { revokedAt: Date } }): PromiseLike<{ count: number }>;
   };
 }
 
@@ -33,7 +33,9 @@ export function createPrismaStore(prisma: PrismaClientLike): ApplicationStore {
     },
     async revokeKey(applicationId, keyId) {
       if (prisma.applicationKey === undefined) throw new TypeError('twake-app-auth: revokeKey needs the applicationKey model on the PrismaClient.');
-      await prisma.applicationKey.updateMany({ where: { id: keyId, applicationId, revokedAt: null }, data: { revokedAt: new Date() } });
+      // Whether this call revoked it: another request or instance may have done so first.
+      const { count } = await prisma.applicationKey.updateMany({ where: { id: keyId, applicationId, revokedAt: null }, data: { revokedAt: new Date() } });
+      return count > 0;
     },
   };
 }

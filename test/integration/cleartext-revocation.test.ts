@@ -6,6 +6,7 @@ import { createAdmin } from '../../src/admin';
 import { basic, createServer } from '../helpers/create-server';
 import { testProviders } from '../helpers/databases';
 import { useTestDatabase } from '../helpers/use-test-database';
+import { eventually, settle } from '../helpers/eventually';
 import { expectProblem } from '../helpers/expect-problem';
 
 describe.each(testProviders())('revoking keys seen in clear text, on %s', (provider) => {
@@ -29,6 +30,9 @@ describe.each(testProviders())('revoking keys seen in clear text, on %s', (provi
     const wrong = await call(plain, 'twk_not-a-key');
     expectProblem(leaked, 403, 'https_required');
     expect(leaked.text).toBe(wrong.text);
+    // The revocation runs after the answer.
+    await eventually(() => expect(events).toHaveLength(1));
+    await settle();
     expect(events).toEqual([{ publicId: created.publicId, applicationId: created.id, keyId: expect.any(String) }]);
 
     expectProblem(await call(secure, created.privateKey), 401, 'invalid_credentials');

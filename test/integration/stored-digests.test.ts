@@ -10,6 +10,7 @@ import { digestKeyHex } from '../../src/secrets';
 import { createDriverStore, type DriverStore } from '../../src/stores/driver-store';
 import type { ApplicationStore } from '../../src/types';
 import { basic, createServer } from '../helpers/create-server';
+import { eventually, settle } from '../helpers/eventually';
 import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
 
 const KEY = 'twk_stored-digest-test-key';
@@ -93,6 +94,9 @@ describe.each(testProviders())('stored digests on %s', (provider) => {
       const call = (isSecure: boolean) => request(createServer({ ...options, isSecure: () => isSecure })).get(`/api/v1/whoami?group_id=${COMPANY}`).set('Authorization', basic(publicId, KEY));
       expect({ name, before: (await call(true)).status }).toEqual({ name, before: 200 });
       expect({ name, plain: (await call(false)).status }).toEqual({ name, plain: 403 });
+      // The revocation runs after the answer: once the key is refused, it stays refused.
+      await eventually(async () => expect({ name, after: (await call(true)).status }).toEqual({ name, after: 401 }));
+      await settle();
       expect({ name, after: (await call(true)).status }).toEqual({ name, after: 401 });
     }
   });
