@@ -142,21 +142,20 @@ function revokeWithRetries(config: Configuration, event: CleartextKeyEvent, atte
 const MAX_REVOCATION_PASSES = 3;
 
 /**
- * Revokes a leaked key from every row of its application that holds it. The record at hand may come from
- * the cache and miss a row written since, so the application is looked up again after each pass (the
- * revocation has emptied the cache entry) until no row left holds the key.
+ * Revokes a leaked key from `keys`, the rows of `record` that hold it, then from every other row that holds
+ * it: the record at hand may come from the cache and miss a row written since, so the application is
+ * looked up again after each pass (the revocation has emptied the cache entry) until no row left holds it.
  */
-async function revokeLeakedKey(config: Configuration, record: ApplicationRecord, privateKey: string): Promise<void> {
+async function revokeLeakedKey(config: Configuration, record: ApplicationRecord, privateKey: string, keys: StoredKey[]): Promise<void> {
   const tried = new Set<string>();
-  let current: ApplicationRecord | null = record;
-  for (let pass = 0; pass < MAX_REVOCATION_PASSES && current !== null; pass += 1) {
-    const keys = matchingKeys(current, privateKey).filter((key) => !tried.has(key.id));
-    if (keys.length === 0) return;
-    for (const key of keys) {
+  let pending = keys;
+  for (let pass = 0; pass < MAX_REVOCATION_PASSES && pending.length > 0; pass += 1) {
+    for (const key of pending) {
       tried.add(key.id);
-      await revokeWithRetries(config, { publicId: current.publicId, applicationId: current.id, keyId: key.id });
+      await revokeWithRetries(config, { publicId: record.publicId, applicationId: record.id, keyId: key.id });
     }
-    current = await lookUp(config, record.publicId, null);
+    const current = await lookUp(config, record.publicId, null);
+    pending = current === null ? [] : matchingKeys(current, privateKey).filter((key) => !tried.has(key.id));
   }
 }
 
@@ -181,9 +180,9 @@ async function revokeIfValid(config: Configuration, ip: string, authorization: s
     return;
   }
   // A leaked key is revoked even if expired or its application disabled: either may change back.
-  if (record !== null && matchingKeys(record, parsed.credentials.privateKey).length > 0) {
-    revokeLeakedKey(config, record, parsed.credentials.privateKey).catch(() => undefined);
-  }
+  if (record === null) return;
+  const keys = matchingKeys(record, parsed.credentials.privateKey);
+  if (keys.length > 0) revokeLeakedKey(config, record, parsed.credentials.privateKey, keys).catch(() => undefined);
 }
 
 const readCompany = (facts: RequestFacts): CompanyFacts | Promise<CompanyFacts> => (typeof facts.company === 'function' ? facts.company() : facts.company);
