@@ -15,7 +15,9 @@ export function providerOf(url: string): Provider {
 
 /** The SQLite file path of a `file:` URL (query parameters dropped). */
 export function sqlitePath(url: string): string {
-  return url.slice('file:'.length).replace(/\?.*$/, '');
+  const path = url.slice('file:'.length);
+  const query = path.indexOf('?');
+  return query < 0 ? path : path.slice(0, query);
 }
 
 // Query parameters that carry a secret: libpq's `password`, `sslpassword` (the client key's passphrase)

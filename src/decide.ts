@@ -34,6 +34,8 @@ export interface RequestFacts {
   readonly clientIp: string;
   /** What the route requires granted (from a route table), or null/absent for nothing beyond the installation. */
   readonly requirement?: Requirement | null;
+  /** A refusal earned by the request line alone (a path too long to read), answered before anything else. */
+  readonly refusal?: TwakeAuthError | null;
   /**
    * The company the request names, or a function that finds it: it may have to read the body, which is
    * left until the credentials have passed their syntax check and the throttle.
@@ -342,6 +344,7 @@ const decisionOf = (code: string, status: number, started: number): Decision => 
 
 function decideNow(config: Configuration, facts: RequestFacts): TwakeIdentity | Promise<TwakeIdentity> {
   try {
+    if (facts.refusal) throw facts.refusal;
     if (!facts.secure && config.mode !== 'development') return refuseCleartext(config, facts);
     const parsed = parseAuthorization(facts.authorization);
     if (parsed.status === 'missing') throw new MissingCredentialsError(config.realm);

@@ -146,6 +146,13 @@ export class TooManyRequestsError extends TwakeAuthError {
   }
 }
 
+/** 414: a path too long for the route table to read (`routes`, forward-auth's original URI). @public */
+export class UriTooLongError extends TwakeAuthError {
+  constructor() {
+    super(414, 'uri_too_long', 'Request path too long');
+  }
+}
+
 /** 400: the request body could not be parsed. @public */
 export class InvalidBodyError extends TwakeAuthError {
   constructor() {

@@ -6,7 +6,7 @@ import { identityHeaders } from './identity-headers';
 import { parseOptions } from './options';
 import { refuse } from './problem';
 import { createBodyReader } from './read-body';
-import { companyFacts, requestFacts } from './request-facts';
+import { companyFacts, requestFactsWithRoute } from './request-facts';
 import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from './twake-v1';
 import type { Options } from './types';
 
@@ -62,7 +62,7 @@ export function forwardAuth(options: Partial<Options>): RequestHandler {
     res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
     const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req)]);
     whenDecided(
-      decide(config, requestFacts(req, config, company, forwardedRequirement(req, config.routes))),
+      decide(config, requestFactsWithRoute(req, config, company, forwardedRequirement)),
       (identity) => {
         res.locals.twakeIdentity = identity;
         for (const [name, value] of identityHeaders(identity)) res.setHeader(name, value);

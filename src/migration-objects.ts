@@ -9,7 +9,7 @@ export interface MigrationObjects {
 
 const CREATE_TABLE = /CREATE TABLE (?:IF NOT EXISTS )?"(\w+)"\s*\(([\s\S]*?)\n\);/g;
 // A column definition is a line that starts with a quoted name; constraints start with a keyword.
-const COLUMN = /^\s*"(\w+)"\s+\w/gm;
+const COLUMN = /^[ \t]*"(\w+)"[ \t]+\w/gm;
 const ALTER_TABLE = /ALTER TABLE "(\w+)"([\s\S]*?);/g;
 const ADD_COLUMN = /ADD COLUMN\s+"(\w+)"/g;
 const CREATE_INDEX = /CREATE (?:UNIQUE )?INDEX (?:IF NOT EXISTS )?"(\w+)"/g;

@@ -4,7 +4,8 @@ import type { CompanyFacts, RequestFacts } from './decide';
 import { agreeOnCompany, fromParsed, fromQueryString, needsDecoding, type CompanySource } from './group-id';
 import type { Configuration } from './options';
 import { hasBody, type BodyReader } from './read-body';
-import { mergeRequirements, pathOf, requirementOf, type Requirement } from './twake-v1';
+import { UriTooLongError, type TwakeAuthError } from './errors';
+import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from './twake-v1';
 
 // A class rather than an object literal with a getter: one shape shared by every request, built cheaply.
 class ExpressRequestFacts implements RequestFacts {
@@ -14,6 +15,7 @@ class ExpressRequestFacts implements RequestFacts {
     readonly authorization: string | undefined,
     readonly company: RequestFacts['company'],
     readonly requirement: Requirement | null,
+    readonly refusal: TwakeAuthError | null,
   ) {}
 
   get clientIp(): string {
@@ -26,9 +28,26 @@ class ExpressRequestFacts implements RequestFacts {
  * is judged only outside development mode, and the client address (`trust proxy` evaluation) only when
  * the throttle asks for it: a request let through from memory needs neither.
  */
-export function requestFacts(req: Request, config: Configuration, company: RequestFacts['company'], requirement: Requirement | null = null): RequestFacts {
+export function requestFacts(req: Request, config: Configuration, company: RequestFacts['company'], requirement: Requirement | null = null, refusal: TwakeAuthError | null = null): RequestFacts {
   const secure = config.mode === 'development' || config.isSecure(req) === true;
-  return new ExpressRequestFacts(req, secure, req.headers.authorization, company, requirement);
+  return new ExpressRequestFacts(req, secure, req.headers.authorization, company, requirement, refusal);
+}
+
+/** {@link requestFacts} with the route's requirement, or with the refusal of a path too long to read. */
+export function requestFactsWithRoute(
+  req: Request,
+  config: Configuration,
+  company: RequestFacts['company'],
+  readRequirement: (req: Request, routes: RouteTable | null) => Requirement | null,
+): RequestFacts {
+  let requirement: Requirement | null;
+  try {
+    requirement = readRequirement(req, config.routes);
+  } catch (error) {
+    if (!(error instanceof UriTooLongError)) throw error;
+    return requestFacts(req, config, company, null, error);
+  }
+  return requestFacts(req, config, company, requirement);
 }
 
 /**
@@ -76,8 +95,7 @@ export function companyFacts(req: Request, res: Response, readBody: BodyReader, 
  * What the route of a request requires in `config.routes`: looked up from `/api/v1/` when the full path
  * holds it, otherwise from the path relative to where the middleware is mounted.
  */
-export function routeRequirement(req: Request, config: Configuration): Requirement | null {
-  const routes = config.routes;
+export function routeRequirement(req: Request, routes: RouteTable | null): Requirement | null {
   if (routes === null) return null;
   const full = pathOf(req.originalUrl ?? req.url ?? '');
   const path = req.path ?? '';
@@ -91,5 +109,5 @@ export function routeRequirement(req: Request, config: Configuration): Requireme
 
 /** Collects the facts of an Express request. */
 export function factsFromRequest(req: Request, res: Response, config: Configuration, readBody: BodyReader): RequestFacts {
-  return requestFacts(req, config, companyFacts(req, res, readBody), routeRequirement(req, config));
+  return requestFactsWithRoute(req, config, companyFacts(req, res, readBody), routeRequirement);
 }

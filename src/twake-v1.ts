@@ -1,4 +1,5 @@
 // Twake's v1 application API vocabulary, as data: capabilities, privileges and what each v1 route requires.
+import { UriTooLongError } from './errors';
 
 /** Write rights a company can grant an application (Twake's v1 names). @public */
 export const TWAKE_CAPABILITIES = Object.freeze([
@@ -63,7 +64,15 @@ export const twakeV1Routes: RouteTable = Object.freeze({
 });
 
 /**
- * The requirement of a request path in `routes`, or null. The path is normalised the way routers may
+ * Longest request path the route table reads, in characters (nginx's and Apache's own request lines stop
+ * at about 8 KB). A longer path is refused with 414 before any other work: reading it would cost more
+ * than the rest of the decision. @public
+ */
+export const MAX_ROUTE_PATH_LENGTH = 4096;
+
+/**
+ * The requirement of a request path in `routes`, or null; throws {@link UriTooLongError} for a path over
+ * {@link MAX_ROUTE_PATH_LENGTH}. The path is normalised the way routers may
  * read it, so that no spelling reaches a handler without its requirement: percent-escapes decoded, case
  * folded (Express routes ignore case by default), backslashes read as slashes, dot segments resolved,
  * empty segments and trailing slashes dropped. A path
@@ -71,6 +80,7 @@ export const twakeV1Routes: RouteTable = Object.freeze({
  * other path as it is, relative to where the middleware is mounted.
  */
 export function requirementOf(routes: RouteTable, path: string, v1Only = false): Requirement | null {
+  if (path.length > MAX_ROUTE_PATH_LENGTH) throw new UriTooLongError();
   const key = PLAIN_PATH.test(path) ? plainKey(path, v1Only) : keyOf(normalisedSegments(path), v1Only);
   if (key === null) return null;
   return Object.prototype.hasOwnProperty.call(routes, key) ? (routes[key] ?? null) : null;
@@ -102,12 +112,30 @@ function keyOf(segments: string[], v1Only: boolean): string | null {
  * The segments of any other path, normalised the way a proxy or router may read it: escapes decoded
  * segment by segment (one malformed escape does not keep the others encoded), case folded, backslashes
  * read as slashes, matrix parameters and trailing dots or spaces dropped, dot segments resolved over the
- * whole path, so that no `..` moves a path in or out of /api/v1/.
+ * whole path, so that no `..` moves a path in or out of /api/v1/. One pass and no backtracking: the
+ * path comes from the request, before any credential is checked.
  */
 function normalisedSegments(path: string): string[] {
-  const decoded = path
+  const text = (path.includes('%') ? decodedSegments(path) : path).toLowerCase();
+  const segments: string[] = [];
+  let start = 0;
+  for (let index = 0; index <= text.length; index += 1) {
+    const code = index < text.length ? text.charCodeAt(index) : SLASH;
+    if (code !== SLASH && code !== BACKSLASH) continue;
+    if (index > start) addSegment(segments, text.slice(start, index));
+    start = index + 1;
+  }
+  return segments;
+}
+
+const SLASH = 0x2f;
+const BACKSLASH = 0x5c;
+
+function decodedSegments(path: string): string {
+  return path
     .split('/')
     .map((segment) => {
+      if (!segment.includes('%')) return segment;
       try {
         return decodeURIComponent(segment);
       } catch {
@@ -115,14 +143,23 @@ function normalisedSegments(path: string): string[] {
       }
     })
     .join('/');
-  const segments: string[] = [];
-  for (const raw of decoded.toLowerCase().replace(/\\/g, '/').split('/')) {
-    let segment = (raw.split(';')[0] ?? '').trim();
-    if (segment !== '.' && segment !== '..') segment = segment.replace(/[.\s]+$/, '');
-    if (segment === '..') segments.pop();
-    else if (segment !== '' && segment !== '.') segments.push(segment);
-  }
-  return segments;
+}
+
+function addSegment(segments: string[], raw: string): void {
+  const semicolon = raw.indexOf(';');
+  let segment = (semicolon < 0 ? raw : raw.slice(0, semicolon)).trim();
+  if (segment !== '.' && segment !== '..') segment = withoutTrailingDotsOrSpaces(segment);
+  if (segment === '..') segments.pop();
+  else if (segment !== '' && segment !== '.') segments.push(segment);
+}
+
+// A scan from the end rather than /[.\s]+$/, which backtracks quadratically on a long run of dots or
+// spaces followed by anything else.
+const DOT_OR_SPACE = /^[.\s]$/;
+function withoutTrailingDotsOrSpaces(segment: string): string {
+  let end = segment.length;
+  while (end > 0 && DOT_OR_SPACE.test(segment.charAt(end - 1))) end -= 1;
+  return segment.slice(0, end);
 }
 
 /** The path of a request target: up to its query or fragment, whichever comes first. */

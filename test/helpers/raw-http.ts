@@ -1,0 +1,27 @@
+// Raw HTTP/1.1 over a socket, for request lines and headers that Node's HTTP client refuses to send.
+import net from 'node:net';
+import { readFileSync } from 'node:fs';
+
+/**
+ * Sends one request (`Connection: close`) and resolves the status code of its answer: 0 if none came (a
+ * server may reset a connection whose request it refused before reading it all).
+ */
+export function rawRequest(port: number, target: string, headers: Record<string, string> = {}): Promise<number> {
+  const lines = [`GET ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...Object.entries(headers).map(([name, value]) => `${name}: ${value}`)];
+  return new Promise((resolve) => {
+    const socket = net.connect(port, '127.0.0.1', () => socket.end(`${lines.join('\r\n')}\r\n\r\n`));
+    let answer = '';
+    socket.setEncoding('latin1');
+    socket.on('data', (chunk: string) => (answer += chunk));
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(answer)?.[1] ?? 0)));
+  });
+}
+
+/**
+ * CPU time the main thread of a process (where JavaScript runs) has used so far, in milliseconds, from
+ * the scheduler's own nanosecond count (Linux): /proc/PID/stat counts in 10 ms ticks only.
+ */
+export function mainThreadCpuMs(pid: number): number {
+  return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+}

@@ -1,0 +1,107 @@
+// Regression for a quadratic regular expression in the route table's path normalisation, reachable
+// without credentials: the worst paths we can build cost a refused request well under a millisecond of
+// server CPU, through the real server's forward-auth and through the middleware with `routes`.
+import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { join } from 'node:path';
+import { createEmptyDatabaseUrl } from '../helpers/databases';
+import { startServer, type ServerProcess } from '../helpers/processes';
+import { mainThreadCpuMs, rawRequest } from '../helpers/raw-http';
+import { MAX_ROUTE_PATH_LENGTH } from '../../src/twake-v1';
+
+/** Runs that make a backtracking normaliser slow: each long run ends in something it must reject. */
+const RUNS: Record<string, string> = {
+  dots: '.',
+  spaces: '%20',
+  slashes: '/',
+  'encoded dots': '%2e',
+  semicolons: ';',
+  backslashes: '%5C',
+  'raw backslashes': '\\',
+  mixed: '.%20%2e;/.\\%2F',
+};
+
+/** A request target of about `bytes` bytes: `/api/v1/` then the run, then a letter. */
+function worstPath(run: string, bytes: number): string {
+  return `/api/v1/messages/${run.repeat(Math.ceil(bytes / run.length)).slice(0, bytes)}x`;
+}
+
+// CPU a worst request may cost beyond a plain path of the same length sent the same way (a new connection
+// each, about 0.2 to 1 ms here): the old code spent 15 ms on the shortest worst case and 250 ms on 16 KB.
+const EXTRA_CPU_BOUND_MS = 1;
+const REPEATS = 21;
+
+/** Median CPU milliseconds the process's main thread spent on each of `plain` and `worst`, sent in turn. */
+async function medianCosts(pid: number, plain: () => Promise<number>, worst: () => Promise<number>, expectStatus: (status: number) => void): Promise<{ plain: number; worst: number }> {
+  const costs = { plain: [] as number[], worst: [] as number[] };
+  for (let i = 0; i < REPEATS; i += 1) {
+    for (const [name, send] of [['plain', plain], ['worst', worst]] as const) {
+      const before = mainThreadCpuMs(pid);
+      expectStatus(await send());
+      costs[name].push(mainThreadCpuMs(pid) - before);
+    }
+  }
+  const median = (values: number[]) => values.sort((x, y) => x - y)[Math.floor(values.length / 2)] as number;
+  return { plain: median(costs.plain), worst: median(costs.worst) };
+}
+
+// Just under the route table's limit (read in full), and over it (refused with 414, or by Node itself
+// with 431, or a reset, past its header limit).
+const SIZES = [MAX_ROUTE_PATH_LENGTH - 40, 16 * 1024, 64 * 1024];
+const cases = Object.entries(RUNS).flatMap(([name, run]) => SIZES.map((bytes) => [name, bytes, run] as const));
+const expectedStatuses = (bytes: number, headerLimit: number): number[] => (bytes > headerLimit - 200 ? [431, 0] : bytes > MAX_ROUTE_PATH_LENGTH ? [414] : [401]);
+
+/** Measures, for each worst case, the CPU of `pid` on it and on a plain path as long, sent the same way. */
+function expectCheapRefusals(target: () => { pid: number; port: number }, send: (port: number, path: string) => Promise<number>, headerLimit: number): void {
+  beforeAll(async () => {
+    const { port } = target();
+    for (let i = 0; i < 20; i += 1) await send(port, '/api/v1/messages/save');
+  });
+
+  it.each(cases)('%s, %d bytes', async (_name, bytes, run) => {
+    const { pid, port } = target();
+    const path = worstPath(run, bytes);
+    const plain = worstPath('a', bytes);
+    const statuses = expectedStatuses(path.length, headerLimit);
+    const costs = await medianCosts(pid, () => send(port, plain), () => send(port, path), (status) => expect(statuses).toContain(status));
+    expect(costs.plain).toBeGreaterThan(0);
+    expect(costs.worst - costs.plain).toBeLessThan(EXTRA_CPU_BOUND_MS);
+  });
+}
+
+describe('worst paths through the real server (TWAKE_ROUTES=v1, the default)', () => {
+  let server: ServerProcess;
+  let drop: () => Promise<void>;
+  const target = () => ({ pid: server.child.pid as number, port: server.port });
+
+  beforeAll(async () => {
+    const database = await createEmptyDatabaseUrl('sqlite');
+    drop = database.drop;
+    server = await startServer({ DATABASE_URL: database.url, NODE_ENV: 'development' });
+  });
+
+  afterAll(async () => {
+    await server?.stop();
+    await drop?.();
+  });
+
+  // Node's default header limit (16 KB) answers 431 to the longer ones before any of our code runs.
+  describe('in the forward-auth path', () => expectCheapRefusals(target, (port, path) => rawRequest(port, `/auth/verify${path}`), 16 * 1024));
+  describe('in X-Original-URI', () => expectCheapRefusals(target, (port, path) => rawRequest(port, '/auth/verify', { 'X-Original-URI': path }), 16 * 1024));
+});
+
+describe('worst paths through the middleware with routes (Express 5, 256 KB header limit)', () => {
+  let child: ChildProcess;
+  let port = 0;
+
+  beforeAll(async () => {
+    child = spawn(process.execPath, [join(__dirname, '..', 'fixtures', 'routes-app.js')], { stdio: ['ignore', 'pipe', 'inherit'] });
+    port = await new Promise<number>((resolve) => child.stdout?.once('data', (chunk: Buffer) => resolve(Number(chunk.toString()))));
+  });
+
+  afterAll(() => {
+    child?.kill();
+  });
+
+  expectCheapRefusals(() => ({ pid: child.pid as number, port }), (port, path) => rawRequest(port, path), 256 * 1024);
+});
