@@ -18,10 +18,20 @@ export interface CacheOptions {
 
 /** An {@link ApplicationStore} with a cache that can be emptied when data changes. @public */
 export interface CachedStore extends ApplicationStore {
-  /** Forgets every answer about one public id (call it after changing that application). */
+  /**
+   * Forgets every answer about one public id (call it after changing that application). The application
+   * itself is kept, marked stale: it is never used to let a request through again, only to tell that a
+   * key it accepted deserves a lookup even from a client over its failure budget.
+   */
   invalidate(publicId: string): void;
-  /** Forgets everything. */
+  /** Forgets everything, keeping the applications held marked stale, as {@link CachedStore.invalidate} does. */
   clear(): void;
+  /**
+   * Looks up applications not held yet and holds them, marked stale, so that their correct keys are
+   * vouched for from the first request (see `peekApplication`): call it at start-up with the public ids
+   * in use. Stops at `maxEntries`. Resolves how many applications were found.
+   */
+  warm(publicIds: Iterable<string>): Promise<number>;
   /** While bypassed, every lookup goes to the wrapped store and nothing is cached. */
   setBypass(bypass: boolean): void;
   /** Number of answers held (applications, unknown public ids and installations). */
@@ -51,6 +61,12 @@ interface Entry {
 function entryOf(record: ApplicationRecord | null, expiresAt: number): Entry {
   return { record, expiresAt, whileFresh: Object.freeze({ record, fresh: true }), onceExpired: Object.freeze({ record, fresh: false }) };
 }
+
+// Expired whatever the clock says.
+const staleEntryOf = (record: ApplicationRecord): Entry => entryOf(record, Number.NEGATIVE_INFINITY);
+
+/** Lookups sent at once while warming (the PostgreSQL driver store batches them). */
+const WARM_BATCH = 100;
 
 const SEPARATOR = '\u0000';
 
@@ -105,6 +121,12 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
   const generations = new Map<string, number>();
   let globalGeneration = 0;
   let bypass = false;
+
+  // Keeps what verifies the application's keys: see CachedStore.invalidate.
+  function markStale(publicId: string): void {
+    const held = applications.peek(publicId);
+    if (held?.record != null && held.expiresAt !== Number.NEGATIVE_INFINITY) applications.set(publicId, staleEntryOf(held.record));
+  }
 
   function unindex(key: string): void {
     const publicId = key.slice(0, key.indexOf(SEPARATOR));
@@ -210,7 +232,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       }
       generations.set(publicId, (generations.get(publicId) ?? 0) + 1);
       loading.delete(publicId);
-      applications.delete(publicId);
+      markStale(publicId);
       unknown.delete(publicId);
       for (const key of companiesByPublicId.get(publicId) ?? []) installations.delete(key);
       companiesByPublicId.delete(publicId);
@@ -219,14 +241,37 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       globalGeneration += 1;
       generations.clear();
       loading.clear();
-      applications.clear();
+      for (const publicId of [...applications.keys()]) markStale(publicId);
       unknown.clear();
       installations.clear();
       companiesByPublicId.clear();
     },
     setBypass(value) {
       bypass = value;
-      if (value) this.clear();
+      if (!value) return;
+      this.clear();
+      applications.clear();
+    },
+    async warm(publicIds) {
+      let found = 0;
+      let batch: string[] = [];
+      const flush = async () => {
+        const records = await Promise.all(batch.map((publicId) => store.findApplication(publicId, null)));
+        for (const record of records) {
+          if (record === null || applications.has(record.publicId) || applications.size >= maxEntries) continue;
+          applications.set(record.publicId, staleEntryOf(record));
+          found += 1;
+        }
+        batch = [];
+      };
+      for (const publicId of publicIds) {
+        if (disabled() || applications.size >= maxEntries) break;
+        if (applications.has(publicId)) continue;
+        batch.push(publicId);
+        if (batch.length >= WARM_BATCH) await flush();
+      }
+      if (batch.length > 0) await flush();
+      return found;
     },
     get size() {
       return applications.size + unknown.size + installations.size;

@@ -7,6 +7,9 @@ import type { CachedStore } from './cached-store';
 /** Channel the triggers of migration 20261129000000_change_notifications notify. */
 export const CHANGE_CHANNEL = 'twake_app_auth';
 
+/** `application_name` of the listener's connection. */
+const LISTENER_NAME = 'twake-app-auth change listener';
+
 /** The triggers of that migration, which the listener checks for when it connects. */
 export const CHANGE_TRIGGERS: readonly string[] = ['applications_notify', 'application_keys_notify_insert_delete', 'application_keys_notify_update', 'installations_notify'];
 
@@ -80,7 +83,8 @@ export function listenForChanges(connectionString: string, cache: CachedStore, o
   }
 
   async function connect(): Promise<void> {
-    const current = new PgClient({ connectionString, keepAlive: true, connectionTimeoutMillis: 5000 });
+    // Named, so that an operator can tell it in pg_stat_activity.
+    const current = new PgClient({ connectionString, keepAlive: true, connectionTimeoutMillis: 5000, application_name: LISTENER_NAME });
     client = current;
     current.on('notification', (message) => {
       if (message.channel === CHANGE_CHANNEL && message.payload) cache.invalidate(message.payload);

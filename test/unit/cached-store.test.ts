@@ -113,8 +113,10 @@ describe('createCachedStore', () => {
     for (const id of ['a', 'b']) for (const company of ['c1', 'c2']) await cached.findApplication(id, company);
     expect(calls()).toBe(4);
     cached.invalidate('a');
-    // Left: application 'b' and its two installations.
-    expect(cached.size).toBe(3);
+    // Left: application 'b' and its two installations, and application 'a' held stale (it only vouches).
+    expect(cached.size).toBe(4);
+    expect(cached.peekApplication('a')).toEqual({ record: expect.objectContaining({ publicId: 'a' }), fresh: false });
+    expect(cached.peekApplication('b')?.fresh).toBe(true);
     await cached.findApplication('a', 'c1');
     await cached.findApplication('b', 'c1');
     expect(calls()).toBe(5);
@@ -172,6 +174,33 @@ describe('createCachedStore', () => {
     const wrong = await request(app).get('/?group_id=c1').set('Authorization', basic('app', 'wrong'));
     expect(wrong.status).toBe(401);
     expect(calls()).toBe(1);
+  });
+
+  it('should keep applications stale after clear, never answering from them, and forget unknown ids', async () => {
+    const { store, calls } = countingStore();
+    store.add({ publicId: 'a', keys: [{ privateKey: 'k' }], companies: ['c1'] });
+    const cached = createCachedStore(store, { ttlMs: 60_000 });
+    await cached.findApplication('a', 'c1');
+    await cached.findApplication('nobody', null);
+    cached.clear();
+    expect(cached.peekApplication('a')?.fresh).toBe(false);
+    expect(cached.peekApplication('nobody')).toBeUndefined();
+    // A stale application is looked up again before it answers anything.
+    await cached.findApplication('a', 'c1');
+    expect(calls()).toBe(3);
+    expect(cached.peekApplication('a')?.fresh).toBe(true);
+  });
+
+  it('should warm: hold the applications named, stale, up to maxEntries, skipping unknown ids', async () => {
+    const { store, calls } = countingStore();
+    for (const id of ['a', 'b', 'c']) store.add({ publicId: id, keys: [{ privateKey: 'k' }] });
+    const cached = createCachedStore(store, { ttlMs: 60_000, maxEntries: 2 });
+    expect(await cached.warm(['a', 'nobody', 'b', 'c'])).toBe(2);
+    expect(cached.peekApplication('a')?.fresh).toBe(false);
+    expect(cached.peekApplication('b')?.fresh).toBe(false);
+    expect(cached.peekApplication('c')).toBeUndefined();
+    expect(cached.peekApplication('nobody')).toBeUndefined();
+    expect(calls()).toBe(4);
   });
 
   it('should refuse bad options', () => {

@@ -18,7 +18,7 @@ import { createServerMetrics } from '../../metrics';
 import { createApp } from '../../server';
 import { twakeV1Routes } from '../../twake-v1';
 import { readServerConfig } from '../../server-config';
-import { createCachedStore } from '../../stores/cached-store';
+import { createCachedStore, type CachedStore } from '../../stores/cached-store';
 import { listenForChanges } from '../../stores/postgres-changes';
 import { createDriverStore } from '../../stores/driver-store';
 import { createPrismaStore } from '../../stores/prisma-store';
@@ -51,6 +51,23 @@ async function connectRedis(url: string, timeoutMs: number, logger: Logger): Pro
   return redis;
 }
 
+/** What the warm-up asks Prisma, typed once for both generated clients. */
+interface EnabledApplications {
+  application: {
+    findMany(args: { select: { publicId: true }; where: { enabled: true }; orderBy: { updatedAt: 'desc' }; take: number }): PromiseLike<Array<{ publicId: string }>>;
+  };
+}
+
+async function warmCache(store: CachedStore, prisma: EnabledApplications, maxEntries: number, logger: Logger): Promise<void> {
+  try {
+    const applications = await prisma.application.findMany({ select: { publicId: true }, where: { enabled: true }, orderBy: { updatedAt: 'desc' }, take: maxEntries });
+    const held = await store.warm(applications.map((application) => application.publicId));
+    logger.debug({ held }, 'applications held at start');
+  } catch (error) {
+    logger.warn({ err: error }, 'could not hold the applications at start; the cache fills as requests come');
+  }
+}
+
 export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const config = readServerConfig(env);
   // One line naming every missing package the server needs (prom-client unless METRICS=false).
@@ -68,6 +85,9 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     database.provider === 'postgresql'
       ? listenForChanges(config.databaseUrl, store, { onError: (error) => logger.warn({ err: error }, 'change notifications interrupted or not set up') })
       : null;
+  // Held from the start, a correct key is never throttled for a stranger's failures on its address (see
+  // docs/security.md); a database too slow for it now only leaves the cache to fill as requests come.
+  await warmCache(store, database.prisma, config.cache.maxEntries, logger);
   const redis = config.redisUrl === null ? undefined : await connectRedis(config.redisUrl, config.counters.redisTimeoutMs, logger);
   // One listener for both counter sets: an outage is logged once when it starts and once when it ends.
   const metrics = config.metrics ? createServerMetrics(store) : null;
