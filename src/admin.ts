@@ -45,6 +45,10 @@ export interface AdminPrismaClient {
     updateMany(args: { where: Where; data: { expiresAt: Date } | { revokedAt: Date } }): PromiseLike<{ count: number }>;
   };
   installation: {
+    findMany(args: {
+      where: { applicationId: string };
+      select: { companyId: true; grantedCapabilities: true; grantedPrivileges: true };
+    }): PromiseLike<Array<{ companyId: string; grantedCapabilities: string; grantedPrivileges: string }>>;
     findUnique(args: {
       where: { applicationId_companyId: { applicationId: string; companyId: string } };
       select: { grantedCapabilities: true; grantedPrivileges: true };
@@ -139,6 +143,17 @@ function checkCompanyId(companyId: unknown): asserts companyId is string {
   }
 }
 
+/** What a stored installation grants, within what the application declares. */
+function grantsWithin(
+  installation: { grantedCapabilities: string; grantedPrivileges: string },
+  declared: { capabilities: readonly string[]; privileges: readonly string[] },
+): { capabilities: string[]; privileges: string[] } {
+  return {
+    capabilities: splitList(installation.grantedCapabilities).filter((name) => declared.capabilities.includes(name)),
+    privileges: splitList(installation.grantedPrivileges).filter((name) => declared.privileges.includes(name)),
+  };
+}
+
 /**
  * Creates the admin API over a PrismaClient.
  *
@@ -170,6 +185,18 @@ export function createAdmin(
     return { keyId, privateKey };
   }
 
+  // A narrower declaration narrows the stored grants too, so that widening it again later grants nothing
+  // back (the validator already reads grants within the declaration, whatever is stored).
+  async function narrowInstallations(appId: string, declared: { capabilities: readonly string[]; privileges: readonly string[] }): Promise<void> {
+    const installations = await prisma.installation.findMany({ where: { applicationId: appId }, select: { companyId: true, grantedCapabilities: true, grantedPrivileges: true } });
+    for (const installation of installations) {
+      const within = grantsWithin(installation, declared);
+      const data = { grantedCapabilities: joinList(within.capabilities), grantedPrivileges: joinList(within.privileges) };
+      if (data.grantedCapabilities === installation.grantedCapabilities && data.grantedPrivileges === installation.grantedPrivileges) continue;
+      await prisma.installation.updateMany({ where: { applicationId: appId, companyId: installation.companyId }, data });
+    }
+  }
+
   return {
     async createApplication({ name: requested, ...access }) {
       const name = checkedName(requested);
@@ -199,23 +226,22 @@ export function createAdmin(
           installations: { orderBy: { companyId: 'asc' }, select: { companyId: true, grantedCapabilities: true, grantedPrivileges: true } },
         },
       });
-      return applications.map(({ installations, ...application }) => ({
-        id: application.id,
-        publicId: application.publicId,
-        name: application.name,
-        enabled: application.enabled,
-        createdAt: application.createdAt,
-        capabilities: splitList(application.capabilities),
-        privileges: splitList(application.privileges),
-        allowedIps: splitList(application.allowedIps),
-        companies: installations.map((installation) => installation.companyId),
-        installations: installations.map((installation) => ({
-          companyId: installation.companyId,
-          capabilities: splitList(installation.grantedCapabilities),
-          privileges: splitList(installation.grantedPrivileges),
-        })),
-        keys: application.keys,
-      }));
+      return applications.map(({ installations, ...application }) => {
+        const declared = { capabilities: splitList(application.capabilities), privileges: splitList(application.privileges) };
+        return {
+          id: application.id,
+          publicId: application.publicId,
+          name: application.name,
+          enabled: application.enabled,
+          createdAt: application.createdAt,
+          ...declared,
+          allowedIps: splitList(application.allowedIps),
+          companies: installations.map((installation) => installation.companyId),
+          // As the validator reads them: within what the application declares now.
+          installations: installations.map((installation) => ({ companyId: installation.companyId, ...grantsWithin(installation, declared) })),
+          keys: application.keys,
+        };
+      });
     },
 
     async setAccess(publicId, access) {
@@ -230,6 +256,7 @@ export function createAdmin(
       const data = { capabilities: joinList(result.capabilities), privileges: joinList(result.privileges), allowedIps: joinList(result.allowedIps) };
       const { count } = await prisma.application.updateMany({ where: { publicId }, data });
       if (count === 0) throw new ApplicationNotFoundError(publicId);
+      await narrowInstallations(current.id, result);
       await changed(publicId);
       return result;
     },

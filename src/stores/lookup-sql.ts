@@ -10,7 +10,7 @@ import { digestFromHex } from '../secrets';
  * primary key, and the non-revoked keys through the indexed `application_id`.
  */
 const parts = [
-  `SELECT a."id", a."public_id", a."name", a."enabled", a."allowed_ips",
+  `SELECT a."id", a."public_id", a."name", a."enabled", a."allowed_ips", a."capabilities", a."privileges",
           k."id" AS "key_id", k."digest", k."expires_at",
           i."application_id" AS "installed_application_id", i."granted_capabilities", i."granted_privileges"
      FROM "applications" a
@@ -48,6 +48,9 @@ export interface LookupRow {
   digest: string | null;
   expires_at: unknown;
   allowed_ips: string | null;
+  /** What the application declares now: an installation grants nothing beyond it. */
+  capabilities: string | null;
+  privileges: string | null;
   installed_application_id: string | null;
   granted_capabilities: string | null;
   granted_privileges: string | null;
@@ -58,6 +61,17 @@ export function listOf(text: string | null | undefined): readonly string[] {
   return text ? Object.freeze(splitList(text)) : EMPTY;
 }
 const EMPTY: readonly string[] = Object.freeze([]);
+
+/**
+ * What an installation grants, within what the application declares now: a declaration narrowed after the
+ * installation narrows it at once, whatever wrote the rows (the admin API also narrows the stored grants).
+ */
+function withinDeclared(granted: string | null, declared: string | null): readonly string[] {
+  const names = listOf(granted);
+  if (names.length === 0) return names;
+  const allowed = listOf(declared);
+  return names.every((name) => allowed.includes(name)) ? names : Object.freeze(names.filter((name) => allowed.includes(name)));
+}
 
 // Drivers differ: SQLite gives 0/1 (number or bigint), PostgreSQL gives booleans.
 function toBoolean(value: unknown): boolean {
@@ -92,7 +106,7 @@ export function toRecord(rows: readonly LookupRow[]): ApplicationRecord | null {
     enabled: toBoolean(first.enabled),
     keys,
     installed: first.installed_application_id !== null,
-    granted: Object.freeze({ capabilities: listOf(first.granted_capabilities), privileges: listOf(first.granted_privileges) }),
+    granted: Object.freeze({ capabilities: withinDeclared(first.granted_capabilities, first.capabilities), privileges: withinDeclared(first.granted_privileges, first.privileges) }),
     allowedIps: listOf(first.allowed_ips),
   };
 }

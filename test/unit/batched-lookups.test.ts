@@ -15,6 +15,8 @@ function rowsFor(publicId: string, companyId: string | null): LookupRow[] {
       digest: 'ab'.repeat(32),
       expires_at: null,
       allowed_ips: null,
+      capabilities: null,
+      privileges: null,
       installed_application_id: companyId === 'c1' ? `id-${publicId}` : null,
       granted_capabilities: null,
       granted_privileges: null,

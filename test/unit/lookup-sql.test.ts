@@ -12,6 +12,8 @@ function row(expiresAt: unknown): LookupRow {
     digest: '00',
     expires_at: expiresAt,
     allowed_ips: '',
+    capabilities: 'messages_save,messages_remove',
+    privileges: 'channels,workspace',
     installed_application_id: 'a',
     granted_capabilities: 'messages_save',
     granted_privileges: '',
@@ -43,5 +45,12 @@ describe('toRecord installation and lists', () => {
     const record = toRecord([{ ...row(null), allowed_ips: '10.0.0.0/8,::1/128', granted_privileges: 'channels,workspace' }]);
     expect(record).toMatchObject({ installed: true, granted: { capabilities: ['messages_save'], privileges: ['channels', 'workspace'] }, allowedIps: ['10.0.0.0/8', '::1/128'] });
     expect(toRecord([{ ...row(null), installed_application_id: null, granted_capabilities: null, granted_privileges: null }])).toMatchObject({ installed: false });
+  });
+
+  it('grants nothing beyond what the application declares now', () => {
+    const narrowed = toRecord([{ ...row(null), granted_capabilities: 'messages_save,messages_remove', granted_privileges: 'channels,drive_list', capabilities: 'messages_save', privileges: '' }]);
+    expect(narrowed?.granted).toEqual({ capabilities: ['messages_save'], privileges: [] });
+    const within = toRecord([{ ...row(null), granted_capabilities: 'messages_save', granted_privileges: 'channels' }]);
+    expect(within?.granted).toEqual({ capabilities: ['messages_save'], privileges: ['channels'] });
   });
 });
