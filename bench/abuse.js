@@ -1,7 +1,8 @@
 // `npm run bench:abuse`: an attacker and a legitimate client side by side against the real server.
 // Scenarios: lockout attempt (wrong keys for the legitimate public id from forged addresses), random-company
 // flood (a known public id, a wrong key, a new group_id each time) and forged-address flood (random public
-// ids, X-Forwarded-For values that are garbage or random addresses). Prints, per scenario, the legitimate
+// ids, X-Forwarded-For values that are garbage or random addresses) and key-holder company flood (another
+// application's own valid key, a new group_id each time: goal under 50 transactions per 1,000). Prints, per scenario, the legitimate
 // client's success rate and p99, the server's RSS growth, and the database transactions caused per 1,000
 // refused calls (PostgreSQL's xact_commit, measured against a run without the attacker).
 // ABUSE_SECONDS (default 15) per run, ABUSE_CONNECTIONS (default 32) for the attacker, ABUSE_SCENARIOS (names,
@@ -31,6 +32,7 @@ function cli(args, env) {
 const SCENARIOS = {
   'lockout attempt': (victim) => ({ headers: { authorization: basic(victim.publicId, wrongKey()), 'x-forwarded-for': randomIp() }, query: 'group_id=acme' }),
   'random-company flood': (victim) => ({ headers: { authorization: basic(victim.publicId, wrongKey()), 'x-forwarded-for': randomIp() }, query: `group_id=${randomUUID()}` }),
+  'key-holder company flood': (_victim, holder) => ({ headers: { authorization: basic(holder.publicId, holder.privateKey), 'x-forwarded-for': '10.1.1.1' }, query: `group_id=${randomUUID()}` }),
   'forged-address flood': () => ({
     headers: { authorization: basic(randomUUID(), wrongKey()), 'x-forwarded-for': randomInt(2) === 0 ? randomBytes(3000).toString('hex') : randomIp() },
     query: 'group_id=acme',
@@ -143,6 +145,8 @@ async function main() {
   const env = { DATABASE_URL: database.url };
   const victim = cli(['app', 'create', '--name', 'Legitimate app'], env);
   cli(['app', 'install', victim.publicId, '--company', 'acme'], env);
+  const holder = cli(['app', 'create', '--name', 'Key holder'], env);
+  cli(['app', 'install', holder.publicId, '--company', 'holder-co'], env);
   try {
     const baseline = await run(database, env, victim, null);
     console.log(`Abuse: ${SECONDS} s per run, attacker ${CONNECTIONS} connections, PostgreSQL, Node ${process.version}, ${new Date().toISOString()}`);
@@ -150,7 +154,7 @@ async function main() {
     const results = {};
     const chosen = (process.env.ABUSE_SCENARIOS || Object.keys(SCENARIOS).join(',')).split(',');
     for (const [name, scenario] of Object.entries(SCENARIOS).filter(([name]) => chosen.includes(name))) {
-      const result = await run(database, env, victim, () => scenario(victim));
+      const result = await run(database, env, victim, () => scenario(victim, holder));
       const extra = Math.max(0, result.transactions - baseline.transactions);
       const perThousand = result.refusedCalls === 0 ? 0 : (extra * 1000) / result.refusedCalls;
       const success = (100 * result.client.ok) / Math.max(1, result.client.ok + result.client.refused);

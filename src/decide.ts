@@ -11,6 +11,7 @@ import {
   NotInstalledError,
   StoreUnavailableError,
   TooManyFailuresError,
+  TooManyNotInstalledError,
   TooManyRequestsError,
   TwakeAuthError,
 } from './errors';
@@ -248,10 +249,33 @@ function findInstallation(config: Configuration, publicId: string, companyId: st
       });
 }
 
+/**
+ * The installation in `companyId` of a verified application. A lookup that finds it not installed is
+ * counted against the application's budget; past the budget, only companies held in memory are answered.
+ */
+function installationIn(config: Configuration, record: ApplicationRecord, companyId: string): Grants | null | Promise<Grants | null> {
+  const budget = config.notInstalled;
+  if (budget === null) return findInstallation(config, record.publicId, companyId);
+  const verdict = budget.check(record.id, companyId, config.now);
+  if (verdict !== null) {
+    const held = config.store.peekInstallation?.(record.publicId, companyId);
+    if (held === undefined) throw new TooManyNotInstalledError(verdict);
+    return held;
+  }
+  const answer = findInstallation(config, record.publicId, companyId);
+  if (!(answer instanceof Promise)) return answer;
+  return answer.then((grants) => {
+    if (grants === null) budget.record(record.id, companyId, config.now());
+    return grants;
+  });
+}
+
 /** The installation in `companyId` of the verified application, from the lookup when it already says. */
 async function installationOf(config: Configuration, verified: Verified, record: ApplicationRecord, companyId: string): Promise<Grants | null> {
-  if (verified.company !== null) return grantsOf(record);
-  return findInstallation(config, record.publicId, companyId);
+  if (verified.company === null) return installationIn(config, record, companyId);
+  const grants = grantsOf(record);
+  if (grants === null) config.notInstalled?.record(record.id, companyId, config.now());
+  return grants;
 }
 
 /**
@@ -360,7 +384,7 @@ function decideNow(config: Configuration, facts: RequestFacts): TwakeIdentity | 
     if (config.requestLimit !== null || typeof facts.company === 'function') return afterKey(config, facts, { record, key, company: null }, record, key);
 
     const companyId = checkedCompany(facts.company);
-    const installed = findInstallation(config, record.publicId, companyId);
+    const installed = installationIn(config, record, companyId);
     if (!(installed instanceof Promise)) return identityOf(config, facts, record, key, companyId, installed);
     return installed.then((answer) => identityOf(config, facts, record, key, companyId, answer));
   } catch (error) {

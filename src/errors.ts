@@ -153,6 +153,16 @@ export class UriTooLongError extends TwakeAuthError {
   }
 }
 
+/**
+ * 429: the application's key has had too many companies looked up and found not installed in this window
+ * (`notInstalledLimit`); companies the cache holds still answer. Same headers as the other 429s. @public
+ */
+export class TooManyNotInstalledError extends TwakeAuthError {
+  constructor(verdict: ThrottleVerdict) {
+    super(429, 'too_many_not_installed', 'Too many companies this application is not installed in', { twakeError: LEGACY_BAD_GROUP, headers: rateLimitHeaders(verdict) });
+  }
+}
+
 /** 400: the request body could not be parsed. @public */
 export class InvalidBodyError extends TwakeAuthError {
   constructor() {

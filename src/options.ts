@@ -6,10 +6,11 @@ import type { CounterOptions } from './rate-limiters';
 import { createRequestLimiter, type RequestLimiter, type RequestLimitOptions } from './request-limit';
 import { DEFAULT_BODY_TIMEOUT_MS } from './read-body';
 import type { Mode, Options } from './types';
+import { createNotInstalledBudget, DEFAULT_NOT_INSTALLED_LIMIT, type NotInstalledBudget, type NotInstalledLimitOptions } from './not-installed-budget';
 
 /** Options with every default applied, the throttle and request limiter built. */
 export type Configuration = Readonly<
-  Omit<Options, 'throttle' | 'requestLimit'> & { throttle: FailureThrottle | null; requestLimit: RequestLimiter | null }
+  Omit<Options, 'throttle' | 'requestLimit' | 'notInstalledLimit'> & { throttle: FailureThrottle | null; requestLimit: RequestLimiter | null; notInstalled: NotInstalledBudget | null }
 >;
 
 const DEFAULT_REALM = 'Twake applications';
@@ -26,6 +27,7 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
   bodyTimeoutMs: true,
   throttle: true,
   requestLimit: true,
+  notInstalledLimit: true,
   revokeKeysSeenInCleartext: true,
   onCleartextKeyRevoked: true,
   onCleartextRevocationFailed: true,
@@ -38,6 +40,7 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
 // Every key of the nested option objects, checked like the top-level ones (a compile error when one is missing).
 const COUNTER_KEYS: { [K in keyof CounterOptions]-?: true } = { redis: true, keyPrefix: true, maxTrackedKeys: true, redisTimeoutMs: true, onRedisStateChange: true };
 const THROTTLE_KEYS: { [K in keyof ThrottleOptions]-?: true } = { ...COUNTER_KEYS, failureLimit: true, publicIdFailureLimit: true, failureWindowSeconds: true };
+const NOT_INSTALLED_KEYS: { [K in keyof NotInstalledLimitOptions]-?: true } = { limit: true, windowSeconds: true };
 const REQUEST_LIMIT_KEYS: { [K in keyof RequestLimitOptions]-?: true } = { ...COUNTER_KEYS, limit: true, windowSeconds: true };
 
 function checkKeys(what: string, given: object, known: object): void {
@@ -58,6 +61,17 @@ function isThrottle(value: unknown): value is FailureThrottle {
 function isRequestLimiter(value: unknown): value is RequestLimiter {
   return typeof (value as RequestLimiter | undefined)?.consume === 'function';
 }
+
+function checkNotInstalledLimit(value: unknown): void {
+  if (value === null || typeof value !== 'object') fail('option "notInstalledLimit" must be false or an object such as { limit: 30, windowSeconds: 60 }.');
+  checkKeys('notInstalledLimit', value, NOT_INSTALLED_KEYS);
+  for (const key of ['limit', 'windowSeconds'] as const) {
+    const number = (value as Partial<NotInstalledLimitOptions>)[key];
+    if (number !== undefined && (!Number.isInteger(number) || number < 1)) fail(`option "notInstalledLimit.${key}" must be a whole number, 1 or more.`);
+  }
+}
+
+const omitUndefined = <T extends object>(value: T): Partial<T> => Object.fromEntries(Object.entries(value).filter(([, entry]) => entry !== undefined)) as Partial<T>;
 
 function fail(message: string): never {
   throw new TypeError(`twake-app-auth: ${message}`);
@@ -82,7 +96,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   for (const key of Object.keys(options)) {
     if (!(key in OPTION_KEYS)) fail(`unknown option "${key}". Known options: ${Object.keys(OPTION_KEYS).join(', ')}.`);
   }
-  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, bodyTimeoutMs, throttle, requestLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onCleartextRevocationFailed, onAuthenticated, onDecision, routes, now } = options;
+  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, bodyTimeoutMs, throttle, requestLimit, notInstalledLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onCleartextRevocationFailed, onAuthenticated, onDecision, routes, now } = options;
   if (store === undefined || store === null || typeof store.findApplication !== 'function') {
     fail('option "store" must be an ApplicationStore with a findApplication(publicId, companyId) method, for example createPrismaStore(prisma).');
   }
@@ -110,6 +124,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     fail('option "requestLimit" must be false or an object such as { limit: 6000, windowSeconds: 60 }.');
   }
   if (requestLimit !== undefined && requestLimit !== false && !isRequestLimiter(requestLimit)) checkKeys('requestLimit', requestLimit, REQUEST_LIMIT_KEYS);
+  if (notInstalledLimit !== undefined && notInstalledLimit !== false) checkNotInstalledLimit(notInstalledLimit);
   if (revokeKeysSeenInCleartext !== undefined && typeof revokeKeysSeenInCleartext !== 'boolean') fail('option "revokeKeysSeenInCleartext" must be a boolean.');
   if (revokeKeysSeenInCleartext === true && typeof store.revokeKey !== 'function') {
     fail('option "revokeKeysSeenInCleartext" needs a store with a revokeKey(applicationId, keyId) method, such as createPrismaStore(prisma).');
@@ -133,6 +148,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     bodyTimeoutMs: bodyTimeoutMs ?? DEFAULT_BODY_TIMEOUT_MS,
     throttle: throttle === false ? null : isThrottle(throttle) ? throttle : createFailureThrottle(throttle ?? {}),
     requestLimit: requestLimit === undefined || requestLimit === false ? null : isRequestLimiter(requestLimit) ? requestLimit : createRequestLimiter(requestLimit),
+    notInstalled: notInstalledLimit === false ? null : createNotInstalledBudget({ ...DEFAULT_NOT_INSTALLED_LIMIT, ...omitUndefined(notInstalledLimit ?? {}) }),
     revokeKeysSeenInCleartext: revokeKeysSeenInCleartext ?? false,
     onCleartextKeyRevoked: onCleartextKeyRevoked ?? (() => undefined),
     onCleartextRevocationFailed: onCleartextRevocationFailed ?? (() => undefined),

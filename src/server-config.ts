@@ -28,6 +28,8 @@ export interface ServerConfig {
   throttle: { failureLimit: number; publicIdFailureLimit: number; failureWindowSeconds: number };
   /** Requests per application and window (APP_REQUEST_LIMIT, APP_REQUEST_WINDOW_SECONDS); null for no limit. */
   requestLimit: { limit: number; windowSeconds: number } | null;
+  /** Companies an application may be found not installed in per window (see the `notInstalledLimit` option). */
+  notInstalledLimit: { limit: number; windowSeconds: number };
   /** What to do with a body the validator cannot read group_id from (UNREAD_BODIES=refuse|allow). */
   unreadBodies: UnreadBodies;
   /** Longest wait for a request body, in milliseconds (BODY_TIMEOUT_MS); past it, 408. */
@@ -126,6 +128,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     requestLimit: env.APP_REQUEST_LIMIT?.trim()
       ? { limit: wholeNumber(env, 'APP_REQUEST_LIMIT', 0, 1), windowSeconds: wholeNumber(env, 'APP_REQUEST_WINDOW_SECONDS', 60, 1) }
       : null,
+    notInstalledLimit: { limit: wholeNumber(env, 'NOT_INSTALLED_LIMIT', 30, 1), windowSeconds: wholeNumber(env, 'NOT_INSTALLED_WINDOW_SECONDS', 60, 1) },
     lastUsedIntervalSeconds: wholeNumber(env, 'LAST_USED_INTERVAL_SECONDS', 60, 1),
     redisUrl: env.REDIS_URL?.trim() || null,
     counters: {

@@ -23,6 +23,8 @@ export interface AppOptions {
   logger: Logger;
   /** Failed-authentication throttle shared by every route, or null for none. */
   throttle: FailureThrottle | null;
+  /** Companies an application may be found not installed in per window. Defaults to the middleware's default. */
+  notInstalledLimit?: { limit: number; windowSeconds: number };
   /** Per-application request limit shared by every route, or null for none. */
   requestLimit?: RequestLimiter | null;
   /** Told about each request let through (the server records the key's last use). */
@@ -83,6 +85,7 @@ export function createApp(options: AppOptions): Express {
   const shared = {
     onDecision: metrics === null ? null : metrics.onDecision,
     routes: options.routes ?? null,
+    notInstalledLimit: options.notInstalledLimit,
     unreadBodies: options.unreadBodies ?? 'refuse',
     bodyTimeoutMs: options.bodyTimeoutMs,
     revokeKeysSeenInCleartext: options.revokeKeysSeenInCleartext,

@@ -1,6 +1,7 @@
 // Public types: the identity attached to requests, the store interface and the options.
 import type { Request } from 'express';
 import type { FailureThrottle, ThrottleOptions } from './failure-throttle';
+import type { NotInstalledLimitOptions } from './not-installed-budget';
 import type { UnreadBodies } from './read-body';
 import type { RequestLimiter, RequestLimitOptions } from './request-limit';
 import type { RouteTable } from './twake-v1';
@@ -102,6 +103,11 @@ export interface ApplicationStore {
    * the same public id (whatever its company). Says which company the record's `installed` is about.
    */
   loadApplication?(publicId: string, companyId: string | null): Promise<LoadedApplication>;
+  /**
+   * Optional, with `findInstallation`: what `companyId` granted the application as held in memory while
+   * fresh (null: not installed), without any query; undefined when not held.
+   */
+  peekInstallation?(publicId: string, companyId: string): Grants | null | undefined;
   /** Optional, with `peekApplication`: what `companyId` granted the application; null when not installed there. */
   findInstallation?(publicId: string, companyId: string): Grants | null | Promise<Grants | null>;
   /**
@@ -174,6 +180,13 @@ export interface Options {
    * Defaults to false (no limit).
    */
   requestLimit: RequestLimitOptions | RequestLimiter | false;
+  /**
+   * Most companies per window that one application may be looked up in and found not installed (429
+   * `too_many_not_installed` past it, for companies the cache does not hold), so that one key holder
+   * naming a new `group_id` on every request cannot send each to the database. Counted per instance.
+   * Defaults to `{ limit: 30, windowSeconds: 60 }`; `false` turns it off.
+   */
+  notInstalledLimit: NotInstalledLimitOptions | false;
   /**
    * Revoke a valid key that arrives over plain HTTP outside development mode (the answer stays the same
    * 403 `https_required`). Needs a store with `revokeKey`. Defaults to false.

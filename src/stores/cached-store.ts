@@ -41,6 +41,7 @@ export interface CachedStore extends ApplicationStore {
   peekApplication(publicId: string): HeldApplication | undefined;
   loadApplication(publicId: string, companyId: string | null): Promise<LoadedApplication>;
   findInstallation(publicId: string, companyId: string): Grants | null | Promise<Grants | null>;
+  peekInstallation(publicId: string, companyId: string): Grants | null | undefined;
 }
 
 /** Look-ups answered from memory (`hits`) or sent to the wrapped store (`misses`), and entries evicted by the size bound. @public */
@@ -110,13 +111,14 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
     return known ?? missing;
   };
   const companiesByPublicId = new Map<string, Set<string>>();
-  const installations = new LRUCache<string, Entry>({
-    max: maxEntries,
-    dispose: (_entry, key, reason) => {
-      countEviction(reason);
-      if (reason === 'evict') unindex(key);
-    },
-  });
+  const dispose = (_entry: Entry, key: string, reason: string) => {
+    countEviction(reason);
+    if (reason === 'evict') unindex(key);
+  };
+  // Companies an application is not installed in have their own set, so that a key holder naming a new
+  // company on every request evicts only such answers, never another application's installations.
+  const installations = new LRUCache<string, Entry>({ max: maxEntries, dispose });
+  const notInstalled = new LRUCache<string, Entry>({ max: maxEntries, dispose });
   // Bumped by every invalidation, so that a lookup started before it does not cache a stale answer.
   const generations = new Map<string, number>();
   let globalGeneration = 0;
@@ -147,7 +149,8 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
     setCounted(applications, publicId, entry);
     if (companyId === null) return;
     const key = publicId + SEPARATOR + companyId;
-    installations.set(key, entry);
+    (record.installed ? installations : notInstalled).set(key, entry);
+    (record.installed ? notInstalled : installations).delete(key);
     let keys = companiesByPublicId.get(publicId);
     if (keys === undefined) companiesByPublicId.set(publicId, (keys = new Set()));
     keys.add(key);
@@ -179,7 +182,8 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
   }
 
   function freshInstallation(publicId: string, companyId: string): ApplicationRecord | undefined {
-    const entry = installations.get(publicId + SEPARATOR + companyId);
+    const key = publicId + SEPARATOR + companyId;
+    const entry = installations.get(key) ?? notInstalled.get(key);
     return entry !== undefined && entry.expiresAt > now() ? (entry.record ?? undefined) : undefined;
   }
 
@@ -215,6 +219,12 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       hits += 1;
       return application.whileFresh;
     },
+    peekInstallation(publicId, companyId) {
+      const held = disabled() ? undefined : freshInstallation(publicId, companyId);
+      if (held === undefined) return undefined;
+      hits += 1;
+      return grantsOf(held);
+    },
     findInstallation(publicId, companyId) {
       const held = disabled() ? undefined : freshInstallation(publicId, companyId);
       if (held !== undefined) {
@@ -234,7 +244,10 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       loading.delete(publicId);
       markStale(publicId);
       unknown.delete(publicId);
-      for (const key of companiesByPublicId.get(publicId) ?? []) installations.delete(key);
+      for (const key of companiesByPublicId.get(publicId) ?? []) {
+        installations.delete(key);
+        notInstalled.delete(key);
+      }
       companiesByPublicId.delete(publicId);
     },
     clear() {
@@ -244,6 +257,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       for (const publicId of [...applications.keys()]) markStale(publicId);
       unknown.clear();
       installations.clear();
+      notInstalled.clear();
       companiesByPublicId.clear();
     },
     setBypass(value) {
@@ -274,7 +288,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       return found;
     },
     get size() {
-      return applications.size + unknown.size + installations.size;
+      return applications.size + unknown.size + installations.size + notInstalled.size;
     },
     get stats() {
       return { hits, misses, evictions };

@@ -104,6 +104,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const app = createApp({
     store,
     throttle: createFailureThrottle({ ...config.throttle, ...counters }),
+    notInstalledLimit: config.notInstalledLimit,
     requestLimit: config.requestLimit === null ? null : createRequestLimiter({ ...config.requestLimit, ...counters }),
     onAuthenticated: keyUsage.record,
     revokeKeysSeenInCleartext: config.revokeCleartextKeys,
