@@ -1,6 +1,6 @@
 // Applies the checked-in migration SQL, or adopts tables the user's own migrations created, never touching `_prisma_migrations`.
 import { createHash } from 'node:crypto';
-import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
+import { closeSync, mkdirSync, openSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import type BetterSqlite3 from 'better-sqlite3';
 import type * as Pg from 'pg';
@@ -70,9 +70,19 @@ function decideOn(migration: Migration, presence: MigrationPresence): 'apply' | 
   return presence.state === 'absent' ? 'apply' : 'adopt';
 }
 
+/**
+ * Creates a SQLite file that only its owner can read (0600, in a 0700 folder when the folder is new): it
+ * holds key digests and installations. SQLite gives its -wal and -shm files the database file's mode.
+ * An existing file or folder keeps its mode.
+ */
+function createPrivateFile(path: string): void {
+  mkdirSync(dirname(path), { recursive: true, mode: 0o700 });
+  closeSync(openSync(path, 'a', 0o600));
+}
+
 function migrateSqlite(url: string, migrations: Migration[]): MigrationReport {
   const path = sqlitePath(url);
-  if (path !== ':memory:') mkdirSync(dirname(path), { recursive: true });
+  if (path !== ':memory:') createPrivateFile(path);
   const Database = requireOptional<typeof BetterSqlite3>('better-sqlite3', 'SQLite');
   const db = new Database(path);
   const report: MigrationReport = { applied: [], adopted: [] };

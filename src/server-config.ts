@@ -4,10 +4,9 @@ import type { OpenDatabaseOptions } from './database';
 import { DEFAULT_DATABASE_URL, providerOf } from './database-url';
 import { modeFromEnvironment } from './options';
 import type { UnreadBodies } from './read-body';
+import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 import type { Mode } from './types';
 
-/** Express `trust proxy` value: false (trust nobody), a hop count, or addresses, CIDRs and names. */
-export type TrustProxy = false | number | string;
 
 /** Everything `twake-app-auth serve` needs. */
 export interface ServerConfig {
@@ -59,14 +58,6 @@ export function databaseUrlFrom(env: NodeJS.ProcessEnv): string {
   return url;
 }
 
-/** Parses TRUST_PROXY in Express's syntax; unset or empty means trust nobody. */
-export function parseTrustProxy(value: string | undefined): TrustProxy {
-  const text = value?.trim() ?? '';
-  if (text === '' || text === 'false') return false;
-  if (/^\d+$/.test(text)) return Number(text);
-  if (text === 'true') fail('TRUST_PROXY=true would trust every peer, so anyone could claim HTTPS. Name the proxy: loopback, a hop count, addresses or CIDRs.');
-  return text;
-}
 
 function wholeNumber(env: NodeJS.ProcessEnv, name: string, fallback: number, minimum: number): number {
   const text = env[name]?.trim();

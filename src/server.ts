@@ -12,7 +12,7 @@ import type { RequestLimiter } from './request-limit';
 import type { ServerMetrics } from './metrics';
 import type { RouteTable } from './twake-v1';
 import { requestLog } from './request-log';
-import type { TrustProxy } from './server-config';
+import type { TrustProxy } from './trust-proxy';
 import type { ApplicationStore, CleartextKeyEvent, Mode, TwakeIdentity } from './types';
 
 /** What {@link createApp} needs. */

@@ -18,6 +18,7 @@ import { createServerMetrics } from '../../metrics';
 import { createApp } from '../../server';
 import { twakeV1Routes } from '../../twake-v1';
 import { readServerConfig } from '../../server-config';
+import { listensPublicly } from '../../trust-proxy';
 import { createCachedStore, type CachedStore } from '../../stores/cached-store';
 import { listenForChanges } from '../../stores/postgres-changes';
 import { createDriverStore } from '../../stores/driver-store';
@@ -73,6 +74,12 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   // One line naming every missing package the server needs (prom-client unless METRICS=false).
   checkDatabasePeers(providerOf(config.databaseUrl), config.metrics ? ['pino', 'prom-client'] : ['pino']);
   const logger = createLogger(config.logLevel);
+  if (typeof config.trustProxy === 'number' && config.trustProxy > 0 && listensPublicly(config.host)) {
+    logger.warn(
+      { trustProxy: config.trustProxy, host: config.host },
+      `TRUST_PROXY=${config.trustProxy} trusts that many hops from any peer, and HOST=${config.host} lets clients reach this server directly: they could then claim HTTPS and any address. Listen on the proxy's network only, or name the proxy in TRUST_PROXY.`,
+    );
+  }
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
 
