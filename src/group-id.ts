@@ -1,4 +1,5 @@
 // Finds the company (`group_id`) in every place a request can carry it, and checks that they agree.
+import { decodeComponent, decodeFormComponent } from './percent-decoding';
 import { hasControlCharacters } from './control-characters';
 
 /** Longest company id we accept, in characters. */
@@ -97,11 +98,7 @@ function indexOrEnd(text: string, search: string, from: number): number {
 // the bytes: a backend could act on another company than the one checked.
 function decodeStrictly(text: string): string | null {
   if (!needsDecoding(text)) return text;
-  try {
-    return decodeURIComponent(text.replaceAll('+', ' '));
-  } catch {
-    return null;
-  }
+  return decodeComponent(text.replaceAll('+', ' '));
 }
 
 // The pairs of a query that needs decoding, split as URLSearchParams splits them. A pair that does not
@@ -115,7 +112,8 @@ function scanEncodedQuery(query: string): CompanySource {
     const key = decodeStrictly(rawKey);
     const value = decodeStrictly(equals < 0 ? '' : part.slice(equals + 1));
     if (key !== null && value !== null) pairs.push([key, value]);
-    else if ((new URLSearchParams(`k=${rawKey}`).get('k') ?? '').includes(FIELD)) return AMBIGUOUS;
+    // Decoding never lengthens a key: a shorter one cannot name group_id under any reading.
+    else if (rawKey.length >= FIELD.length && decodeFormComponent(rawKey).includes(FIELD)) return AMBIGUOUS;
   }
   return scanPairs(pairs);
 }
@@ -146,11 +144,7 @@ export function fromQueryString(url: string): CompanySource {
 
 // Percent-decoding that never throws, to look for a name whatever its encoding.
 function decodeLoosely(text: string): string {
-  try {
-    return decodeURIComponent(text.replaceAll('+', ' '));
-  } catch {
-    return text;
-  }
+  return decodeComponent(text.replaceAll('+', ' ')) ?? text;
 }
 
 /** Reads `group_id` from an object the app parsed (a body, or `req.query`), whatever parser made it. */

@@ -1,4 +1,5 @@
 // The identity headers forward-auth answers with, percent-encoded so that any company id fits in a header.
+import { decodeComponent } from './percent-decoding';
 import type { TwakeIdentity } from './types';
 
 type TextField = 'applicationId' | 'publicId' | 'companyId' | 'keyId' | 'name';
@@ -30,11 +31,7 @@ export function encodeHeaderValue(value: string): string {
 
 /** Decodes a value written by {@link encodeHeaderValue}; null when it is not one. */
 export function decodeHeaderValue(value: string): string | null {
-  try {
-    return decodeURIComponent(value);
-  } catch {
-    return null;
-  }
+  return decodeComponent(value);
 }
 
 /** Every identity field as a header name and its encoded value (lists: each name encoded, joined by commas). */

@@ -1,5 +1,6 @@
 // Twake's v1 application API vocabulary, as data: capabilities, privileges and what each v1 route requires.
 import { UriTooLongError } from './errors';
+import { decodeComponent } from './percent-decoding';
 
 /** Write rights a company can grant an application (Twake's v1 names). @public */
 export const TWAKE_CAPABILITIES = Object.freeze([
@@ -134,14 +135,7 @@ const BACKSLASH = 0x5c;
 function decodedSegments(path: string): string {
   return path
     .split('/')
-    .map((segment) => {
-      if (!segment.includes('%')) return segment;
-      try {
-        return decodeURIComponent(segment);
-      } catch {
-        return segment;
-      }
-    })
+    .map((segment) => decodeComponent(segment) ?? segment)
     .join('/');
 }
 
