@@ -9,6 +9,7 @@ import {
   MissingCredentialsError,
   MissingGroupIdError,
   NotInstalledError,
+  InternalError,
   StoreUnavailableError,
   TooManyFailuresError,
   TooManyNotInstalledError,
@@ -125,20 +126,27 @@ function tell<T>(listener: (value: T) => void, value: T): void {
 // How often, and after how long, a revocation that failed is tried again.
 const REVOCATION_RETRY_DELAYS_MS = [1000, 5000, 30_000];
 
-function revokeWithRetries(config: Configuration, event: CleartextKeyEvent, attempt = 0): Promise<void> {
-  const revokeKey = config.store.revokeKey as NonNullable<typeof config.store.revokeKey>;
-  // Called inside `then`, so that a store throwing at once fails like one rejecting: reported, tried again.
-  return Promise.resolve().then(() => revokeKey.call(config.store, event.applicationId, event.keyId)).then(
-    // A store that says it revoked nothing (already revoked, by another request or instance) is not reported.
-    (revoked) => {
-      if (revoked !== false) tell(config.onCleartextKeyRevoked, event);
-    },
-    (error: unknown) => {
+/**
+ * Runs `task`; when it fails, reports the failure as `event`'s and runs it again after each delay in turn.
+ * Resolves after the first attempt. Called inside `then`, so that a store throwing at once fails like one
+ * rejecting: reported, tried again.
+ */
+function withRetries(config: Configuration, event: CleartextKeyEvent, task: () => Promise<void>, attempt = 0): Promise<void> {
+  return Promise.resolve()
+    .then(task)
+    .catch((error: unknown) => {
       const delay = REVOCATION_RETRY_DELAYS_MS[attempt];
       tell((failure) => config.onCleartextRevocationFailed(event, failure, delay !== undefined), error);
-      if (delay !== undefined) setTimeout(() => void revokeWithRetries(config, event, attempt + 1), delay).unref();
-    },
-  );
+      if (delay !== undefined) setTimeout(() => void withRetries(config, event, task, attempt + 1), delay).unref();
+    });
+}
+
+function revokeWithRetries(config: Configuration, event: CleartextKeyEvent): Promise<void> {
+  const revokeKey = config.store.revokeKey as NonNullable<typeof config.store.revokeKey>;
+  return withRetries(config, event, async () => {
+    // A store that says it revoked nothing (already revoked, by another request or instance) is not reported.
+    if ((await revokeKey.call(config.store, event.applicationId, event.keyId)) !== false) tell(config.onCleartextKeyRevoked, event);
+  });
 }
 
 // How many times the application is looked up again after its rows holding a leaked key were revoked.
@@ -175,17 +183,20 @@ async function revokeIfValid(config: Configuration, ip: string, authorization: s
   if (parsed.status !== 'ok' || config.store.revokeKey === undefined) return;
   if ((await checkThrottle(config, ip, null)) !== null) return;
   await recordFailure(config, ip, null);
-  let record: ApplicationRecord | null;
-  try {
-    const held = config.store.peekApplication?.(parsed.credentials.publicId);
-    record = held?.fresh === true ? held.record : await lookUp(config, parsed.credentials.publicId, null);
-  } catch {
-    return;
-  }
+  const { publicId, privateKey } = parsed.credentials;
+  // A lookup that fails (the first, or one after revoking) is reported and the whole revocation tried
+  // again; until the application is found, the event names only the public id.
+  const unresolved: CleartextKeyEvent = Object.freeze({ publicId, applicationId: '', keyId: '' });
+  void withRetries(config, unresolved, () => revokeLeakedKeyOf(config, publicId, privateKey));
+}
+
+async function revokeLeakedKeyOf(config: Configuration, publicId: string, privateKey: string): Promise<void> {
+  const held = config.store.peekApplication?.(publicId);
+  const record = held?.fresh === true ? held.record : await lookUp(config, publicId, null);
   // A leaked key is revoked even if expired or its application disabled: either may change back.
   if (record === null) return;
-  const keys = matchingKeys(record, parsed.credentials.privateKey);
-  if (keys.length > 0) revokeLeakedKey(config, record, parsed.credentials.privateKey, keys).catch(() => undefined);
+  const keys = matchingKeys(record, privateKey);
+  if (keys.length > 0) await revokeLeakedKey(config, record, privateKey, keys);
 }
 
 const readCompany = (facts: RequestFacts): CompanyFacts | Promise<CompanyFacts> => (typeof facts.company === 'function' ? facts.company() : facts.company);
@@ -338,7 +349,7 @@ async function refuseCleartext(config: Configuration, facts: RequestFacts): Prom
 /**
  * Decides a request: transport, credentials, key, then body and company, then installation. Gives the
  * identity when the request may go through; rejects with a {@link TwakeAuthError} otherwise (503
- * `store_unavailable` when the store fails). Never throws. When every step is answered from memory (a
+ * `store_unavailable` when the store fails, 500 `internal_error` for an error of our own). Never throws. When every step is answered from memory (a
  * cached application and installation, no body to read, no request limit), the identity is given at
  * once rather than through a promise: the warm path costs no promise and no microtask.
  */
@@ -357,9 +368,9 @@ export function decide(config: Configuration, facts: RequestFacts): TwakeIdentit
       return identity;
     },
     (error: unknown) => {
-      if (error instanceof TwakeAuthError) tell(onDecision, decisionOf(error.code, error.status, started));
-      else tell(onDecision, decisionOf('store_unavailable', 503, started));
-      throw error;
+      const failure = error instanceof TwakeAuthError ? error : new InternalError(error);
+      tell(onDecision, decisionOf(failure.code, failure.status, started));
+      throw failure;
     },
   );
 }

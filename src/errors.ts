@@ -219,6 +219,19 @@ export class StoreUnavailableError extends TwakeAuthError {
   }
 }
 
+/**
+ * 500: an error inside the validator itself (a bug, or a store answering something that is not a record),
+ * not a store outage. The request is refused (fail closed); the original error is kept as `cause` for
+ * logs and never sent to the client.
+ *
+ * @public
+ */
+export class InternalError extends TwakeAuthError {
+  constructor(cause?: unknown) {
+    super(500, 'internal_error', 'Internal error in the authentication', { cause });
+  }
+}
+
 /** Thrown by the admin API when no application has that public id. @public */
 export class ApplicationNotFoundError extends Error {
   readonly code = 'application_not_found';

@@ -1,6 +1,6 @@
 // Writes refusals as RFC 9457 problem details (application/problem+json), never with request data.
 import type { ErrorRequestHandler, NextFunction, Response } from 'express';
-import { StoreUnavailableError, TwakeAuthError } from './errors';
+import { InternalError, StoreUnavailableError, TwakeAuthError } from './errors';
 
 /** The JSON body of every refusal. @public */
 export interface ProblemBody {
@@ -43,12 +43,17 @@ export function sendProblem(res: Response, error: TwakeAuthError): void {
 }
 
 /**
- * Answers a refusal directly; passes a store failure, or anything unexpected, to `next()` as a 503
- * {@link StoreUnavailableError} (fail closed: never a pass, never a 401).
+ * Answers a refusal directly; passes a store failure (503 {@link StoreUnavailableError}) or anything
+ * unexpected (500 {@link InternalError}) to `next()`: fail closed, never a pass, never a 401.
  */
 export function refuse(res: Response, next: NextFunction, error: unknown): void {
-  if (error instanceof TwakeAuthError && !(error instanceof StoreUnavailableError)) sendProblem(res, error);
-  else next(error instanceof StoreUnavailableError ? error : new StoreUnavailableError(error));
+  if (error instanceof TwakeAuthError && !(error instanceof StoreUnavailableError) && !(error instanceof InternalError)) sendProblem(res, error);
+  else next(asFailure(error));
+}
+
+/** A store failure as it is; anything else that is not a refusal as an {@link InternalError}. */
+export function asFailure(error: unknown): TwakeAuthError {
+  return error instanceof TwakeAuthError ? error : new InternalError(error);
 }
 
 function isPassportFailure(error: unknown): boolean {

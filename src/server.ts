@@ -4,7 +4,7 @@ import type { Logger } from 'pino';
 import type { FailureThrottle } from './failure-throttle';
 import { forwardAuth } from './forward-auth';
 import { twakeAppAuth } from './middleware';
-import { StoreUnavailableError } from './errors';
+import { InternalError, StoreUnavailableError } from './errors';
 import { twakeAuthErrorHandler } from './problem';
 import type { UnreadBodies } from './read-body';
 import type { RedisCounterState } from './redis-health';
@@ -146,6 +146,7 @@ export function createApp(options: AppOptions): Express {
 
   const logStoreFailure: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
     if (error instanceof StoreUnavailableError) logger.error({ err: error.cause ?? error }, 'authentication store failed');
+    else if (error instanceof InternalError) logger.error({ err: error.cause ?? error }, 'internal error in the authentication (not the store)');
     next(error);
   };
   app.use(logStoreFailure);

@@ -2,7 +2,8 @@
 import type { Request } from 'express';
 import { attachIdentity } from './attach-identity';
 import { decide, whenDecided } from './decide';
-import { InvalidCredentialsError, MissingCredentialsError, StoreUnavailableError, TwakeAuthError } from './errors';
+import { InvalidCredentialsError, MissingCredentialsError, TwakeAuthError } from './errors';
+import { asFailure } from './problem';
 import { parseOptions, type Configuration } from './options';
 import { createBodyReader, type BodyReader } from './read-body';
 import { factsFromRequest } from './request-facts';
@@ -67,7 +68,7 @@ export class TwakeAppStrategy {
           res.locals.twakeAuthRefusal = error;
           self.fail(error.headers['WWW-Authenticate'] ?? '', 401);
         } else if (error instanceof TwakeAuthError) self.error(error);
-        else self.error(new StoreUnavailableError(error));
+        else self.error(asFailure(error));
       },
       (error) => self.error(error),
     );
