@@ -1,5 +1,15 @@
 // Private keys: generation, digest and constant-time comparison.
-import { hash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+import * as crypto from 'node:crypto';
+import { randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
+
+/**
+ * SHA-256 of a string, as hex or as a one-byte ('binary') string. `crypto.hash` (one shot, no Hash
+ * object) exists from Node 20.12 only; on 20.0 to 20.11 the same digest comes from `createHash`.
+ */
+const sha256: (text: string, encoding: 'hex' | 'binary') => string =
+  typeof crypto.hash === 'function'
+    ? (text, encoding) => crypto.hash('sha256', text, encoding)
+    : (text, encoding) => crypto.createHash('sha256').update(text, 'utf8').digest(encoding);
 
 /** Prefix of every key we issue, so that secret scanners and people recognise one. */
 export const KEY_PREFIX = 'twk_';
@@ -22,7 +32,7 @@ export function generatePublicId(): string {
  * see docs/security.md for why neither a slow hash nor a pepper would add protection.
  */
 export function digestKey(privateKey: string): Buffer {
-  return digestFromHex(hash('sha256', privateKey, 'hex'));
+  return digestFromHex(sha256(privateKey, 'hex'));
 }
 
 /**
@@ -53,7 +63,7 @@ const presentedDigest = Buffer.alloc(DIGEST_LENGTH);
  * next call overwrites. Hashing to a one-byte ('binary', that is latin1) string and copying it in allocates no Buffer.
  */
 export function digestPresentedKey(privateKey: string): Buffer {
-  presentedDigest.write(hash('sha256', privateKey, 'binary'), 0, DIGEST_LENGTH, 'binary');
+  presentedDigest.write(sha256(privateKey, 'binary'), 0, DIGEST_LENGTH, 'binary');
   return presentedDigest;
 }
 
