@@ -114,6 +114,8 @@ function migrateSqlite(url: string, migrations: Migration[]): MigrationReport {
 async function migratePostgres(url: string, migrations: Migration[]): Promise<MigrationReport> {
   const { Client } = requireOptional<typeof Pg>('pg', 'PostgreSQL');
   const client = new Client({ connectionString: url });
+  // A connection that dies is reported by the query it fails; unlistened, its 'error' event would crash the process.
+  client.on('error', () => undefined);
   await client.connect();
   const report: MigrationReport = { applied: [], adopted: [] };
   try {
@@ -137,14 +139,15 @@ async function migratePostgres(url: string, migrations: Migration[]): Promise<Mi
         ]);
         await client.query('COMMIT');
       } catch (error) {
-        await client.query('ROLLBACK');
+        // The connection may be what failed: a ROLLBACK failing too must not hide why.
+        await client.query('ROLLBACK').catch(() => undefined);
         throw error;
       }
       (action === 'apply' ? report.applied : report.adopted).push(migration.name);
     }
     return report;
   } finally {
-    await client.end();
+    await client.end().catch(() => undefined);
   }
 }
 

@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { createAdmin, MAX_APPLICATION_NAME_LENGTH } from '../admin';
 import { checkDatabasePeers, openDatabase } from '../database';
-import { providerOf, redactDatabaseUrl } from '../database-url';
+import { providerOf } from '../database-url';
 import { InvalidAdminInputError } from '../errors';
 import { MAX_GROUP_ID_LENGTH } from '../group-id';
 import { migrate } from '../migrate';
@@ -16,10 +16,10 @@ import { importCommand, readImportFile } from './commands/import';
 import { migrateCommand } from './commands/migrate';
 import { schemaSql } from './commands/schema';
 import { serveCommand } from './commands/serve';
-import { escapeText } from './escape';
+import { failureOf, reportFailure } from './failure';
 import { print, type Io, type Result } from './output';
 
-const USAGE = `Usage: twake-app-auth <command> [--json]   (--help, --version)
+const USAGE = `Usage: twake-app-auth <command> [--json] [--verbose]   (--help, --version)
 
 Commands:
   migrate                                      apply pending database migrations
@@ -41,6 +41,9 @@ ACCESS: --capabilities a,b  --privileges x,y  --allowed-ips LIST (addresses or C
 Names: 1 to ${MAX_APPLICATION_NAME_LENGTH} characters; company ids: 1 to ${MAX_GROUP_ID_LENGTH}; neither with control, bidi or
 other invisible characters.
 
+--json: results on stdout and errors on stderr as JSON ({"error": {"code", "message", "causes"}}).
+--verbose: with an error, its causes too.
+
 Environment: DATABASE_URL (default file:./data/twake-app-auth.db); see .env.example for the server's.`;
 
 /** The version of the installed package, from its package.json. */
@@ -54,6 +57,7 @@ class UsageError extends Error {}
 
 type Values = {
   json?: boolean;
+  verbose?: boolean;
   name?: string;
   company?: string;
   grace?: string;
@@ -150,6 +154,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       strict: true,
       options: {
         json: { type: 'boolean' },
+        verbose: { type: 'boolean' },
         name: { type: 'string' },
         company: { type: 'string' },
         grace: { type: 'string' },
@@ -201,16 +206,18 @@ export async function run(argv: string[], io: Io): Promise<number> {
     print(io, result, values.json === true);
     return 0;
   } catch (error) {
-    // A refused --name or --company is a wrong command line too. Messages may quote argv: escaped.
+    // Read from argv itself: the arguments may be what failed to parse. Messages may quote argv: escaped.
+    const output = { json: argv.includes('--json'), verbose: argv.includes('--verbose') };
     if (error instanceof TwakeImportError) {
-      io.stderr(`twake-app-auth: ${escapeText(error.message)}\n`);
+      reportFailure(io, { code: 'invalid_import', message: error.message, causes: [] }, output);
       return 1;
     }
+    // A refused --name or --company is a wrong command line too.
     if (error instanceof UsageError || error instanceof InvalidAdminInputError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
-      io.stderr(`twake-app-auth: ${escapeText(usageMessage(error as Error))} (see twake-app-auth --help)\n`);
+      reportFailure(io, { code: 'usage', message: usageMessage(error as Error), causes: [] }, { ...output, hint: ' (see twake-app-auth --help)' });
       return 2;
     }
-    io.stderr(`twake-app-auth: ${escapeText(describeFailure(error))}\n`);
+    reportFailure(io, failureOf(error), output);
     return 1;
   }
 }
@@ -221,12 +228,4 @@ function usageMessage(error: Error): string {
   return option === null ? error.message : `unknown option ${option[1]}`;
 }
 
-/** One line, no stack trace, no secret of the connection string. */
-function describeFailure(error: unknown): string {
-  const message = error instanceof Error ? error.message : String(error);
-  const firstLine = (message.split('\n').find((line) => line.trim() !== '') ?? 'unknown error').trim().replace(/^twake-app-auth: /, '');
-  const line = firstLine.replace(/postgres(ql)?:\/\/[^\s"'<>]*/g, (url) => redactDatabaseUrl(url));
-  const code = (error as { code?: unknown }).code;
-  if (code === 'ECONNREFUSED' || /ECONNREFUSED|connect/i.test(line)) return `cannot reach the database (${line})`;
-  return line;
-}
+

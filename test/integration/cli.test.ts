@@ -138,7 +138,9 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
         const result = await runCli(['app', 'create', '--name', name, ...json], env);
         expect(result.code).toBe(2);
         expect(result.stdout).toBe('');
-        expect(result.stderr).toMatch(/^twake-app-auth: Invalid application name: 1 to 200 characters, [^\n]*\n$/);
+        const expected = /Invalid application name: 1 to 200 characters, [^\n]*/;
+        if (json.length === 0) expect(result.stderr).toMatch(new RegExp(`^twake-app-auth: ${expected.source} \\(see twake-app-auth --help\\)\\n$`));
+        else expect(JSON.parse(result.stderr)).toEqual({ error: { code: 'usage', message: expect.stringMatching(expected), causes: [] } });
         expect(result.stderr).not.toMatch(RAW_UNSAFE);
         expect(result.stderr).not.toMatch(/pwned|Evil|x{10}|txt/);
       }
@@ -187,10 +189,14 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
 
   it('fails with one line on stderr and nothing on stdout for an unknown application', async () => {
     for (const args of [['app', 'install', 'nope', '--company', 'c'], ['app', 'rotate-key', 'nope'], ['app', 'disable', 'nope'], ['app', 'uninstall', 'nope', '--company', 'c']]) {
-      const result = await runCli([...args, '--json'], env);
+      const result = await runCli(args, env);
       expect(result.code).toBe(1);
       expect(result.stdout).toBe('');
       expect(result.stderr).toBe('twake-app-auth: No application with public id "nope"\n');
+      // With --json the error is JSON too, on stderr, with the same exit code.
+      const json = await runCli([...args, '--json'], env);
+      expect([json.code, json.stdout]).toEqual([1, '']);
+      expect(JSON.parse(json.stderr)).toEqual({ error: { code: 'application_not_found', message: 'No application with public id "nope"', causes: [] } });
     }
   });
 });
@@ -201,13 +207,17 @@ describe('twake-app-auth CLI without a database', () => {
     ['PostgreSQL refusing connections, password in the query', 'postgresql://postgres@127.0.0.1:1/none?password=secret&sslpassword=secret'],
     ['an SQLite file that cannot be created', 'file:/etc/hostname/twake.db'],
   ])('fails with one line on stderr for %s, without the password', async (_name, url) => {
-    const result = await runCli(['app', 'list', '--json'], { DATABASE_URL: url });
+    const result = await runCli(['app', 'list'], { DATABASE_URL: url });
     expect(result.code).toBe(1);
     expect(result.stdout).toBe('');
     expect(result.stderr.trim().split('\n')).toHaveLength(1);
     expect(result.stderr).toMatch(/^twake-app-auth: /);
     expect(result.stderr).not.toContain('secret');
     expect(result.stderr).not.toMatch(/\n\s+at /);
+    const json = await runCli(['app', 'list', '--json'], { DATABASE_URL: url });
+    expect([json.code, json.stdout, json.stderr.trim().split('\n').length]).toEqual([1, '', 1]);
+    expect(JSON.parse(json.stderr).error.message).toEqual(expect.any(String));
+    expect(json.stderr).not.toContain('secret');
   });
 });
 

@@ -135,8 +135,10 @@ describe('createCachedStore', () => {
     const cached = createCachedStore(store, { maxEntries: 50, ttlMs: 60_000 });
     for (let i = 0; i < 1000; i += 1) await cached.findApplication(`ghost-${i}`, 'c1');
     for (let i = 0; i < 1000; i += 1) await cached.findInstallation('app', `company-${i}`);
-    // Three sets of at most 50: unknown public ids, applications, installations.
-    expect(cached.size).toBeLessThanOrEqual(150);
+    // Each set at its own bound: 50 unknown public ids, the one application, 50 companies it is not
+    // installed in (installations proper have a set of their own, untouched here).
+    expect(cached.size).toBe(50 + 1 + 50);
+    expect(cached.peekApplication('app')?.fresh).toBe(true);
   });
 
   it('should evict in constant time: a million unknown public ids at a cap of 100,000 in seconds, not minutes', async () => {
