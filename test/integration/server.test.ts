@@ -5,6 +5,8 @@ import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
 import { makeSelfSignedCertificate, type SelfSigned } from '../helpers/self-signed';
 import { startTcpProxy } from '../helpers/tcp-proxy';
+import { committedAt } from '../helpers/committed';
+import { digestKey, type ApplicationRecord } from '../../src';
 
 const basic = (publicId: string, key: string) => `Basic ${Buffer.from(`${publicId}:${key}`).toString('base64')}`;
 
@@ -27,9 +29,8 @@ function httpsGet(url: string, ca: Buffer, headers: Record<string, string>): Pro
   });
 }
 
-/** Polls until `check` holds; resolves the time it took, or rejects after `limitMs`. */
-async function timeUntil(check: () => Promise<boolean>, limitMs: number): Promise<number> {
-  const started = Date.now();
+/** Polls until `check` holds; resolves the time it took from `started` (now by default), or rejects after `limitMs`. */
+async function timeUntil(check: () => Promise<boolean>, limitMs: number, started = Date.now()): Promise<number> {
   while (Date.now() - started <= limitMs) {
     if (await check()) return Date.now() - started;
     await new Promise((resolve) => setTimeout(resolve, 25));
@@ -154,24 +155,33 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
     // Warm any cache with the answers about to change.
     expect(await status(app.privateKey, 'initech')).toBe(403);
 
-    await cliJson(['app', 'install', app.publicId, '--company', 'initech'], env);
-    await timeUntil(async () => (await status(app.privateKey, 'initech')) === 200, PROPAGATION_BOUND_MS);
+    // Each bound is measured from the moment the change is visible in the database (its commit).
+    const committed = (company: string, holds: (record: ApplicationRecord | null) => boolean, change: () => Promise<unknown>) =>
+      committedAt(env.DATABASE_URL as string, app.publicId, company, holds, change);
+    let since = await committed('initech', (record) => record?.installed === true, () => cliJson(['app', 'install', app.publicId, '--company', 'initech'], env));
+    await timeUntil(async () => (await status(app.privateKey, 'initech')) === 200, PROPAGATION_BOUND_MS, since);
 
-    await cliJson(['app', 'uninstall', app.publicId, '--company', 'initech'], env);
-    await timeUntil(async () => (await status(app.privateKey, 'initech')) === 403, PROPAGATION_BOUND_MS);
+    since = await committed('initech', (record) => record?.installed === false, () => cliJson(['app', 'uninstall', app.publicId, '--company', 'initech'], env));
+    await timeUntil(async () => (await status(app.privateKey, 'initech')) === 403, PROPAGATION_BOUND_MS, since);
 
-    const rotated = await cliJson<{ privateKey: string }>(['app', 'rotate-key', app.publicId], env);
+    let rotated = { privateKey: '' };
+    const current = digestKey(app.privateKey);
+    since = await committed(
+      'acme',
+      (record) => record?.keys.some((key) => key.digest.equals(current) && key.expiresAt !== null) === true,
+      async () => (rotated = await cliJson<{ privateKey: string }>(['app', 'rotate-key', app.publicId], env)),
+    );
     printedKeys.push(rotated.privateKey);
-    await timeUntil(async () => (await status(app.privateKey, 'acme')) === 401, PROPAGATION_BOUND_MS);
+    await timeUntil(async () => (await status(app.privateKey, 'acme')) === 401, PROPAGATION_BOUND_MS, since);
     expect(await status(rotated.privateKey, 'acme')).toBe(200);
     const previous = app.privateKey;
     app = { ...app, privateKey: rotated.privateKey };
     expect(await status(previous, 'acme')).toBe(401);
 
-    await cliJson(['app', 'disable', app.publicId], env);
-    await timeUntil(async () => (await status(app.privateKey, 'acme')) === 401, PROPAGATION_BOUND_MS);
-    await cliJson(['app', 'enable', app.publicId], env);
-    await timeUntil(async () => (await status(app.privateKey, 'acme')) === 200, PROPAGATION_BOUND_MS);
+    since = await committed('acme', (record) => record?.enabled === false, () => cliJson(['app', 'disable', app.publicId], env));
+    await timeUntil(async () => (await status(app.privateKey, 'acme')) === 401, PROPAGATION_BOUND_MS, since);
+    since = await committed('acme', (record) => record?.enabled === true, () => cliJson(['app', 'enable', app.publicId], env));
+    await timeUntil(async () => (await status(app.privateKey, 'acme')) === 200, PROPAGATION_BOUND_MS, since);
   });
 
   it('never writes a key to a log line or to CLI output other than create and rotate-key', async () => {
