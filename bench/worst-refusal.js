@@ -1,6 +1,6 @@
 // `npm run bench:worst`: the CPU a refused request costs the real server (pinned to core 0), for a normal
 // request and for the most expensive path a seeded search finds (hand-built runs of `.`, `/`, spaces,
-// escapes, `;` and `\`, and random mixes), in the forward-auth path and in X-Original-URI. CPU is the
+// escapes, `;` and `\`, random mixes, and 12 KB queries), in the forward-auth path and in X-Original-URI. CPU is the
 // server's main thread as the scheduler counts it, in µs per request (median), with a new connection per
 // request in both cases. WORST_CANDIDATES (default 300) random candidates, WORST_SEED (default 1).
 const { execFileSync } = require('node:child_process');
@@ -13,6 +13,7 @@ let seed = Number(process.env.WORST_SEED || 1);
 const next = (count) => (seed = (seed * 1103515245 + 12345) % 2 ** 31) % count;
 
 const PIECES = ['.', '/', '%2e', '%2E', '%2f', '%20', ';', '\\', '%5c', 'a', '..', '%', '%zz', './', '../', 'api', 'v1'];
+const QUERY_PAIRS = { 'bare %': '%&', 'bad UTF-8 with ;': '%ff;', 'near-alias keys': '%67roup_i%zz=1&', 'valid escapes': 'a=%41&', 'group_id repeated': 'group_id=a&' };
 const RUNS = { dots: '.', spaces: '%20', slashes: '/', 'encoded dots': '%2e', semicolons: ';', backslashes: '\\', 'dot-slash': './', mixed: '.%20%2e;/.\\%2F' };
 
 function send(port, target, headers = {}) {
@@ -47,6 +48,8 @@ function candidates() {
   for (const [name, run] of Object.entries(RUNS)) {
     for (const bytes of [4000, 16000]) list.push({ name: `${name} ×${bytes}`, path: `/api/v1/messages/${run.repeat(Math.ceil(bytes / run.length)).slice(0, bytes)}x` });
   }
+  // Queries are read for group_id before any credential too: malformed escapes, `;` separators, aliases.
+  for (const [name, pair] of Object.entries(QUERY_PAIRS)) list.push({ name: `query of ${name}`, path: `/api/v1/messages/save?${pair.repeat(Math.ceil(12000 / pair.length)).slice(0, 12000)}` });
   for (let i = 0; i < CANDIDATES; i += 1) {
     let path = '/api/v1/';
     const length = 500 + next(3580);

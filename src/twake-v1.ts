@@ -156,13 +156,26 @@ function withoutTrailingDotsOrSpaces(segment: string): string {
   return segment.slice(0, end);
 }
 
-/** The path of a request target: up to its query or fragment, whichever comes first. */
+/**
+ * The path of a request target: up to its query or fragment, whichever comes first, and without the scheme
+ * and authority of an absolute-form target (RFC 9112 §3.2.2, `GET http://host/api/v1/… HTTP/1.1`), which
+ * Node passes on as it came and Express routes by its path alone: read whole, a `%2f` in its user-info
+ * could name another route.
+ */
 export function pathOf(target: string): string {
   const query = target.indexOf('?');
   const fragment = target.indexOf('#');
   const end = query < 0 ? fragment : fragment < 0 ? query : Math.min(query, fragment);
-  return end < 0 ? target : target.slice(0, end);
+  const path = end < 0 ? target : target.slice(0, end);
+  if (!ABSOLUTE_FORM.test(path)) return path;
+  // The authority ends at the first slash, or backslash, which URL parsers read as one.
+  const from = path.indexOf('//') + 2;
+  const slashes = [path.indexOf('/', from), path.indexOf('\\', from)].filter((index) => index >= 0);
+  return slashes.length === 0 ? '/' : path.slice(Math.min(...slashes));
 }
+
+// A scheme (RFC 3986 §3.1) then "//": nothing in it can backtrack.
+const ABSOLUTE_FORM = /^[a-z][a-z\d+.-]*:\/\//i;
 
 /** Every requirement of `requirements` at once (null when none). */
 export function mergeRequirements(requirements: ReadonlyArray<Requirement | null>): Requirement | null {

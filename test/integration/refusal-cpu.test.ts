@@ -1,6 +1,8 @@
-// Regression for a quadratic regular expression in the route table's path normalisation, reachable
-// without credentials: the worst paths we can build cost a refused request well under a millisecond of
-// server CPU, through the real server's forward-auth and through the middleware with `routes`.
+// Regressions for work an unauthenticated request could make the validator do: a quadratic regular
+// expression in the route table's path reading, and Express 5 parsing a query of malformed escapes (an
+// exception each) before any credential was checked. The worst paths and queries we can build cost a
+// refused request well under a millisecond of CPU more than plain ones of the same length, through the
+// real server (forward-auth and its own middleware route) and through the middleware with `routes`.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { join } from 'node:path';
@@ -69,6 +71,20 @@ function expectCheapRefusals(target: () => { pid: number; port: number }, send: 
   });
 }
 
+/** Queries whose parsing throws, or may, at every pair; each compared with a plain query as long. */
+const QUERY_PAIRS: Record<string, string> = { 'bad UTF-8': '%FF&', 'bad UTF-8 before group_id': '%FFgroup_id&', 'bad UTF-8 values': 'a=%FF&', 'bare %': '%&', 'bad UTF-8 with ;': '%ff;', 'near-alias keys': '%67roup_i%zz=1&', 'valid escapes': 'a=%41&' };
+const QUERY_BYTES = 12 * 1024;
+const queryOf = (pair: string) => `group_id=acme&${pair.repeat(Math.ceil(QUERY_BYTES / pair.length)).slice(0, QUERY_BYTES)}`;
+
+function expectCheapQueries(target: () => { pid: number; port: number }, send: (port: number, query: string) => Promise<number>): void {
+  it.each(Object.entries(QUERY_PAIRS))('query of %s, 12 KB', async (_name, pair) => {
+    const { pid, port } = target();
+    const costs = await medianCosts(pid, () => send(port, queryOf('a=b&')), () => send(port, queryOf(pair)), (status) => expect(status).toBe(401));
+    expect(costs.plain).toBeGreaterThan(0);
+    expect(costs.worst - costs.plain).toBeLessThan(EXTRA_CPU_BOUND_MS);
+  });
+}
+
 describe('worst paths through the real server (TWAKE_ROUTES=v1, the default)', () => {
   let server: ServerProcess;
   let drop: () => Promise<void>;
@@ -88,6 +104,9 @@ describe('worst paths through the real server (TWAKE_ROUTES=v1, the default)', (
   // Node's default header limit (16 KB) answers 431 to the longer ones before any of our code runs.
   describe('in the forward-auth path', () => expectCheapRefusals(target, (port, path) => rawRequest(port, `/auth/verify${path}`), 16 * 1024));
   describe('in X-Original-URI', () => expectCheapRefusals(target, (port, path) => rawRequest(port, '/auth/verify', { 'X-Original-URI': path }), 16 * 1024));
+  describe('queries of forward-auth (its own, as Envoy sends them)', () => expectCheapQueries(target, (port, query) => rawRequest(port, `/auth/verify/api/v1/messages/save?${query}`)));
+  describe('queries of X-Original-URI', () => expectCheapQueries(target, (port, query) => rawRequest(port, '/auth/verify', { 'X-Original-URI': `/api/v1/messages/save?${query}` })));
+  describe('queries of the middleware route (/api/v1/auth/test)', () => expectCheapQueries(target, (port, query) => rawRequest(port, `/api/v1/auth/test?${query}`)));
 });
 
 describe('worst paths through the middleware with routes (Express 5, 256 KB header limit)', () => {
@@ -104,4 +123,5 @@ describe('worst paths through the middleware with routes (Express 5, 256 KB head
   });
 
   expectCheapRefusals(() => ({ pid: child.pid as number, port }), (port, path) => rawRequest(port, path), 256 * 1024);
+  expectCheapQueries(() => ({ pid: child.pid as number, port }), (port, query) => rawRequest(port, `/api/v1/messages/save?${query}`));
 });
