@@ -58,3 +58,48 @@ export function grantedAccess(declared: { capabilities: readonly string[]; privi
 export const joinList = (names: readonly string[]): string => names.join(',');
 /** A stored list read back. */
 export const splitList = (text: string | null | undefined): string[] => (text ? text.split(',').filter((name) => name !== '') : []);
+
+/** What a stored installation grants, within what its application declares. */
+export function grantsWithin(
+  installation: { grantedCapabilities: string; grantedPrivileges: string },
+  declared: { capabilities: readonly string[]; privileges: readonly string[] },
+): { capabilities: string[]; privileges: string[] } {
+  return {
+    capabilities: splitList(installation.grantedCapabilities).filter((name) => declared.capabilities.includes(name)),
+    privileges: splitList(installation.grantedPrivileges).filter((name) => declared.privileges.includes(name)),
+  };
+}
+
+/** The installation rows operations {@link narrowStoredGrants} uses, typed structurally. */
+export interface InstallationRows {
+  installation: {
+    findMany(args: {
+      where: { applicationId: string };
+      select: { companyId: true; grantedCapabilities: true; grantedPrivileges: true };
+    }): PromiseLike<Array<{ companyId: string; grantedCapabilities: string; grantedPrivileges: string }>>;
+    updateMany(args: { where: { applicationId: string; companyId: string }; data: { grantedCapabilities: string; grantedPrivileges: string } }): PromiseLike<{ count: number }>;
+  };
+}
+
+/**
+ * Narrows every stored installation of an application to what it declares, so that widening the
+ * declaration later grants nothing back; with `write` false, only says which it would narrow. Resolves
+ * the companies narrowed.
+ */
+export async function narrowStoredGrants(
+  prisma: InstallationRows,
+  applicationId: string,
+  declared: { capabilities: readonly string[]; privileges: readonly string[] },
+  write = true,
+): Promise<string[]> {
+  const narrowed: string[] = [];
+  const rows = await prisma.installation.findMany({ where: { applicationId }, select: { companyId: true, grantedCapabilities: true, grantedPrivileges: true } });
+  for (const row of rows) {
+    const within = grantsWithin(row, declared);
+    const data = { grantedCapabilities: joinList(within.capabilities), grantedPrivileges: joinList(within.privileges) };
+    if (data.grantedCapabilities === joinList(splitList(row.grantedCapabilities)) && data.grantedPrivileges === joinList(splitList(row.grantedPrivileges))) continue;
+    narrowed.push(row.companyId);
+    if (write) await prisma.installation.updateMany({ where: { applicationId, companyId: row.companyId }, data });
+  }
+  return narrowed;
+}

@@ -1,6 +1,6 @@
 // Programmatic administration: applications, keys, installations (the CLI is built on it).
 import { randomUUID } from 'node:crypto';
-import { checkedAccess, grantedAccess, joinList, splitList, type AccessInput } from './access';
+import { checkedAccess, grantedAccess, grantsWithin, joinList, narrowStoredGrants, splitList, type AccessInput } from './access';
 import { hasInvisibleCharacters } from './control-characters';
 import { ApplicationNotFoundError, InvalidAdminInputError } from './errors';
 import { isValidCompanyId, MAX_GROUP_ID_LENGTH } from './group-id';
@@ -143,17 +143,6 @@ function checkCompanyId(companyId: unknown): asserts companyId is string {
   }
 }
 
-/** What a stored installation grants, within what the application declares. */
-function grantsWithin(
-  installation: { grantedCapabilities: string; grantedPrivileges: string },
-  declared: { capabilities: readonly string[]; privileges: readonly string[] },
-): { capabilities: string[]; privileges: string[] } {
-  return {
-    capabilities: splitList(installation.grantedCapabilities).filter((name) => declared.capabilities.includes(name)),
-    privileges: splitList(installation.grantedPrivileges).filter((name) => declared.privileges.includes(name)),
-  };
-}
-
 /**
  * Creates the admin API over a PrismaClient.
  *
@@ -183,18 +172,6 @@ export function createAdmin(
     const keyId = randomUUID();
     await prisma.applicationKey.create({ data: { id: keyId, applicationId: appId, digest: digestKeyHex(privateKey), expiresAt } });
     return { keyId, privateKey };
-  }
-
-  // A narrower declaration narrows the stored grants too, so that widening it again later grants nothing
-  // back (the validator already reads grants within the declaration, whatever is stored).
-  async function narrowInstallations(appId: string, declared: { capabilities: readonly string[]; privileges: readonly string[] }): Promise<void> {
-    const installations = await prisma.installation.findMany({ where: { applicationId: appId }, select: { companyId: true, grantedCapabilities: true, grantedPrivileges: true } });
-    for (const installation of installations) {
-      const within = grantsWithin(installation, declared);
-      const data = { grantedCapabilities: joinList(within.capabilities), grantedPrivileges: joinList(within.privileges) };
-      if (data.grantedCapabilities === installation.grantedCapabilities && data.grantedPrivileges === installation.grantedPrivileges) continue;
-      await prisma.installation.updateMany({ where: { applicationId: appId, companyId: installation.companyId }, data });
-    }
   }
 
   return {
@@ -256,7 +233,9 @@ export function createAdmin(
       const data = { capabilities: joinList(result.capabilities), privileges: joinList(result.privileges), allowedIps: joinList(result.allowedIps) };
       const { count } = await prisma.application.updateMany({ where: { publicId }, data });
       if (count === 0) throw new ApplicationNotFoundError(publicId);
-      await narrowInstallations(current.id, result);
+      // Narrowed in storage too, so that widening the declaration again grants nothing back (the validator
+      // already reads grants within the declaration, whatever is stored).
+      await narrowStoredGrants(prisma, current.id, result);
       await changed(publicId);
       return result;
     },
@@ -304,6 +283,15 @@ export function createAdmin(
       const data = { grantedCapabilities: joinList(granted.capabilities), grantedPrivileges: joinList(granted.privileges) };
       const where = { applicationId_companyId: { applicationId: application.id, companyId } };
       const select = { grantedCapabilities: true, grantedPrivileges: true } as const;
+      // The declaration was read before writing: an `app set` narrowing it meanwhile may have narrowed the
+      // stored grants before this write. Read it again after writing and narrow (each side writes, then
+      // reads the other's data, so one of them always sees both).
+      const withinCurrentDeclaration = async () => {
+        const current = await findApplication(publicId);
+        const declared = { capabilities: splitList(current.capabilities), privileges: splitList(current.privileges) };
+        await narrowStoredGrants(prisma, application.id, declared);
+        return grantsWithin(data, declared);
+      };
       // Already installed (`stored`, or found installed meanwhile): the grants change only when asked for.
       const regrant = async (stored: { grantedCapabilities: string; grantedPrivileges: string } | null) => {
         if (grant === undefined) {
@@ -311,8 +299,9 @@ export function createAdmin(
           return { created: false, capabilities: splitList(row?.grantedCapabilities), privileges: splitList(row?.grantedPrivileges) };
         }
         await prisma.installation.updateMany({ where: { applicationId: application.id, companyId }, data });
+        const within = await withinCurrentDeclaration();
         await changed(publicId);
-        return { created: false, ...granted };
+        return { created: false, ...within };
       };
       const existing = await prisma.installation.findUnique({ where, select });
       if (existing !== null) return regrant(existing);
@@ -323,8 +312,9 @@ export function createAdmin(
         if ((error as { code?: unknown }).code === UNIQUE_VIOLATION) return regrant(null);
         throw error;
       }
+      const within = await withinCurrentDeclaration();
       await changed(publicId);
-      return { created: true, ...granted };
+      return { created: true, ...within };
     },
 
     async uninstall(publicId, companyId) {

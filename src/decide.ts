@@ -338,6 +338,7 @@ async function decideFromStore(config: Configuration, facts: RequestFacts, publi
   const verified = await verifyCredentials(config, facts, publicId, privateKey, held);
   const { record, key } = verified;
   if (key === null || record === null) return refuseCredentials(config, facts.clientIp, publicId);
+  config.store.holdVerified?.(record);
   return afterKey(config, facts, verified, record, key);
 }
 

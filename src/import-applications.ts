@@ -1,6 +1,6 @@
 // Writes a read Twake export into our tables, in one transaction, idempotently: creates, updates, or leaves alone.
 import { randomUUID } from 'node:crypto';
-import { joinList, splitList } from './access';
+import { joinList, narrowStoredGrants, splitList } from './access';
 import { digestKeyHex } from './secrets';
 import type { ImportedApplication, TwakeExport } from './twake-import';
 
@@ -77,6 +77,13 @@ async function importOne(prisma: ImportPrismaClient, application: ImportedApplic
     } else if (joinList(splitList(found.grantedCapabilities)) !== data.grantedCapabilities || joinList(splitList(found.grantedPrivileges)) !== data.grantedPrivileges) {
       summary.installationsUpdated.push(installation.companyId);
       if (write) await prisma.installation.updateMany({ where: { applicationId, companyId: installation.companyId }, data });
+    }
+  }
+  // Installations the file does not name keep their grants, within the declaration just imported.
+  if (existing !== null) {
+    const named = new Set(installations.filter((candidate) => candidate.publicId === application.publicId).map((candidate) => candidate.companyId));
+    for (const companyId of await narrowStoredGrants(prisma, applicationId, application, write)) {
+      if (!named.has(companyId) && !summary.installationsUpdated.includes(companyId)) summary.installationsUpdated.push(companyId);
     }
   }
   return summary;

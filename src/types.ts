@@ -104,6 +104,11 @@ export interface ApplicationStore {
    */
   loadApplication?(publicId: string, companyId: string | null): Promise<LoadedApplication>;
   /**
+   * Optional, for caches: told about an application whose key was just verified against a lookup, to hold
+   * it where other lookups cannot evict it (see `peekApplication`).
+   */
+  holdVerified?(record: ApplicationRecord): void;
+  /**
    * Optional, with `findInstallation`: what `companyId` granted the application as held in memory while
    * fresh (null: not installed), without any query; undefined when not held.
    */

@@ -32,6 +32,8 @@ export interface CachedStore extends ApplicationStore {
    * in use. Stops at `maxEntries`. Resolves how many applications were found.
    */
   warm(publicIds: Iterable<string>): Promise<number>;
+  /** Holds an application whose key was just verified, stale, where lookups of other public ids cannot evict it. */
+  holdVerified(record: ApplicationRecord): void;
   /** While bypassed, every lookup goes to the wrapped store and nothing is cached. */
   setBypass(bypass: boolean): void;
   /** Number of answers held (applications, unknown public ids and installations). */
@@ -99,6 +101,9 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
   };
   const applications = new LRUCache<string, Entry>({ max: maxEntries });
   const unknown = new LRUCache<string, Entry>({ max: maxEntries });
+  // Applications whose correct key was verified (or that were warmed), held stale only to vouch for that
+  // key: lookups of other public ids, which anyone can cause, fill `applications` and cannot evict these.
+  const verified = new LRUCache<string, Entry>({ max: maxEntries });
   // Counted before the insertion rather than by a dispose hook, which would slow every eviction down.
   const setCounted = (cache: LRUCache<string, Entry>, key: string, entry: Entry) => {
     if (cache.size >= maxEntries && !cache.has(key)) evictions += 1;
@@ -213,7 +218,7 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
     peekApplication(publicId) {
       if (disabled()) return undefined;
       const application = heldEntry(publicId);
-      if (application === undefined) return undefined;
+      if (application === undefined) return verified.get(publicId)?.onceExpired;
       // Written so that a clock giving something other than a number (NaN) means expired, never fresh.
       if (!(application.expiresAt > now())) return application.onceExpired;
       hits += 1;
@@ -265,6 +270,10 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       if (!value) return;
       this.clear();
       applications.clear();
+      verified.clear();
+    },
+    holdVerified(record) {
+      if (!disabled()) verified.set(record.publicId, staleEntryOf(record));
     },
     async warm(publicIds) {
       let found = 0;
@@ -272,15 +281,15 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       const flush = async () => {
         const records = await Promise.all(batch.map((publicId) => store.findApplication(publicId, null)));
         for (const record of records) {
-          if (record === null || applications.has(record.publicId) || applications.size >= maxEntries) continue;
-          applications.set(record.publicId, staleEntryOf(record));
+          if (record === null || verified.has(record.publicId) || verified.size >= maxEntries) continue;
+          verified.set(record.publicId, staleEntryOf(record));
           found += 1;
         }
         batch = [];
       };
       for (const publicId of publicIds) {
-        if (disabled() || applications.size >= maxEntries) break;
-        if (applications.has(publicId)) continue;
+        if (disabled() || verified.size >= maxEntries) break;
+        if (verified.has(publicId)) continue;
         batch.push(publicId);
         if (batch.length >= WARM_BATCH) await flush();
       }

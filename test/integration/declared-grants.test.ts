@@ -1,11 +1,15 @@
 // Regression for grants wider than the declaration: after `app set` narrowed what an application declares,
-// its installations kept what they were granted before. Through the CLI and the running server, on both
-// databases.
+// its installations kept what they were granted before (through the CLI and the running server, on both
+// databases); an import narrowing it, or an install racing `app set`, left wider grants in storage that a
+// later widening brought back (through the admin API and the importer).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
 import { eventually } from '../helpers/eventually';
 import { cliJson, startServer, type ServerProcess } from '../helpers/processes';
 import { basicAuthorization } from '../../src/testing';
+import { createAdmin } from '../../src';
+import { importApplications, type TransactionalImportClient } from '../../src/import-applications';
+import { useTestDatabase } from '../helpers/use-test-database';
 
 interface Listed {
   publicId: string;
@@ -65,5 +69,33 @@ describe.each(testProviders())('grants follow the declaration (%s)', (provider) 
     await cliJson(['app', 'install', app.publicId, '--company', 'acme', '--grant', 'messages_save,messages_remove,workspace_drive,drive_list'], env);
     await eventually(async () => expect(await verify('messages/remove')).toBe(204), 3000);
     expect(await verify('drive/list')).toBe(204);
+  });
+});
+
+describe.each(testProviders())('grants stay within the declaration through the admin API and imports (%s)', (provider) => {
+  const database = useTestDatabase(provider);
+  const wide = { capabilities: ['messages_save', 'drive_save'], privileges: ['channels', 'workspace'] };
+  const grantsIn = async (publicId: string, company: string) =>
+    (await createAdmin(database().prisma).listApplications()).find((application) => application.publicId === publicId)?.installations.find((installation) => installation.companyId === company);
+
+  it('an import that narrows the declaration narrows the stored grants: widening again grants nothing back', async () => {
+    const admin = createAdmin(database().prisma);
+    const created = await admin.createApplication({ name: 'Imported', ...wide });
+    await admin.install(created.publicId, 'acme');
+    const narrowing = { publicId: created.publicId, name: 'Imported', privateKey: created.privateKey, capabilities: ['messages_save'], privileges: ['channels'], allowedIps: [] };
+    const [summary] = await importApplications(database().prisma as unknown as TransactionalImportClient, { applications: [narrowing], installations: [] });
+    expect(summary?.installationsUpdated).toEqual(['acme']);
+    await admin.setAccess(created.publicId, wide);
+    expect(await grantsIn(created.publicId, 'acme')).toEqual({ companyId: 'acme', capabilities: ['messages_save'], privileges: ['channels'] });
+  });
+
+  it('an install racing a narrowing `app set` ends within the declaration, and widening grants nothing back', async () => {
+    const admin = createAdmin(database().prisma);
+    for (let round = 0; round < 12; round += 1) {
+      const created = await admin.createApplication({ name: `Race ${round}`, ...wide });
+      await Promise.all([admin.install(created.publicId, 'race'), admin.setAccess(created.publicId, { capabilities: ['messages_save'], privileges: [] })]);
+      await admin.setAccess(created.publicId, wide);
+      expect([round, await grantsIn(created.publicId, 'race')]).toEqual([round, { companyId: 'race', capabilities: ['messages_save'], privileges: [] }]);
+    }
   });
 });
