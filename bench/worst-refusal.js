@@ -82,17 +82,21 @@ async function main() {
         if (measured.us > worst.us) worst = { ...candidate, ...measured };
       }
       // The normal and the worst again, alternating, so that both see the same machine.
-      const normalCosts = [];
-      const worstCosts = [];
+      // A plain target as long as the worst one: what its size alone costs.
+      const question = worst.path.indexOf('?');
+      const plainPath =
+        question < 0 ? `/api/v1/messages/${'a'.repeat(worst.path.length - 17)}` : `${worst.path.slice(0, question + 1)}${'a=b&'.repeat(worst.path.length)}`.slice(0, worst.path.length);
+      const costs = { normal: [], plain: [], worst: [] };
       for (let round = 0; round < 5; round += 1) {
-        normalCosts.push((await cost(server, make(normalPath), 40)).us);
-        worstCosts.push((await cost(server, make(worst.path), 40)).us);
+        costs.normal.push((await cost(server, make(normalPath), 40)).us);
+        costs.plain.push((await cost(server, make(plainPath), 40)).us);
+        costs.worst.push((await cost(server, make(worst.path), 40)).us);
       }
       const median = (values) => values.sort((a, b) => a - b)[Math.floor(values.length / 2)];
-      const normal = median(normalCosts);
-      const worstUs = median(worstCosts);
+      const [normal, plain, worstUs] = [median(costs.normal), median(costs.plain), median(costs.worst)];
       console.log(
-        `${way}: normal refused ${normal.toFixed(0)} µs; worst found "${worst.name}" (${worst.path.length} chars, status ${worst.status}) ${worstUs.toFixed(0)} µs; ratio ${(worstUs / normal).toFixed(2)}`,
+        `${way}: normal refused ${normal.toFixed(0)} µs; worst found "${worst.name}" (${worst.path.length} chars, status ${worst.status}) ${worstUs.toFixed(0)} µs; ` +
+          `a plain target as long ${plain.toFixed(0)} µs; worst/plain ${(worstUs / plain).toFixed(2)}, worst/normal ${(worstUs / normal).toFixed(2)}`,
       );
     }
   } finally {

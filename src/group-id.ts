@@ -1,5 +1,5 @@
 // Finds the company (`group_id`) in every place a request can carry it, and checks that they agree.
-import { decodeComponent, decodeFormComponent } from './percent-decoding';
+import { decodeComponent, formComponentIncludes } from './percent-decoding';
 import { hasControlCharacters } from './control-characters';
 
 /** Longest company id we accept, in characters. */
@@ -109,11 +109,12 @@ function scanEncodedQuery(query: string): CompanySource {
     if (part === '') continue;
     const equals = part.indexOf('=');
     const rawKey = equals < 0 ? part : part.slice(0, equals);
+    // Decoding never lengthens a key: one shorter than group_id can be neither it nor an alias of it.
+    if (rawKey.length < FIELD.length) continue;
     const key = decodeStrictly(rawKey);
     const value = decodeStrictly(equals < 0 ? '' : part.slice(equals + 1));
     if (key !== null && value !== null) pairs.push([key, value]);
-    // Decoding never lengthens a key: a shorter one cannot name group_id under any reading.
-    else if (rawKey.length >= FIELD.length && decodeFormComponent(rawKey).includes(FIELD)) return AMBIGUOUS;
+    else if (formComponentIncludes(rawKey, FIELD)) return AMBIGUOUS;
   }
   return scanPairs(pairs);
 }

@@ -46,45 +46,23 @@ export function decodeComponent(text: string): string | null {
   return decodesCleanly(text) ? decodeURIComponent(text) : null;
 }
 
-const SURROGATE = /[\ud800-\udfff]/;
-
 /**
- * What Node's URLSearchParams reads `text` as, as a key or a value: `+` is a space; without an escape of two
- * hex digits, the text as it is; otherwise decodeURIComponent, or where that would throw, each character
- * as one byte (its low byte, as Node's own fallback does), escapes as their byte, all read as UTF-8 with
- * U+FFFD for what is not.
+ * Whether what URLSearchParams reads `text` as (a key or a value: `+` a space, escapes decoded, bytes that
+ * are not UTF-8 as U+FFFD) contains `ascii`, a string of ASCII characters, without decoding it: only
+ * ASCII characters and escapes of ASCII bytes can spell it, and whatever the decoding makes of the other
+ * bytes (kept, U+FFFD, or joined into one character) stays between them, never nothing.
  */
-export function decodeFormComponent(text: string): string {
-  // URLSearchParams takes a USVString: a lone surrogate is U+FFFD before anything else.
-  const usv = SURROGATE.test(text) ? Buffer.from(text, 'utf8').toString('utf8') : text;
-  const spaced = usv.replaceAll('+', ' ');
-  if (!hasFormEscape(usv)) return spaced;
-  const strict = decodeComponent(spaced);
-  if (strict !== null) return strict;
-  const bytes: number[] = [];
-  for (let index = 0; index < spaced.length; index += 1) {
-    const code = spaced.charCodeAt(index);
-    const high = code === 0x25 ? hexValue(spaced.charCodeAt(index + 1)) : -1;
-    const low = high < 0 ? -1 : hexValue(spaced.charCodeAt(index + 2));
-    if (low < 0) {
-      bytes.push(code & 0xff);
-      continue;
-    }
-    bytes.push(high * 16 + low);
-    index += 2;
-  }
-  return Buffer.from(bytes).toString('utf8');
-}
-
-// Node's own test for "something is escaped": a `%` then two hex digits, a `+` between them not counting.
-function hasFormEscape(text: string): boolean {
-  let digits = -1;
+export function formComponentIncludes(text: string, ascii: string): boolean {
+  let projected = '';
   for (let index = 0; index < text.length; index += 1) {
     const code = text.charCodeAt(index);
-    if (code === 0x25) digits = 0;
-    else if (code === 0x2b || digits < 0) continue;
-    else if (hexValue(code) < 0) digits = -1;
-    else if ((digits += 1) === 2) return true;
+    const high = code === 0x25 ? hexValue(text.charCodeAt(index + 1)) : -1;
+    const low = high < 0 ? -1 : hexValue(text.charCodeAt(index + 2));
+    if (low >= 0) {
+      const byte = high * 16 + low;
+      projected += byte < 0x80 ? String.fromCharCode(byte) : '\ufffd';
+      index += 2;
+    } else projected += code === 0x2b ? ' ' : code < 0x80 ? text.charAt(index) : '\ufffd';
   }
-  return false;
+  return projected.includes(ascii);
 }
