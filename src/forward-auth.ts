@@ -5,6 +5,7 @@ import { ABSENT, AMBIGUOUS, fromQueryString, type CompanySource } from './group-
 import { identityHeaders } from './identity-headers';
 import { parseOptions } from './options';
 import { refuse } from './problem';
+import { InvalidGroupIdError } from './errors';
 import { createBodyReader } from './read-body';
 import { companyFacts, requestFactsWithRoute } from './request-facts';
 import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from './twake-v1';
@@ -45,7 +46,12 @@ function fromOriginalUri(req: Request): CompanySource {
  */
 function forwardedRequirement(req: Request, routes: RouteTable | null): Requirement | null {
   if (routes === null) return null;
-  const paths = [...originalUris(req), req.originalUrl ?? req.url ?? ''].map(pathOf);
+  // Copies of the original URI that differ are refused whatever else the request holds (see
+  // fromOriginalUri): refused here, before any is read, a request repeating the header hundreds of times
+  // costs one reading, not hundreds.
+  const uris = new Set(originalUris(req));
+  if (uris.size > 1) throw new InvalidGroupIdError();
+  const paths = [...uris, req.originalUrl ?? req.url ?? ''].map(pathOf);
   return mergeRequirements(paths.map((path) => requirementOf(routes, path, true)));
 }
 

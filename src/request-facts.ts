@@ -4,7 +4,7 @@ import type { CompanyFacts, RequestFacts } from './decide';
 import { agreeOnCompany, fromParsed, fromQueryString, needsDecoding, type CompanySource } from './group-id';
 import type { Configuration } from './options';
 import { hasBody, type BodyReader } from './read-body';
-import { UriTooLongError, type TwakeAuthError } from './errors';
+import { TwakeAuthError } from './errors';
 import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from './twake-v1';
 
 // A class rather than an object literal with a getter: one shape shared by every request, built cheaply.
@@ -33,7 +33,7 @@ export function requestFacts(req: Request, config: Configuration, company: Reque
   return new ExpressRequestFacts(req, secure, req.headers.authorization, company, requirement, refusal);
 }
 
-/** {@link requestFacts} with the route's requirement, or with the refusal of a path too long to read. */
+/** {@link requestFacts} with the route's requirement, or with the refusal its reading earned (a path too long to read). */
 export function requestFactsWithRoute(
   req: Request,
   config: Configuration,
@@ -44,7 +44,7 @@ export function requestFactsWithRoute(
   try {
     requirement = readRequirement(req, config.routes);
   } catch (error) {
-    if (!(error instanceof UriTooLongError)) throw error;
+    if (!(error instanceof TwakeAuthError)) throw error;
     return requestFacts(req, config, company, null, error);
   }
   return requestFacts(req, config, company, requirement);

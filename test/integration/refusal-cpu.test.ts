@@ -107,6 +107,18 @@ describe('worst paths through the real server (TWAKE_ROUTES=v1, the default)', (
   describe('queries of forward-auth (its own, as Envoy sends them)', () => expectCheapQueries(target, (port, query) => rawRequest(port, `/auth/verify/api/v1/messages/save?${query}`)));
   describe('queries of X-Original-URI', () => expectCheapQueries(target, (port, query) => rawRequest(port, '/auth/verify', { 'X-Original-URI': `/api/v1/messages/save?${query}` })));
   describe('queries of the middleware route (/api/v1/auth/test)', () => expectCheapQueries(target, (port, query) => rawRequest(port, `/api/v1/auth/test?${query}`)));
+
+  // Regression: every copy of a repeated original-URI header was read, hundreds in 16 KB of headers
+  // (copies that differ are refused 400 invalid_group_id at once, as they were after the credentials).
+  it.each([
+    ['the same URI', () => '/api/v1/%41'],
+    ['distinct URIs', (i: number) => `/api/v1/%41/${i}`],
+  ])('450 copies of X-Original-URI holding %s (14 KB) cost no more than as many other headers', async (_name, uri) => {
+    const { pid, port } = target();
+    const copies = (name: string) => Array.from({ length: 450 }, (_, i) => [name, uri(i)] as const);
+    const costs = await medianCosts(pid, () => rawRequest(port, '/auth/verify', copies('X-Original-URX')), () => rawRequest(port, '/auth/verify', copies('X-Original-URI')), (status) => expect([401, 400]).toContain(status));
+    expect(costs.worst - costs.plain).toBeLessThan(EXTRA_CPU_BOUND_MS);
+  });
 });
 
 describe('worst paths through the middleware with routes (Express 5, 256 KB header limit)', () => {
