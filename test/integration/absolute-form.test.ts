@@ -9,6 +9,7 @@ import express5 from 'express';
 import { MemoryStore, twakeAppAuth, twakeAuthErrorHandler, twakeV1Routes } from '../../src';
 import { basicAuthorization } from '../../src/testing';
 import { rawRequest } from '../helpers/raw-http';
+import { listenOnFreePort } from '../helpers/listen';
 
 const TARGETS = [
   '/api/v1/messages/save',
@@ -34,9 +35,7 @@ describe.each([
     app.use('/api', twakeAppAuth({ store, mode: 'development', routes: twakeV1Routes }));
     app.all('/api/v1/messages/save', (_req, res) => void res.json({ reached: true }));
     app.use(twakeAuthErrorHandler());
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    port = (server.address() as { port: number }).port;
+    ({ server, port } = await listenOnFreePort(app));
   });
 
   afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));

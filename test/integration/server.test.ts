@@ -6,9 +6,10 @@ import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/pro
 import { makeSelfSignedCertificate, type SelfSigned } from '../helpers/self-signed';
 import { startTcpProxy } from '../helpers/tcp-proxy';
 import { committedAt } from '../helpers/committed';
+import { basic } from '../helpers/create-server';
+import { timeUntil } from '../helpers/eventually';
 import { digestKey, type ApplicationRecord } from '../../src';
 
-const basic = (publicId: string, key: string) => `Basic ${Buffer.from(`${publicId}:${key}`).toString('base64')}`;
 
 async function call(base: string, path: string, init: RequestInit = {}): Promise<{ status: number; body: unknown; headers: Headers }> {
   const response = await fetch(`${base}${path}`, init);
@@ -29,14 +30,6 @@ function httpsGet(url: string, ca: Buffer, headers: Record<string, string>): Pro
   });
 }
 
-/** Polls until `check` holds; resolves the time it took from `started` (now by default), or rejects after `limitMs`. */
-async function timeUntil(check: () => Promise<boolean>, limitMs: number, started = Date.now()): Promise<number> {
-  while (Date.now() - started <= limitMs) {
-    if (await check()) return Date.now() - started;
-    await new Promise((resolve) => setTimeout(resolve, 25));
-  }
-  throw new Error(`condition not met within ${limitMs} ms`);
-}
 
 describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
   /** Bound stated in the README for a CLI change to reach a running server (default cache settings). */

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import request from 'supertest';
 import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
+import { timeUntil } from '../helpers/eventually';
 
 const EXPORT = join(__dirname, '..', 'fixtures', 'twake', 'export.json');
 // The documented propagation bounds: PostgreSQL notifies at once (1 s), SQLite waits for the cache TTL (2 s).
@@ -19,14 +20,6 @@ interface Summary {
   installations: Array<{ companyId: string; capabilities: string[]; privileges: string[] }>;
 }
 
-async function until(check: () => Promise<boolean>, withinMs: number): Promise<number> {
-  const started = Date.now();
-  for (;;) {
-    if (await check()) return Date.now() - started;
-    if (Date.now() - started > withinMs) throw new Error(`not within ${withinMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}
 
 describe.each(testProviders())('capabilities, privileges, allowed IPs and import on %s', (provider) => {
   let env: NodeJS.ProcessEnv;
@@ -104,11 +97,11 @@ describe.each(testProviders())('capabilities, privileges, allowed IPs and import
     expect(first.body.code).toBe('missing_capability');
 
     await cliJson(['app', 'install', created.publicId, '--company', 'live', '--grant', 'messages_save'], env);
-    await until(async () => (await verify()).status === 204, BOUND_MS[provider] + 500);
+    await timeUntil(async () => (await verify()).status === 204, BOUND_MS[provider] + 500);
     expect((await verify()).headers['x-twake-capabilities']).toBe('messages_save');
 
     await cliJson(['app', 'set', created.publicId, '--allowed-ips', '192.168.0.0/16'], env);
-    await until(async () => (await verify()).body.code === 'ip_not_allowed', BOUND_MS[provider] + 500);
+    await timeUntil(async () => (await verify()).body.code === 'ip_not_allowed', BOUND_MS[provider] + 500);
   });
 
   it('imports both Twake shapes with their keys, idempotently, and reports a dry run without writing', async () => {

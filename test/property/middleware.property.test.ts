@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { listenOnFreePort } from '../helpers/listen';
 import { MemoryStore } from '../../src';
 import { createServer } from '../helpers/create-server';
 
@@ -86,9 +86,7 @@ describe('middleware against a reference model', () => {
     const store = new MemoryStore();
     store.add({ publicId: PUBLIC_ID, keys: [{ privateKey: KEY }], companies: ['c1'] });
     // Thousands of random companies: the not-installed budget (tested in key-holder-bound.test.ts) would answer 429.
-    server = createServer({ store, throttle: false, notInstalledLimit: false }).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    ({ server, url: base } = await listenOnFreePort(createServer({ store, throttle: false, notInstalledLimit: false })));
   });
 
   afterAll(async () => {
