@@ -3,9 +3,10 @@
 // databases); an import narrowing it, or an install racing `app set`, left wider grants in storage that a
 // later widening brought back (through the admin API and the importer).
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
+import { testProviders } from '../helpers/databases';
+import { startServerWithApp, type ServerWithApp } from '../helpers/server-with-app';
 import { eventually } from '../helpers/eventually';
-import { cliJson, startServer, type ServerProcess } from '../helpers/processes';
+import { cliJson, type ServerProcess } from '../helpers/processes';
 import { basicAuthorization } from '../../src/testing';
 import { createAdmin } from '../../src';
 import { importApplications, type TransactionalImportClient } from '../../src/import-applications';
@@ -19,8 +20,8 @@ interface Listed {
 }
 
 describe.each(testProviders())('grants follow the declaration (%s)', (provider) => {
+  let started: ServerWithApp;
   let env: NodeJS.ProcessEnv;
-  let drop: () => Promise<void>;
   let server: ServerProcess;
   let app: { publicId: string; privateKey: string };
 
@@ -33,18 +34,11 @@ describe.each(testProviders())('grants follow the declaration (%s)', (provider) 
   };
 
   beforeAll(async () => {
-    const database = await createEmptyDatabaseUrl(provider);
-    env = { DATABASE_URL: database.url };
-    drop = database.drop;
-    server = await startServer({ ...env, NODE_ENV: 'development' });
-    app = await cliJson(['app', 'create', '--name', 'Grants', '--capabilities', 'messages_save,messages_remove', '--privileges', 'workspace_drive,drive_list'], env);
-    await cliJson(['app', 'install', app.publicId, '--company', 'acme'], env);
+    started = await startServerWithApp(provider, { name: 'Grants', createArgs: ['--capabilities', 'messages_save,messages_remove', '--privileges', 'workspace_drive,drive_list'] });
+    ({ env, server, app } = started);
   });
 
-  afterAll(async () => {
-    await server?.stop();
-    await drop?.();
-  });
+  afterAll(async () => started?.stop());
 
   it('passes every declared route while the declaration covers it (positive control)', async () => {
     expect(await verify('messages/remove')).toBe(204);

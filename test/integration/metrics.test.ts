@@ -6,25 +6,19 @@ import { MemoryStore, twakeAppAuth, type Decision } from '../../src/index';
 import { createTestApplication } from '../../src/testing';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
 import { sample } from '../helpers/metric-sample';
-import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
+import { runCli, startServer, type ServerProcess } from '../helpers/processes';
+import { startServerWithApp, type ServerWithApp } from '../helpers/server-with-app';
 
 describe('GET /metrics (server process, SQLite)', () => {
+  let started: ServerWithApp;
   let server: ServerProcess;
-  let drop: () => Promise<void>;
   let app: { publicId: string; privateKey: string };
 
   beforeAll(async () => {
-    const database = await createEmptyDatabaseUrl('sqlite');
-    drop = database.drop;
-    const env = { DATABASE_URL: database.url };
-    app = await cliJson(['app', 'create', '--name', 'Metrics'], env);
-    await cliJson(['app', 'install', app.publicId, '--company', 'acme'], env);
-    server = await startServer({ ...env, NODE_ENV: 'development' });
+    started = await startServerWithApp('sqlite', { name: 'Metrics' });
+    ({ server, app } = started);
   });
-  afterAll(async () => {
-    await server.stop();
-    await drop();
-  });
+  afterAll(async () => started?.stop());
 
   it('counts decisions by code, their latency, cache hits and misses, with bounded labels only', async () => {
     for (let i = 0; i < 3; i += 1) expect((await request(server.url).get('/api/v1/auth/test?group_id=acme').auth(app.publicId, app.privateKey)).status).toBe(200);

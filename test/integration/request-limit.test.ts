@@ -6,8 +6,7 @@ import { MemoryStore, createRequestLimiter } from '../../src';
 import { basic, createServer } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
 import { COUNTER_BACKENDS, deadRedis, liveRedis } from '../helpers/redis';
-import { cliJson, startServer } from '../helpers/processes';
-import { createEmptyDatabaseUrl } from '../helpers/databases';
+import { startServerWithApp } from '../helpers/server-with-app';
 
 function twoApplications() {
   const store = new MemoryStore();
@@ -99,11 +98,8 @@ describe('per-application request limit', () => {
   });
 
   it('is set in the server by APP_REQUEST_LIMIT and APP_REQUEST_WINDOW_SECONDS', async () => {
-    const { url, drop } = await createEmptyDatabaseUrl('sqlite');
-    const env = { DATABASE_URL: url };
-    const app = await cliJson<{ publicId: string; privateKey: string }>(['app', 'create', '--name', 'Limited'], env);
-    await cliJson(['app', 'install', app.publicId, '--company', 'acme'], env);
-    const server = await startServer({ ...env, NODE_ENV: 'development', APP_REQUEST_LIMIT: '2', APP_REQUEST_WINDOW_SECONDS: '30' });
+    const started = await startServerWithApp('sqlite', { name: 'Limited', serverEnv: { APP_REQUEST_LIMIT: '2', APP_REQUEST_WINDOW_SECONDS: '30' } });
+    const { server, app } = started;
     try {
       const statuses = [];
       for (let i = 0; i < 3; i += 1) {
@@ -116,8 +112,7 @@ describe('per-application request limit', () => {
         [429, '"application";q=2;w=30'],
       ]);
     } finally {
-      await server.stop();
-      await drop();
+      await started.stop();
     }
   }, 30_000);
 });
