@@ -3,8 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
-import type { AddressInfo } from 'node:net';
-import { createServer as createNetServer } from 'node:net';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
@@ -39,12 +38,16 @@ function documentedNginxBlock(): string {
   return match[1];
 }
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createNetServer().listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as AddressInfo;
-      server.close(() => resolve(port));
-    });
+/**
+ * A listening socket on an ephemeral port, for nginx to inherit (as in its binary upgrade: the NGINX
+ * environment variable names the descriptors). The port is never free between choosing it and nginx
+ * serving on it, so nothing else can take it meanwhile.
+ */
+function listeningSocket(): Promise<NetServer> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
   });
 }
 
@@ -109,7 +112,8 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
     await new Promise((resolve) => backend.once('listening', resolve));
     const backendPort = (backend.address() as AddressInfo).port;
 
-    nginxPort = await freePort();
+    const socket = await listeningSocket();
+    nginxPort = (socket.address() as AddressInfo).port;
     const locations = documentedNginxBlock().replace('http://127.0.0.1:3000/auth/verify', `http://127.0.0.1:${validator.port}/auth/verify`);
     const config = `
 ${process.getuid?.() === 0 ? 'user root;' : ''}
@@ -137,7 +141,11 @@ ${locations}
     const configFile = join(folder, 'nginx.conf');
     writeFileSync(configFile, config);
     execFileSync(NGINX as string, ['-t', '-p', folder, '-c', configFile], { stdio: 'pipe' });
-    nginx = spawn(NGINX as string, ['-p', folder, '-c', configFile], { stdio: 'ignore' });
+    // The socket is nginx's descriptor 3; it matches `listen 127.0.0.1:<port>`, so nginx binds nothing
+    // ("using inherited sockets" in its log). Closed here once nginx holds it: nginx alone accepts.
+    const descriptor = (socket as unknown as { _handle: { fd: number } })._handle.fd;
+    nginx = spawn(NGINX as string, ['-p', folder, '-c', configFile], { stdio: ['ignore', 'ignore', 'ignore', descriptor], env: { ...process.env, NGINX: '3;' } });
+    await new Promise((resolve) => socket.close(resolve));
     for (let attempt = 0; attempt < 100; attempt += 1) {
       const up = await send(nginxPort, tls.cert, 'GET', '/', {}).then(
         () => true,
