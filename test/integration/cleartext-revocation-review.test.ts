@@ -14,6 +14,7 @@ import type { ApplicationStore } from '../../src/types';
 import { basic, createServer } from '../helpers/create-server';
 import { eventually, settle } from '../helpers/eventually';
 import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
+import { describeOnPostgres } from '../helpers/describe-on-postgres';
 
 const KEY = 'twk_review-cleartext-leaked-key';
 const COMPANY = 'company-1';
@@ -121,7 +122,7 @@ describe.each(testProviders())('revokeKeysSeenInCleartext under review, on %s', 
 // on the key (an operator's open transaction, say), the leaked key's plain-HTTP request gets no answer
 // until the statement timeout (5 s per row by default; never, with a PrismaClient without one), whereas
 // any other plain-HTTP request gets its 403 at once: the delay says the key was valid.
-describe('PostgreSQL row lock held on the leaked key', () => {
+describeOnPostgres('PostgreSQL row lock held on the leaked key', () => {
   let database: TestDatabase;
   let locker: Client;
   beforeAll(async () => {

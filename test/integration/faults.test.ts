@@ -10,12 +10,11 @@ import { openDatabase, type Database } from '../../src/database';
 import { createLogger } from '../../src/logger';
 import { createApp } from '../../src/server';
 import { basic } from '../helpers/create-server';
-import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases';
+import { describeOnPostgres } from '../helpers/describe-on-postgres';
 import { startServer, type ServerProcess } from '../helpers/processes';
 import { seed, type Seed } from '../helpers/seed';
 import { proxyInFront, type TcpProxy } from '../helpers/tcp-proxy';
-
-const describePostgres = testProviders().includes('postgresql') ? describe : describe.skip;
 
 // Small on purpose: 12 concurrent callers exhaust a pool of 3, and a 1 s statement timeout is soon reached.
 const POOL_SIZE = 3;
@@ -164,99 +163,101 @@ async function libraryApp(databaseUrl: string): Promise<Target> {
   };
 }
 
-describePostgres.each([
-  ['the server process (driver store)', serverProcess],
-  ['the library (createPrismaStore)', libraryApp],
-])('PostgreSQL faults under load: %s', (_name, startTarget) => {
-  let database: TestDatabase;
-  let data: Seed;
-  let proxy: TcpProxy;
-  let target: Target;
+describeOnPostgres('PostgreSQL faults under load', () => {
+  describe.each([
+    ['the server process (driver store)', serverProcess],
+    ['the library (createPrismaStore)', libraryApp],
+  ])('PostgreSQL faults under load: %s', (_name, startTarget) => {
+    let database: TestDatabase;
+    let data: Seed;
+    let proxy: TcpProxy;
+    let target: Target;
 
-  beforeAll(async () => {
-    database = await createTestDatabase('postgresql');
-    data = await seed(database.prisma);
-    const proxied = await proxyInFront(database.url);
-    proxy = proxied.proxy;
-    target = await startTarget(proxied.url);
-  }, 30_000);
+    beforeAll(async () => {
+      database = await createTestDatabase('postgresql');
+      data = await seed(database.prisma);
+      const proxied = await proxyInFront(database.url);
+      proxy = proxied.proxy;
+      target = await startTarget(proxied.url);
+    }, 30_000);
 
-  afterAll(async () => {
-    await target?.close();
-    await proxy?.close();
-    await database?.destroy();
+    afterAll(async () => {
+      await target?.close();
+      await proxy?.close();
+      await database?.destroy();
+    });
+
+    function expectSurvived(run: Awaited<ReturnType<typeof underFault>>): void {
+      expect(run.lost).toEqual([]);
+      expect(target.alive()).toBe(true);
+      expectOnlyRightAnswersOr503(run.answers);
+      // The fault was felt, and service came back without anyone restarting anything.
+      expect(run.answers.filter((answer) => answer.status === 503).length).toBeGreaterThan(0);
+      expect(run.recoveredAfterMs).not.toBeNull();
+    }
+
+    it('should survive the database going away (connections dropped, new ones refused)', async () => {
+      const run = await underFault(target.url, data, () => proxy.cut(), () => proxy.restore());
+      expectSurvived(run);
+      expect(run.recoveredAfterMs).toBeLessThan(5000);
+    }, 30_000);
+
+    it('should survive its connections being terminated by the database again and again', async () => {
+      let terminating = true;
+      const terminator = (async () => {
+        while (terminating) {
+          await withAdmin(database.url, (admin) =>
+            admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()'),
+          );
+          await sleep(100);
+        }
+      })();
+      const run = await underFault(
+        target.url,
+        data,
+        () => undefined,
+        async () => {
+          terminating = false;
+          await terminator;
+        },
+      );
+      expectSurvived(run);
+    }, 30_000);
+
+    it('should survive a database that stops answering without closing anything', async () => {
+      const run = await underFault(target.url, data, () => proxy.stall(), () => proxy.restore());
+      expectSurvived(run);
+      // No answer waited longer than the client-side bound on a query (statement timeout + 1 s), counted
+      // from the start of its request (`ms`), not from the fault; a lookup may first have waited for a
+      // connection from the full pool, at most the connect timeout.
+      expect(Math.max(...run.answers.map((answer) => answer.ms))).toBeLessThan(STATEMENT_TIMEOUT_MS + 1000 + CONNECT_TIMEOUT_MS);
+    }, 30_000);
+
+    it('should answer 503 for slow queries (statement timeout) and for callers left waiting by a full pool', async () => {
+      // A real slow query: lookups wait behind an exclusive lock held longer than the statement timeout.
+      const locker = new Client({ connectionString: database.url });
+      await locker.connect();
+      const run = await underFault(
+        target.url,
+        data,
+        async () => {
+          await locker.query('BEGIN');
+          await locker.query('LOCK TABLE applications IN ACCESS EXCLUSIVE MODE');
+        },
+        async () => {
+          await locker.query('ROLLBACK');
+          await locker.end();
+        },
+      );
+      expectSurvived(run);
+      const refusedDuringFault = run.answers.filter((answer) => answer.status === 503 && answer.at > run.faultAt && answer.at < run.healedAt);
+      const waits = refusedDuringFault.map((answer) => answer.ms);
+      // Statement timeout: a lookup that got a connection was cut at about 1 s.
+      expect(waits.some((ms) => ms >= STATEMENT_TIMEOUT_MS * 0.9)).toBe(true);
+      // Pool exhaustion: with 12 callers and 3 connections, the others gave up waiting at about 300 ms.
+      expect(waits.some((ms) => ms < STATEMENT_TIMEOUT_MS * 0.7)).toBe(true);
+      // Nobody waited for the lock to be released.
+      expect(Math.max(...waits)).toBeLessThan(FAULT_MS);
+    }, 30_000);
   });
-
-  function expectSurvived(run: Awaited<ReturnType<typeof underFault>>): void {
-    expect(run.lost).toEqual([]);
-    expect(target.alive()).toBe(true);
-    expectOnlyRightAnswersOr503(run.answers);
-    // The fault was felt, and service came back without anyone restarting anything.
-    expect(run.answers.filter((answer) => answer.status === 503).length).toBeGreaterThan(0);
-    expect(run.recoveredAfterMs).not.toBeNull();
-  }
-
-  it('should survive the database going away (connections dropped, new ones refused)', async () => {
-    const run = await underFault(target.url, data, () => proxy.cut(), () => proxy.restore());
-    expectSurvived(run);
-    expect(run.recoveredAfterMs).toBeLessThan(5000);
-  }, 30_000);
-
-  it('should survive its connections being terminated by the database again and again', async () => {
-    let terminating = true;
-    const terminator = (async () => {
-      while (terminating) {
-        await withAdmin(database.url, (admin) =>
-          admin.query('SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()'),
-        );
-        await sleep(100);
-      }
-    })();
-    const run = await underFault(
-      target.url,
-      data,
-      () => undefined,
-      async () => {
-        terminating = false;
-        await terminator;
-      },
-    );
-    expectSurvived(run);
-  }, 30_000);
-
-  it('should survive a database that stops answering without closing anything', async () => {
-    const run = await underFault(target.url, data, () => proxy.stall(), () => proxy.restore());
-    expectSurvived(run);
-    // No answer waited longer than the client-side bound on a query (statement timeout + 1 s), counted
-    // from the start of its request (`ms`), not from the fault; a lookup may first have waited for a
-    // connection from the full pool, at most the connect timeout.
-    expect(Math.max(...run.answers.map((answer) => answer.ms))).toBeLessThan(STATEMENT_TIMEOUT_MS + 1000 + CONNECT_TIMEOUT_MS);
-  }, 30_000);
-
-  it('should answer 503 for slow queries (statement timeout) and for callers left waiting by a full pool', async () => {
-    // A real slow query: lookups wait behind an exclusive lock held longer than the statement timeout.
-    const locker = new Client({ connectionString: database.url });
-    await locker.connect();
-    const run = await underFault(
-      target.url,
-      data,
-      async () => {
-        await locker.query('BEGIN');
-        await locker.query('LOCK TABLE applications IN ACCESS EXCLUSIVE MODE');
-      },
-      async () => {
-        await locker.query('ROLLBACK');
-        await locker.end();
-      },
-    );
-    expectSurvived(run);
-    const refusedDuringFault = run.answers.filter((answer) => answer.status === 503 && answer.at > run.faultAt && answer.at < run.healedAt);
-    const waits = refusedDuringFault.map((answer) => answer.ms);
-    // Statement timeout: a lookup that got a connection was cut at about 1 s.
-    expect(waits.some((ms) => ms >= STATEMENT_TIMEOUT_MS * 0.9)).toBe(true);
-    // Pool exhaustion: with 12 callers and 3 connections, the others gave up waiting at about 300 ms.
-    expect(waits.some((ms) => ms < STATEMENT_TIMEOUT_MS * 0.7)).toBe(true);
-    // Nobody waited for the lock to be released.
-    expect(Math.max(...waits)).toBeLessThan(FAULT_MS);
-  }, 30_000);
 });

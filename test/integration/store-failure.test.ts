@@ -1,18 +1,17 @@
 // A real PostgreSQL that goes away mid-run: 503 store_unavailable while it is gone, service resumes by itself.
-import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Client } from 'pg';
 import request from 'supertest';
 import { createPrismaStore } from '../../src';
 import { openDatabase, type Database } from '../../src/database';
 import { basic, createServer } from '../helpers/create-server';
-import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
+import { createTestDatabase, type TestDatabase } from '../helpers/databases';
+import { describeOnPostgres } from '../helpers/describe-on-postgres';
 import { expectProblem } from '../helpers/expect-problem';
 import { seed, type Seed } from '../helpers/seed';
 import { proxyInFront, type TcpProxy } from '../helpers/tcp-proxy';
 
-const describePostgres = testProviders().includes('postgresql') ? describe : describe.skip;
-
-describePostgres('PostgreSQL failure', () => {
+describeOnPostgres('PostgreSQL failure', () => {
   let database: TestDatabase;
   let data: Seed;
   let proxy: TcpProxy;

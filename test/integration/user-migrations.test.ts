@@ -13,6 +13,7 @@ import { createCachedStore } from '../../src/stores/cached-store';
 import { createDriverStore } from '../../src/stores/driver-store';
 import type { Provider } from '../../src/database-url';
 import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
+import { describeOnPostgres } from '../helpers/describe-on-postgres';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
 
 const FIXTURES = join(__dirname, '..', 'fixtures', 'user-project');
@@ -121,7 +122,8 @@ describe.each(testProviders())('a user project owning its migrations (%s)', (pro
   });
 });
 
-describe.each(testProviders().filter((provider) => provider === 'postgresql'))('change triggers in a user migration (%s)', (provider) => {
+describeOnPostgres('change triggers in a user migration (postgresql)', () => {
+  const provider = 'postgresql';
   it('should report missing triggers without them, and propagate an uninstall with the pasted ones', async () => {
     // The user's own writes, through their PrismaClient and the testing kit; no `twake-app-auth migrate` here.
     for (const withTriggers of [false, true]) {
@@ -160,7 +162,8 @@ describe.each(testProviders().filter((provider) => provider === 'postgresql'))('
   });
 });
 
-describe.each(testProviders().filter((provider) => provider === 'postgresql'))('migrate on a user database without triggers (%s)', (provider) => {
+describeOnPostgres('migrate on a user database without triggers (postgresql)', () => {
+  const provider = 'postgresql';
   it('should add the change triggers, which Prisma does not diff, and adopt the tables', async () => {
     const empty = await createEmptyDatabaseUrl(provider);
     try {
