@@ -59,7 +59,7 @@ function call(port: number, options: { path?: string; authorization?: string; fr
   });
 }
 
-describe('finding 1: negative cache entries evict held applications, so a correct key meets a 429', () => {
+describe('regression for finding 1: negative cache entries evicted held applications, so a correct key met a 429', () => {
   it('an attacker fills the lookup cache with unknown public ids from other addresses; the correct key from a shared, over-budget address still passes', async () => {
     const memory = new MemoryStore();
     memory.add({ publicId: 'victim', keys: [{ privateKey: 'right' }], companies: ['c1'] });
@@ -76,8 +76,9 @@ describe('finding 1: negative cache entries evict held applications, so a correc
       for (let address = 1; address <= 12; address += 1) {
         for (let i = 0; i < 5; i += 1) await call(server.port, { authorization: basic(randomUUID(), 'x'), from: `127.0.1.${address}` });
       }
-      // Expected: the victim's correct key still passes (it was seen seconds ago; it has no failure of its own).
-      // Actual: 429 too_many_failures, the application having been evicted by the attacker's negative entries.
+      // The victim's correct key still passes (it was seen seconds ago; it has no failure of its own).
+      // Regression for finding 1: it got 429 too_many_failures, the application having been evicted by the
+      // attacker's negative entries.
       expect((await call(server.port, { authorization: basic('victim', 'right'), from: shared })).status).toBe(200);
     } finally {
       await server.close();
@@ -85,7 +86,7 @@ describe('finding 1: negative cache entries evict held applications, so a correc
   });
 });
 
-describe('finding 2: concurrent requests for one unknown public id each reach the database', () => {
+describe('regression for finding 2: concurrent requests for one unknown public id each reached the database', () => {
   it('50 concurrent wrong keys for the same unknown public id cost one lookup, not 50', async () => {
     const memory = new MemoryStore();
     let lookups = 0;
@@ -102,7 +103,8 @@ describe('finding 2: concurrent requests for one unknown public id each reach th
       const ghost = randomUUID();
       const answers = await Promise.all(Array.from({ length: 50 }, () => call(server.port, { authorization: basic(ghost, 'x') })));
       expect(answers.every((answer) => answer.status === 401)).toBe(true);
-      // Expected: one lookup per public id and TTL (docs/security.md). Actual: one per request in flight.
+      // One lookup per public id and TTL (docs/security.md). Regression for finding 2: there was one per
+      // request in flight.
       expect(lookups).toBeLessThanOrEqual(2);
     } finally {
       await server.close();
@@ -110,7 +112,7 @@ describe('finding 2: concurrent requests for one unknown public id each reach th
   });
 });
 
-describe('finding 3: a throwing revocation listener turns the cleartext 403 into a 503', () => {
+describe('regression for finding 3: a throwing revocation listener turned the cleartext 403 into a 503', () => {
   function revocableStore(failRevocation: boolean): ApplicationStore {
     const memory = new MemoryStore();
     memory.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
@@ -137,7 +139,7 @@ describe('finding 3: a throwing revocation listener turns the cleartext 403 into
       const wrong = await call(server.port, { authorization: basic('app', 'wrong') });
       const right = await call(server.port, { authorization: basic('app', 'right') });
       expect(wrong.status).toBe(403);
-      // Actual: 503 store_unavailable, which tells the sender its key was valid.
+      // Regression for finding 3: this was 503 store_unavailable, which told the sender its key was valid.
       expect(right.status).toBe(403);
       expect(right.body).toBe(wrong.body);
     } finally {
@@ -167,16 +169,17 @@ describe('finding 3: a throwing revocation listener turns the cleartext 403 into
   });
 });
 
-describe('finding 4: REVOKE_CLEARTEXT_KEYS starts with TRUST_PROXY=0, which trusts no proxy', () => {
+describe('regression for finding 4: REVOKE_CLEARTEXT_KEYS started with TRUST_PROXY=0, which trusts no proxy', () => {
   it('TRUST_PROXY=0 (zero hops: X-Forwarded-Proto never believed) is refused like an unset TRUST_PROXY', () => {
     expect(() => readServerConfig({ REVOKE_CLEARTEXT_KEYS: 'true' })).toThrow(/REVOKE_CLEARTEXT_KEYS=true needs/);
-    // Actual: accepted. Behind a TLS-terminating proxy every HTTPS call is then judged plain HTTP and its key revoked.
+    // Regression for finding 4: this was accepted, and behind a TLS-terminating proxy every HTTPS call was
+    // then judged plain HTTP and its key revoked.
     expect(() => readServerConfig({ REVOKE_CLEARTEXT_KEYS: 'true', TRUST_PROXY: '0' })).toThrow(/REVOKE_CLEARTEXT_KEYS=true needs/);
   });
 });
 
 
-describe('finding 6: /readyz probes from anyone', () => {
+describe('regression for finding 6: /readyz probes from anyone', () => {
   it('50 concurrent unauthenticated readiness probes do not make 50 database queries', async () => {
     let queries = 0;
     const app = createApp({
@@ -203,7 +206,7 @@ describe('finding 6: /readyz probes from anyone', () => {
   });
 });
 
-describe('finding 7: a key of a disabled application sent in clear text is not revoked', () => {
+describe('regression for finding 7: a key of a disabled application sent in clear text was not revoked', () => {
   it('REVOKE_CLEARTEXT_KEYS: the leaked key must be revoked, or it works again when the application is enabled', async () => {
     const memory = new MemoryStore();
     memory.add({ publicId: 'app', id: 'app-id', enabled: false, keys: [{ id: 'k1', privateKey: 'right' }], companies: ['c1'] });

@@ -52,9 +52,10 @@ describe.each(testProviders())('revokeKeysSeenInCleartext under review, on %s', 
     await database.destroy();
   });
 
-  // Finding 1. "one onCleartextKeyRevoked event per row": the Prisma store's revokeKey is an updateMany
-  // on `revokedAt: null` whose count is ignored, so every request that saw the row unrevoked reports it
-  // revoked. The server logs "key received over plain HTTP: revoked" once per concurrent request.
+  // Regression for finding 1, "one onCleartextKeyRevoked event per row": the Prisma store's revokeKey was
+  // an updateMany on `revokedAt: null` whose count was ignored, so every request that saw the row
+  // unrevoked reported it revoked, and the server logged "key received over plain HTTP: revoked" once per
+  // concurrent request.
   it.each([
     ['Prisma store', (db: TestDatabase): ApplicationStore => createPrismaStore(db.prisma)],
     ['Prisma store, cached', (db: TestDatabase): ApplicationStore => createCachedStore(createPrismaStore(db.prisma), { ttlMs: 60_000 })],
@@ -76,8 +77,9 @@ describe.each(testProviders())('revokeKeysSeenInCleartext under review, on %s', 
     expect(events.map((event) => event.keyId).sort()).toEqual([...application.keyIds].sort());
   });
 
-  // Finding 1, across instances: two validators (two server instances, each its own cache) in front of one
-  // database. The second reports a revocation of a row the first already revoked: it changed nothing.
+  // Regression for finding 1, across instances: two validators (two server instances, each its own cache)
+  // in front of one database. The second reported a revocation of a row the first had already revoked,
+  // though it changed nothing.
   it('does not report a row revoked that an earlier request (another instance) had already revoked', async () => {
     const application = await applicationWith(database, 1);
     const events: CleartextKeyEvent[] = [];
@@ -98,9 +100,9 @@ describe.each(testProviders())('revokeKeysSeenInCleartext under review, on %s', 
     expect(events).toHaveLength(1);
   });
 
-  // Finding 2. The revocation trusts the cache: the rows it revokes are those of the held record, up to
-  // ttlMs old. A row holding the same digest written by hand after the cache was filled survives, and the
-  // leaked key keeps working through it as soon as the revocation itself empties the cache.
+  // Regression for finding 2. The revocation trusted the cache: the rows it revoked were those of the held
+  // record, up to ttlMs old. A row holding the same digest written by hand after the cache was filled
+  // survived, and the leaked key kept working through it as soon as the revocation emptied the cache.
   it('revokes a row holding the digest that was written after the cache was filled', async () => {
     const application = await applicationWith(database, 1);
     const store = createCachedStore(createPrismaStore(database.prisma), { ttlMs: 60_000 });
@@ -118,10 +120,10 @@ describe.each(testProviders())('revokeKeysSeenInCleartext under review, on %s', 
   });
 });
 
-// Finding 3. The 403 waits for every row's UPDATE, one after the other. While anything holds a row lock
-// on the key (an operator's open transaction, say), the leaked key's plain-HTTP request gets no answer
-// until the statement timeout (5 s per row by default; never, with a PrismaClient without one), whereas
-// any other plain-HTTP request gets its 403 at once: the delay says the key was valid.
+// Regression for finding 3. The 403 waited for every row's UPDATE, one after the other. While anything
+// held a row lock on the key (an operator's open transaction, say), the leaked key's plain-HTTP request got
+// no answer until the statement timeout (5 s per row by default; never, with a PrismaClient without one),
+// whereas any other plain-HTTP request got its 403 at once: the delay said the key was valid.
 describeOnPostgres('PostgreSQL row lock held on the leaked key', () => {
   let database: TestDatabase;
   let locker: Client;
@@ -159,11 +161,11 @@ describeOnPostgres('PostgreSQL row lock held on the leaked key', () => {
   }, 30_000);
 });
 
-// Finding 4. A revokeKey that throws synchronously (a custom store on a synchronous driver, here
-// better-sqlite3 answering SQLITE_BUSY while another connection holds the write lock) escapes
-// revokeIfValid: the answer is 503 store_unavailable instead of the same 403, which tells a valid key
-// from a wrong one; no onCleartextRevocationFailed event, no retry. Only findApplication's synchronous
-// throws are caught. (The type allows it: a function typed `(…) => Promise<void>` may throw.)
+// Regression for finding 4. A revokeKey that throws synchronously (a custom store on a synchronous
+// driver, here better-sqlite3 answering SQLITE_BUSY while another connection holds the write lock) escaped
+// revokeIfValid: the answer was 503 store_unavailable instead of the same 403, which told a valid key from
+// a wrong one; no onCleartextRevocationFailed event, no retry. Only findApplication's synchronous throws
+// were caught. (The type allows it: a function typed `(…) => Promise<void>` may throw.)
 describe('a synchronous driver behind revokeKey (SQLite)', () => {
   let database: TestDatabase;
   let driver: DriverStore;
