@@ -110,6 +110,13 @@ describe('worst paths through the real server (TWAKE_ROUTES=v1, the default)', (
 
   // Regression: every copy of a repeated original-URI header was read, hundreds in 16 KB of headers
   // (copies that differ are refused 400 invalid_group_id at once, as they were after the credentials).
+  it('refuses original-URI copies that differ before reading any, even without credentials (400 invalid_group_id; 401 before)', async () => {
+    const { port } = target();
+    const copies = [['X-Original-URI', '/api/v1/messages/save'], ['X-Original-URI', '/api/v1/drive/list']] as const;
+    expect(await rawRequest(port, '/auth/verify', copies)).toBe(400);
+    expect(await rawRequest(port, '/auth/verify', [copies[0], copies[0]])).toBe(401);
+  });
+
   it.each([
     ['the same URI', () => '/api/v1/%41'],
     ['distinct URIs', (i: number) => `/api/v1/%41/${i}`],
