@@ -70,6 +70,9 @@ async function warmCache(store: CachedStore, prisma: EnabledApplications, maxEnt
 }
 
 export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
+  // Listened for from the start: a stop asked for right after the "listening" line (a supervisor, a test)
+  // could otherwise arrive before the listener and kill the process without its shutdown.
+  const stopAsked = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
   const config = readServerConfig(env);
   // One line naming every missing package the server needs (prom-client unless METRICS=false).
   checkDatabasePeers(providerOf(config.databaseUrl), config.metrics ? ['pino', 'prom-client'] : ['pino']);
@@ -137,7 +140,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     `listening on ${scheme}://${config.host}:${port}, database ${redactDatabaseUrl(config.databaseUrl)}, ${config.mode} mode`,
   );
 
-  const signal = await Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
+  const signal = await stopAsked;
   logger.info({ signal: String(signal[0] ?? '') }, 'shutting down');
   // Stop accepting, let in-flight requests finish, drop idle keep-alive connections.
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
