@@ -284,13 +284,16 @@ export function createAdmin(
       const where = { applicationId_companyId: { applicationId: application.id, companyId } };
       const select = { grantedCapabilities: true, grantedPrivileges: true } as const;
       // The declaration was read before writing: an `app set` narrowing it meanwhile may have narrowed the
-      // stored grants before this write. Read it again after writing and narrow (each side writes, then
-      // reads the other's data, so one of them always sees both).
+      // stored grants before this write. Read it again after writing and narrow this row (each side writes,
+      // then reads the other's data, so one of them always sees both).
       const withinCurrentDeclaration = async () => {
         const current = await findApplication(publicId);
-        const declared = { capabilities: splitList(current.capabilities), privileges: splitList(current.privileges) };
-        await narrowStoredGrants(prisma, application.id, declared);
-        return grantsWithin(data, declared);
+        const within = grantsWithin(data, { capabilities: splitList(current.capabilities), privileges: splitList(current.privileges) });
+        const narrowed = { grantedCapabilities: joinList(within.capabilities), grantedPrivileges: joinList(within.privileges) };
+        if (narrowed.grantedCapabilities !== data.grantedCapabilities || narrowed.grantedPrivileges !== data.grantedPrivileges) {
+          await prisma.installation.updateMany({ where: { applicationId: application.id, companyId }, data: narrowed });
+        }
+        return within;
       };
       // Already installed (`stored`, or found installed meanwhile): the grants change only when asked for.
       const regrant = async (stored: { grantedCapabilities: string; grantedPrivileges: string } | null) => {

@@ -81,10 +81,10 @@ export function companyFacts(req: Request, res: Response, readBody: BodyReader, 
     return { groupId: agreeOnCompany(sources) };
   }
   return async (): Promise<CompanyFacts> => {
-    if (parseQueryLater) sources.push(fromParsed(req.query));
-    if (!hasBody(req)) return { groupId: agreeOnCompany([...sources, fromParsed(req.body)]) };
+    const fromUrl = parseQueryLater ? [...sources, fromParsed(req.query)] : sources;
+    if (!hasBody(req)) return { groupId: agreeOnCompany([...fromUrl, fromParsed(req.body)]) };
     const { body, error } = await readBody(req, res);
-    return { groupId: agreeOnCompany([...sources, fromParsed(body)]), bodyError: error };
+    return { groupId: agreeOnCompany([...fromUrl, fromParsed(body)]), bodyError: error };
   };
 }
 

@@ -194,6 +194,13 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
 
   const disabled = () => bypass || ttlMs === 0;
 
+  function peekInstallation(publicId: string, companyId: string): Grants | null | undefined {
+    const held = disabled() ? undefined : freshInstallation(publicId, companyId);
+    if (held === undefined) return undefined;
+    hits += 1;
+    return grantsOf(held);
+  }
+
   return {
     // A hit is answered synchronously: see decide.ts for why that matters to timing.
     findApplication(publicId, companyId) {
@@ -224,18 +231,10 @@ export function createCachedStore(store: ApplicationStore, options: Partial<Cach
       hits += 1;
       return application.whileFresh;
     },
-    peekInstallation(publicId, companyId) {
-      const held = disabled() ? undefined : freshInstallation(publicId, companyId);
-      if (held === undefined) return undefined;
-      hits += 1;
-      return grantsOf(held);
-    },
+    peekInstallation,
     findInstallation(publicId, companyId) {
-      const held = disabled() ? undefined : freshInstallation(publicId, companyId);
-      if (held !== undefined) {
-        hits += 1;
-        return grantsOf(held);
-      }
+      const held = peekInstallation(publicId, companyId);
+      if (held !== undefined) return held;
       const answer = disabled() ? store.findApplication(publicId, companyId) : fetchAndRemember(publicId, companyId);
       return Promise.resolve(answer).then(grantsOf);
     },
