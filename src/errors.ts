@@ -163,6 +163,24 @@ export class TooManyNotInstalledError extends TwakeAuthError {
   }
 }
 
+/**
+ * 400: forward-auth was asked about a request it cannot see: no original URI (`X-Original-URI`,
+ * `X-Forwarded-Uri`, or a path after `/auth/verify`), so neither the route table nor the assertion can
+ * apply. Fix the proxy's configuration. @public
+ */
+export class MissingOriginalUriError extends TwakeAuthError {
+  constructor() {
+    super(400, 'missing_original_uri', 'The proxy did not send the original URI');
+  }
+}
+
+/** 400: the proxy's headers name the original request inconsistently (two methods, a malformed prefix). @public */
+export class InvalidForwardedRequestError extends TwakeAuthError {
+  constructor() {
+    super(400, 'invalid_forwarded_request', 'The original method or path sent by the proxy is ambiguous');
+  }
+}
+
 /** 400: the request body could not be parsed. @public */
 export class InvalidBodyError extends TwakeAuthError {
   constructor() {
@@ -198,12 +216,25 @@ export class BodyTooLargeError extends TwakeAuthError {
 }
 
 /**
- * 403: a request reached `trustForwardedIdentity()` from a peer that is not a trusted proxy, or without
- * exactly one well-formed copy of each identity header. @public
+ * 403: a request reached `trustForwardedIdentity()` without exactly one valid identity assertion issued for
+ * it (or, in the legacy address-only mode, from a peer that is not a trusted proxy or without exactly one
+ * well-formed copy of each identity header). @public
  */
 export class UntrustedIdentityError extends TwakeAuthError {
   constructor() {
-    super(403, 'untrusted_identity', 'Identity headers missing or not from a trusted proxy');
+    super(403, 'untrusted_identity', 'Identity assertion missing, invalid, or issued for another request');
+  }
+}
+
+/**
+ * 503: `trustForwardedIdentity()` could not fetch the key set that verifies assertions (the validator's
+ * `/.well-known/jwks.json` is down or too slow). Never a pass: retried on the next request.
+ *
+ * @public
+ */
+export class IdentityKeysUnavailableError extends TwakeAuthError {
+  constructor(cause?: unknown) {
+    super(503, 'identity_keys_unavailable', 'Keys that verify the identity assertion unavailable', { cause, headers: { 'Retry-After': '1' } });
   }
 }
 

@@ -5,14 +5,16 @@ import { ABSENT, AMBIGUOUS, fromQueryString, type CompanySource } from './group-
 import { identityHeaders } from './identity-headers';
 import { parseOptions } from './options';
 import { refuse } from './problem';
-import { InvalidGroupIdError } from './errors';
+import { ASSERTION_HEADER } from './assertion/claims';
+import type { AssertionSigner } from './assertion/signer';
+import { InternalError, MissingOriginalUriError } from './errors';
+import { forwardedMethod, forwardedPath, originalUris } from './forwarded-request';
 import { createBodyReader } from './read-body';
 import { companyFacts, requestFactsWithRoute } from './request-facts';
 import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from './twake-v1';
 import type { Options } from './types';
 
 const GROUP_HEADER = 'x-twake-group-id';
-const URI_HEADERS = ['x-forwarded-uri', 'x-original-uri'];
 // Sent by nginx: `auth-request` asks for 400/413/415/429/503 as 403 with the real status in X-Twake-Status.
 const STATUS_MAPPING_HEADER = 'x-twake-status-mapping';
 
@@ -31,8 +33,6 @@ function fromGroupHeader(req: Request): CompanySource {
   return text === null ? AMBIGUOUS : { found: true, value: text };
 }
 
-const originalUris = (req: Request): string[] => URI_HEADERS.flatMap((name) => req.headersDistinct[name] ?? []);
-
 /** The original URI sent by the proxy (`X-Forwarded-Uri`, `X-Original-URI`); every copy must be the same. */
 function fromOriginalUri(req: Request): CompanySource {
   const uris = originalUris(req);
@@ -40,40 +40,64 @@ function fromOriginalUri(req: Request): CompanySource {
   return uris[0] === undefined ? ABSENT : fromQueryString(uris[0]);
 }
 
-/**
- * What the forwarded route requires: from the path of every original URI sent and of the validator's own
- * path (Envoy appends the original path to it), for paths under `/api/v1/` only.
- */
-function forwardedRequirement(req: Request, routes: RouteTable | null): Requirement | null {
-  if (routes === null) return null;
-  // Copies of the original URI that differ are refused whatever else the request holds (see
-  // fromOriginalUri): refused here, before any is read, a request repeating the header hundreds of times
-  // costs one reading, not hundreds.
-  const uris = new Set(originalUris(req));
-  if (uris.size > 1) throw new InvalidGroupIdError();
-  const paths = [...uris, req.originalUrl ?? req.url ?? ''].map(pathOf);
-  return mergeRequirements(paths.map((path) => requirementOf(routes, path, true)));
+/** Options of {@link forwardAuth} beyond the middleware's. */
+export interface ForwardAuthOptions {
+  /** Signs the identity assertion of every pass; null for none (the identity headers only). */
+  signer: AssertionSigner | null;
+  /**
+   * `required` (default): a request whose original URI cannot be seen is refused (400
+   * `missing_original_uri`), since neither the route table nor an assertion could apply to it.
+   * `optional`: it is decided without them, and its pass carries no assertion.
+   */
+  originalUri?: 'required' | 'optional';
+}
+
+/** What forward-auth reads of the original request before deciding: its method, path and requirement. */
+interface Forwarded {
+  method: string;
+  path: string | null;
 }
 
 /**
  * `GET|POST|… /auth/verify[/*]`: 204 with the identity headers (percent-encoded, see identity-headers.ts)
- * when the forwarded request may go through, otherwise the validator's refusal. The company is read from
- * every place a proxy can send it: `X-Twake-Group-Id`, the query of the original URI, the validator's own
- * query (Envoy appends the original path and query) and a forwarded body; all that name one must agree.
+ * and the signed assertion when the forwarded request may go through, otherwise the validator's refusal.
+ * The company is read from every place a proxy can send it: `X-Twake-Group-Id`, the query of the original
+ * URI, the validator's own query (Envoy appends the original path and query) and a forwarded body; all
+ * that name one must agree.
  */
-export function forwardAuth(options: Partial<Options>): RequestHandler {
+export function forwardAuth(options: Partial<Options>, forwardOptions: ForwardAuthOptions): RequestHandler {
   const config = parseOptions(options);
   const readBody = createBodyReader(config);
+  const { signer } = forwardOptions;
+  const uriRequired = (forwardOptions.originalUri ?? 'required') === 'required';
   return (req, res, next) => {
     res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
     const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req)]);
+    const forwarded: Forwarded = { method: req.method, path: null };
+    // Read with the route (refusals here come before the credentials, as a path too long does).
+    const readForwarded = (request: Request, routes: RouteTable | null): Requirement | null => {
+      forwarded.path = forwardedPath(request);
+      forwarded.method = forwardedMethod(request);
+      if (forwarded.path === null && uriRequired) throw new MissingOriginalUriError();
+      if (routes === null) return null;
+      // Every path a router could act on: the original one and the validator's own.
+      const paths = [forwarded.path, pathOf(request.originalUrl ?? request.url ?? '')].filter((path): path is string => path !== null);
+      return mergeRequirements(paths.map((path) => requirementOf(routes, path, true)));
+    };
     whenDecided(
-      decide(config, requestFactsWithRoute(req, config, company, forwardedRequirement)),
+      decide(config, requestFactsWithRoute(req, config, company, readForwarded)),
       (identity) => {
         res.locals.twakeIdentity = identity;
-        for (const [name, value] of identityHeaders(identity)) res.setHeader(name, value);
-        res.setHeader('Cache-Control', 'no-store');
-        res.status(204).end();
+        const assertion = signer === null || forwarded.path === null ? null : signer.sign(identity, { method: forwarded.method, path: forwarded.path });
+        const answer = (token: string | null) => {
+          for (const [name, value] of identityHeaders(identity)) res.setHeader(name, value);
+          if (token !== null) res.setHeader(ASSERTION_HEADER, token);
+          res.setHeader('Cache-Control', 'no-store');
+          res.status(204).end();
+        };
+        if (assertion === null) answer(null);
+        // A pass without its assertion would be refused by the backend anyway: fail closed here, as a bug.
+        else assertion.then(answer, (error: unknown) => refuse(res, next, new InternalError(error)));
       },
       (error) => refuse(res, next, error),
       next,

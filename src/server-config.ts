@@ -4,6 +4,8 @@ import type { OpenDatabaseOptions } from './database';
 import { DEFAULT_DATABASE_URL, providerOf } from './database-url';
 import { modeFromEnvironment } from './options';
 import type { UnreadBodies } from './read-body';
+import { MAX_ASSERTION_TTL_SECONDS } from './assertion/claims';
+import { MIN_SECRET_BYTES, SIGNING_ALGORITHMS, type SigningAlgorithm } from './assertion/signing-keys';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
 import type { Mode } from './types';
 
@@ -43,6 +45,23 @@ export interface ServerConfig {
   counters: { keyPrefix: string; redisTimeoutMs: number; maxTrackedKeys: number };
   /** PostgreSQL pool size and time bounds. */
   database: Required<OpenDatabaseOptions>;
+  /** The identity assertion forward-auth signs on every pass (ASSERTION_*). */
+  assertion: AssertionConfig;
+  /** Whether forward-auth refuses a request whose original URI it cannot see (FORWARD_AUTH_ORIGINAL_URI). */
+  originalUri: 'required' | 'optional';
+}
+
+/** How assertions are signed: by the database's key pairs (default) or by a shared secret. */
+export interface AssertionConfig {
+  issuer: string;
+  audience: string;
+  ttlSeconds: number;
+  /** Algorithm of a generated key pair (ASSERTION_ALGORITHM). */
+  algorithm: SigningAlgorithm;
+  /** ASSERTION_SECRET: HS256 with this secret instead of key pairs; null for key pairs. */
+  secret: string | null;
+  /** How often the stored keys are reread, in milliseconds (SIGNING_KEYS_REFRESH_SECONDS). */
+  refreshMs: number;
 }
 
 const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
@@ -84,6 +103,27 @@ function parseUnreadBodies(value: string | undefined): UnreadBodies {
   if (text === '' || text === 'refuse') return 'refuse';
   if (text === 'allow') return 'allow';
   fail('UNREAD_BODIES must be refuse or allow.');
+}
+
+function parseChoice<T extends string>(env: NodeJS.ProcessEnv, name: string, choices: readonly T[]): T {
+  const text = env[name]?.trim() || choices[0];
+  if (!choices.includes(text as T)) fail(`${name} must be ${choices.join(' or ')}.`);
+  return text as T;
+}
+
+function parseAssertion(env: NodeJS.ProcessEnv): AssertionConfig {
+  const ttlSeconds = wholeNumber(env, 'ASSERTION_TTL_SECONDS', 30, 1);
+  if (ttlSeconds > MAX_ASSERTION_TTL_SECONDS) fail(`ASSERTION_TTL_SECONDS must be ${MAX_ASSERTION_TTL_SECONDS} or less.`);
+  const secret = env.ASSERTION_SECRET?.trim() || null;
+  if (secret !== null && Buffer.byteLength(secret) < MIN_SECRET_BYTES) fail(`ASSERTION_SECRET must be at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -base64 32).`);
+  return {
+    issuer: env.ASSERTION_ISSUER?.trim() || 'twake-app-auth',
+    audience: env.ASSERTION_AUDIENCE?.trim() || 'twake-backend',
+    ttlSeconds,
+    algorithm: parseChoice(env, 'ASSERTION_ALGORITHM', SIGNING_ALGORITHMS),
+    secret,
+    refreshMs: wholeNumber(env, 'SIGNING_KEYS_REFRESH_SECONDS', 15, 1) * 1000,
+  };
 }
 
 /** Reads the settings from `env`. */
@@ -136,5 +176,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       statementTimeoutMs: wholeNumber(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 1),
       connectTimeoutMs: wholeNumber(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 1),
     },
+    assertion: parseAssertion(env),
+    originalUri: parseChoice(env, 'FORWARD_AUTH_ORIGINAL_URI', ['required', 'optional'] as const),
   };
 }

@@ -1,6 +1,8 @@
 // The standalone validator as an Express app: health, readiness, "who am I" and forward-auth routes.
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { Logger } from 'pino';
+import type { AssertionSigner } from './assertion/signer';
+import type { SigningKeyRing } from './assertion/signing-keys';
 import type { FailureThrottle } from './failure-throttle';
 import { forwardAuth } from './forward-auth';
 import { twakeAppAuth } from './middleware';
@@ -39,6 +41,10 @@ export interface AppOptions {
   routes?: RouteTable | null;
   /** Prometheus metrics for `GET /metrics`, or null for none. */
   metrics?: ServerMetrics | null;
+  /** Signs forward-auth's identity assertions and publishes their keys; null for none (tests of other parts). */
+  assertions?: { signer: AssertionSigner; keys: SigningKeyRing } | null;
+  /** Whether forward-auth refuses a request whose original URI it cannot see. Defaults to required. */
+  originalUri?: 'required' | 'optional';
   /** Resolves when the database answers; rejects when it does not. */
   checkReady: () => Promise<void>;
 }
@@ -101,7 +107,9 @@ export function createApp(options: AppOptions): Express {
   if (logger.isLevelEnabled('info')) app.use(requestLog(logger));
 
   // The routes every application request takes come first: the router tries each route in turn.
-  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }));
+  const assertions = options.assertions ?? null;
+  const forwarding = { signer: assertions?.signer ?? null, originalUri: options.originalUri ?? 'required' };
+  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }, forwarding));
 
   app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }), (req, res) => {
     const identity = req.twake;
@@ -111,6 +119,15 @@ export function createApp(options: AppOptions): Express {
       company: { id: identity?.companyId },
     });
   });
+
+  // The public keys that verify assertions (none with a shared secret). Cached briefly: a rotation
+  // publishes the next key ahead of its use, and verifiers refetch on a key id they do not know.
+  if (assertions !== null) {
+    app.get('/.well-known/jwks.json', (_req, res) => {
+      res.setHeader('Cache-Control', 'public, max-age=60');
+      res.json(assertions.keys.published());
+    });
+  }
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

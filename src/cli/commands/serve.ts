@@ -3,6 +3,8 @@ import { once } from 'node:events';
 import type Redis from 'ioredis';
 import { requireOptional } from '../../optional-dependency';
 import type { Logger } from 'pino';
+import { createAssertionSigner } from '../../assertion/signer';
+import { openDatabaseKeyRing, secretKeyRing } from '../../assertion/signing-keys';
 import { createFailureThrottle } from '../../failure-throttle';
 import { createKeyUsageRecorder } from '../../key-usage';
 import type { RedisStateChange } from '../../redis-health';
@@ -111,8 +113,18 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     intervalMs: config.lastUsedIntervalSeconds * 1000,
     onError: (error) => logger.warn({ err: error }, 'could not record when keys were last used'),
   });
+  const signingKeys = config.assertion.secret !== null
+    ? secretKeyRing(config.assertion.secret)
+    : await openDatabaseKeyRing(database.prisma, {
+        algorithm: config.assertion.algorithm,
+        refreshMs: config.assertion.refreshMs,
+        onError: (error) => logger.warn({ err: error }, 'could not reread the signing keys; the ones read last stay in use'),
+      });
+  const signer = createAssertionSigner({ keys: signingKeys, issuer: config.assertion.issuer, audience: config.assertion.audience, ttlSeconds: config.assertion.ttlSeconds });
   const app = createApp({
     store,
+    assertions: { signer, keys: signingKeys },
+    originalUri: config.originalUri,
     throttle: createFailureThrottle({ ...config.throttle, ...counters }),
     notInstalledLimit: config.notInstalledLimit,
     requestLimit: config.requestLimit === null ? null : createRequestLimiter({ ...config.requestLimit, ...counters }),
@@ -148,6 +160,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
   await closed;
   clearTimeout(timer);
+  signingKeys.close();
   await keyUsage.close();
   await changes?.close();
   await lookups.close();

@@ -1,0 +1,60 @@
+// The request a proxy asks forward-auth about: its method and path, from the headers each proxy sends.
+import type { Request } from 'express';
+import { InvalidForwardedRequestError, InvalidGroupIdError } from './errors';
+import { hasControlCharacters } from './control-characters';
+import { pathOf } from './twake-v1';
+
+/** The validator's own forward-auth path; Envoy appends the original path and query to it. */
+export const FORWARD_AUTH_PATH = '/auth/verify';
+
+// nginx (set in docs/deploy.md; its auth subrequest is always a GET), Traefik.
+const METHOD_HEADERS = ['x-original-method', 'x-forwarded-method'];
+// nginx (as docs/deploy.md sets it), Traefik.
+const ORIGINAL_URI = 'x-original-uri';
+const FORWARDED_URI = 'x-forwarded-uri';
+// Traefik, after StripPrefix: the part of the path the backend will not see.
+const FORWARDED_PREFIX = 'x-forwarded-prefix';
+
+// RFC 9110 §5.6.2.
+const TOKEN = /^[!#$%&'*+.^`|~\w-]+$/;
+
+/** Every copy of the original URI a proxy sent (`X-Original-URI`, `X-Forwarded-Uri`). */
+export const originalUris = (req: Request): string[] => [ORIGINAL_URI, FORWARDED_URI].flatMap((name) => req.headersDistinct[name] ?? []);
+
+/** The original method: from the proxy's header when it sent one (every copy the same), else this request's. */
+export function forwardedMethod(req: Request): string {
+  const copies = new Set(METHOD_HEADERS.flatMap((name) => req.headersDistinct[name] ?? []));
+  if (copies.size === 0) return req.method;
+  const [method] = copies;
+  if (copies.size > 1 || method === undefined || !TOKEN.test(method)) throw new InvalidForwardedRequestError();
+  return method.toUpperCase();
+}
+
+// Traefik's prefix: one path, or nothing.
+function strippedPrefix(req: Request): string {
+  const copies = req.headersDistinct[FORWARDED_PREFIX];
+  if (copies === undefined) return '';
+  const [prefix] = copies;
+  const valid = copies.length === 1 && prefix !== undefined && (prefix === '' || (prefix.startsWith('/') && !/[?#]/.test(prefix) && !hasControlCharacters(prefix)));
+  if (!valid) throw new InvalidForwardedRequestError();
+  return prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+}
+
+/**
+ * The original path (without the query) the backend will receive, or null when no proxy header and no
+ * appended path says it: `X-Original-URI` (nginx), else `X-Forwarded-Prefix` + `X-Forwarded-Uri`
+ * (Traefik, where StripPrefix removed the prefix from both), else what follows `/auth/verify` in this
+ * request's own path (Envoy). Copies of the URI that differ are refused.
+ */
+export function forwardedPath(req: Request): string | null {
+  const uris = new Set(originalUris(req));
+  if (uris.size > 1) throw new InvalidGroupIdError();
+  const [uri] = uris;
+  if (uri !== undefined) {
+    const path = pathOf(uri);
+    const fromTraefik = req.headersDistinct[ORIGINAL_URI] === undefined;
+    return fromTraefik ? strippedPrefix(req) + path : path;
+  }
+  const own = pathOf(req.originalUrl ?? req.url ?? '');
+  return own.startsWith(`${FORWARD_AUTH_PATH}/`) ? own.slice(FORWARD_AUTH_PATH.length) : null;
+}
