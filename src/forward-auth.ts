@@ -65,7 +65,7 @@ interface Forwarded {
  * URI, the validator's own query (Envoy appends the original path and query) and a forwarded body; all
  * that name one must agree.
  */
-export function forwardAuth(options: Partial<Options>, forwardOptions: ForwardAuthOptions): RequestHandler {
+export function forwardAuth(options: Partial<Options>, forwardOptions: ForwardAuthOptions = { signer: null }): RequestHandler {
   const config = parseOptions(options);
   const readBody = createBodyReader(config);
   const { signer } = forwardOptions;

@@ -69,7 +69,7 @@ function keyGetter(options: AssertionVerifierOptions): { getKey: JWTVerifyGetKey
     if (!Array.isArray(options.keys.keys)) throw new TypeError('twake-app-auth: keys must be a JSON Web Key Set ({ keys: [...] }).');
     return { getKey: createLocalJWKSet(options.keys), algorithms: ASYMMETRIC };
   }
-  if (!('jwksUrl' in options) || options.jwksUrl === undefined) throw new TypeError('twake-app-auth: the assertion verifier needs jwksUrl, keys or secret.');
+  if (!('jwksUrl' in options) || options.jwksUrl === undefined) throw new TypeError('twake-app-auth: trustForwardedIdentity needs jwksUrl, keys or secret (and issuer, audience).');
   const remote = createRemoteJWKSet(checkedJwksUrl(options.jwksUrl, options.allowHttpJwksUrl === true), {
     cacheMaxAge: (options.jwksCacheSeconds ?? 300) * 1000,
     timeoutDuration: options.jwksTimeoutMs ?? 5000,
@@ -92,11 +92,11 @@ function keyGetter(options: AssertionVerifierOptions): { getKey: JWTVerifyGetKey
  * path; it answers 503 `identity_keys_unavailable` when the key set cannot be fetched.
  */
 export function createAssertionVerifier(options: AssertionVerifierOptions): AssertionVerifier {
+  const { getKey, algorithms } = keyGetter(options);
   for (const name of ['issuer', 'audience'] as const) {
     if (typeof options[name] !== 'string' || options[name] === '') throw new TypeError(`twake-app-auth: trustForwardedIdentity needs the assertion's ${name}.`);
   }
   const tolerance = options.clockToleranceSeconds ?? 5;
-  const { getKey, algorithms } = keyGetter(options);
   const verifyOptions: JWTVerifyOptions = {
     issuer: options.issuer,
     audience: options.audience,

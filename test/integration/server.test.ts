@@ -89,7 +89,7 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
   });
 
   it('/auth/verify: 204 with identity headers, company from the header or the forwarded URI', async () => {
-    const variants: Array<Record<string, string>> = [{ 'X-Twake-Group-Id': 'acme' }, { 'X-Forwarded-Uri': '/api/messages?group_id=acme' }, { 'X-Original-URI': '/x?a=1&group_id=acme' }];
+    const variants: Array<Record<string, string>> = [{ 'X-Twake-Group-Id': 'acme', 'X-Original-URI': '/x' }, { 'X-Forwarded-Uri': '/api/messages?group_id=acme' }, { 'X-Original-URI': '/x?a=1&group_id=acme' }];
     for (const headers of variants) {
       const response = await call(dev.url, '/auth/verify', { headers: { ...auth(), ...headers } });
       expect(response.status).toBe(204);
@@ -102,7 +102,7 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
   it('/auth/verify: company ids above U+00FF answer percent-encoded headers, and the process survives (tenancy observation 9)', async () => {
     for (const company of ['компания', '東京', 'emoji-\u{1F600}']) {
       await cliJson(['app', 'install', app.publicId, '--company', company], env);
-      const sources: Array<Record<string, string>> = [{ 'X-Twake-Group-Id': Buffer.from(company).toString('latin1') }, { 'X-Original-URI': `/x?group_id=${encodeURIComponent(company)}` }];
+      const sources: Array<Record<string, string>> = [{ 'X-Twake-Group-Id': Buffer.from(company).toString('latin1'), 'X-Original-URI': '/x' }, { 'X-Original-URI': `/x?group_id=${encodeURIComponent(company)}` }];
       for (const headers of sources) {
         const response = await call(dev.url, '/auth/verify', { headers: { ...auth(), ...headers } });
         expect(response.status).toBe(204);
@@ -122,9 +122,12 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
   });
 
   it('/auth/verify: the validator’s refusals', async () => {
-    expect(await call(dev.url, '/auth/verify', { headers: { 'X-Twake-Group-Id': 'acme' } })).toMatchObject({ status: 401, body: { code: 'missing_credentials' } });
-    expect(await call(dev.url, '/auth/verify', { headers: auth() })).toMatchObject({ status: 400, body: { code: 'missing_group_id' } });
-    expect(await call(dev.url, '/auth/verify', { headers: { ...auth(), 'X-Twake-Group-Id': 'globex' } })).toMatchObject({ status: 403, body: { code: 'not_installed' } });
+    const uri = { 'X-Original-URI': '/x' };
+    expect(await call(dev.url, '/auth/verify', { headers: { ...uri, 'X-Twake-Group-Id': 'acme' } })).toMatchObject({ status: 401, body: { code: 'missing_credentials' } });
+    expect(await call(dev.url, '/auth/verify', { headers: { ...uri, ...auth() } })).toMatchObject({ status: 400, body: { code: 'missing_group_id' } });
+    expect(await call(dev.url, '/auth/verify', { headers: { ...uri, ...auth(), 'X-Twake-Group-Id': 'globex' } })).toMatchObject({ status: 403, body: { code: 'not_installed' } });
+    // No original URI at all: neither the route table nor the assertion could apply.
+    expect(await call(dev.url, '/auth/verify', { headers: { ...auth(), 'X-Twake-Group-Id': 'acme' } })).toMatchObject({ status: 400, body: { code: 'missing_original_uri' } });
     const disagreeing = { ...auth(), 'X-Twake-Group-Id': 'acme', 'X-Forwarded-Uri': '/x?group_id=globex' };
     expect(await call(dev.url, '/auth/verify', { headers: disagreeing })).toMatchObject({ status: 400, body: { code: 'invalid_group_id' } });
     expect(await call(dev.url, '/auth/verify', { headers: { ...auth(), 'X-Forwarded-Uri': '/x?group_id=a&group_id=b' } })).toMatchObject({
@@ -134,11 +137,11 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
   });
 
   it('/auth/verify: with X-Twake-Status-Mapping: auth-request, a 400 becomes a 403 carrying the real status (nginx)', async () => {
-    const mapped = await call(dev.url, '/auth/verify', { headers: { ...auth(), 'X-Twake-Status-Mapping': 'auth-request' } });
+    const mapped = await call(dev.url, '/auth/verify', { headers: { ...auth(), 'X-Original-URI': '/x', 'X-Twake-Status-Mapping': 'auth-request' } });
     expect(mapped).toMatchObject({ status: 403, body: { status: 400, code: 'missing_group_id' } });
     expect(mapped.headers.get('x-twake-status')).toBe('400');
     expect(mapped.headers.get('x-twake-error')).toBe('missing_group_id');
-    const unauthorised = await call(dev.url, '/auth/verify', { headers: { 'X-Twake-Status-Mapping': 'auth-request' } });
+    const unauthorised = await call(dev.url, '/auth/verify', { headers: { 'X-Original-URI': '/x', 'X-Twake-Status-Mapping': 'auth-request' } });
     expect(unauthorised.status).toBe(401);
   });
 
@@ -183,7 +186,7 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
       cliOutputs.push(result.stdout + result.stderr);
     }
     await call(dev.url, '/api/v1/auth/test?group_id=acme', { headers: { Authorization: basic(app.publicId, `${app.privateKey}x`) } });
-    await call(dev.url, '/auth/verify', { headers: { ...auth(), 'X-Twake-Group-Id': 'acme' } });
+    await call(dev.url, '/auth/verify', { headers: { ...auth(), 'X-Twake-Group-Id': 'acme', 'X-Original-URI': '/x' } });
     expect(dev.logs.filter((line) => line.includes('"msg":"request"')).length).toBeGreaterThan(10);
     for (const key of printedKeys) {
       for (const text of [...dev.logs, ...cliOutputs]) {
@@ -209,7 +212,7 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
         expect((await call(server.url, '/healthz')).status).toBe(200);
         const plain = await call(server.url, '/api/v1/auth/test?group_id=acme', { headers: auth() });
         expect(plain).toMatchObject({ status: 403, body: { code: 'https_required' } });
-        const spoofed = await call(server.url, '/auth/verify', { headers: { ...auth(), 'X-Twake-Group-Id': 'acme', 'X-Forwarded-Proto': 'https' } });
+        const spoofed = await call(server.url, '/auth/verify', { headers: { ...auth(), 'X-Twake-Group-Id': 'acme', 'X-Original-URI': '/x', 'X-Forwarded-Proto': 'https' } });
         expect(spoofed).toMatchObject({ status: 403, body: { code: 'https_required' } });
       } finally {
         await server.stop();
@@ -219,7 +222,7 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
     it('believes X-Forwarded-Proto from a trusted proxy (TRUST_PROXY=loopback)', async () => {
       const server = await startServer({ ...env, TRUST_PROXY: 'loopback' });
       try {
-        const headers = { ...auth(), 'X-Twake-Group-Id': 'acme' };
+        const headers = { ...auth(), 'X-Twake-Group-Id': 'acme', 'X-Original-URI': '/x' };
         expect((await call(server.url, '/auth/verify', { headers: { ...headers, 'X-Forwarded-Proto': 'https' } })).status).toBe(204);
         expect((await call(server.url, '/auth/verify', { headers })).status).toBe(403);
       } finally {
@@ -260,7 +263,7 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
         expect((await call(server.url, '/healthz')).status).toBe(200);
         const during = await call(server.url, '/api/v1/auth/test?group_id=acme', { headers: auth() });
         expect(during).toMatchObject({ status: 503, body: { code: 'store_unavailable' } });
-        const mapped = await call(server.url, '/auth/verify', { headers: { ...auth(), 'X-Twake-Group-Id': 'acme', 'X-Twake-Status-Mapping': 'auth-request' } });
+        const mapped = await call(server.url, '/auth/verify', { headers: { ...auth(), 'X-Twake-Group-Id': 'acme', 'X-Original-URI': '/x', 'X-Twake-Status-Mapping': 'auth-request' } });
         expect(mapped).toMatchObject({ status: 403, body: { status: 503, code: 'store_unavailable' } });
         expect(mapped.headers.get('x-twake-status')).toBe('503');
         proxy.restore();

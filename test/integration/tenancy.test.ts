@@ -144,7 +144,7 @@ describe.each(BOTH_INTEGRATIONS)('%s', (integration) => {
 
 describe('forward-auth', () => {
   const validator = express();
-  validator.all(['/auth/verify', '/auth/verify/*path'], forwardAuthForTests({ store, mode: 'development' }));
+  validator.all(['/auth/verify', '/auth/verify/*path'], forwardAuthForTests({ store, mode: 'development' }, { signer: null, originalUri: 'optional' }));
   validator.use(twakeAuthErrorHandler());
 
   it('204: the company from X-Original-URI (nginx), with every identity header', async () => {
@@ -210,10 +210,10 @@ describe('forward-auth', () => {
   });
 });
 
-describe('trustForwardedIdentity', () => {
+describe('trustForwardedIdentity, legacy address-only mode', () => {
   function backend(trustedProxies: string) {
     const app = express();
-    app.use(trustForwardedIdentity({ trustedProxies }));
+    app.use(trustForwardedIdentity({ addressOnly: true, trustedProxies }));
     app.use(express.json());
     app.all('/api/v1/act', (req, res) => {
       res.json({ twake: req.twake, body: req.body as unknown });
@@ -283,7 +283,9 @@ describe('trustForwardedIdentity', () => {
     expectProblem(response, 415, 'unsupported_media_type');
   });
 
-  it('throws at construction without trustedProxies', () => {
-    expect(() => trustForwardedIdentity({} as never)).toThrow(/trustedProxies/);
+  it('throws at construction without trustedProxies, and without keys outside the legacy mode', () => {
+    expect(() => trustForwardedIdentity({ addressOnly: true } as never)).toThrow(/trustedProxies/);
+    expect(() => trustForwardedIdentity({} as never)).toThrow(/jwksUrl, keys or secret/);
+    expect(() => trustForwardedIdentity({ trustedProxies: 'loopback' } as never)).toThrow(/addressOnly: true/);
   });
 });
