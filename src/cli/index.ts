@@ -13,6 +13,7 @@ import { TwakeImportError } from '../twake-import';
 import { checkedAccess, type AccessInput } from '../access';
 import { createCommand, installCommand, listCommand, rotateKeyCommand, setCommand, setEnabledCommand, uninstallCommand } from './commands/app';
 import { importCommand, readImportFile } from './commands/import';
+import { listKeysCommand, parseAlgorithm, rotateKeysCommand } from './commands/keys';
 import { migrateCommand } from './commands/migrate';
 import { schemaSql } from './commands/schema';
 import { serveCommand } from './commands/serve';
@@ -32,6 +33,10 @@ Commands:
   app rotate-key PUBLIC_ID [--grace SECONDS]   issue a new key; older keys expire after the grace (default 0)
   app disable PUBLIC_ID | app enable PUBLIC_ID refuse / allow all of an application's keys
   import --from FILE [--dry-run]               import Twake applications, keys and installations
+  keys list                                    keys that sign forward-auth's identity assertions
+  keys rotate [--grace SECONDS]                add a signing key; the current ones stay published
+         [--activate-in SECONDS]               this long after it signs (default 3600); the new
+         [--algorithm EdDSA|ES256]             key signs after --activate-in (default 60)
   serve                                        run the validator server
   schema --sql --provider sqlite|postgresql    our tables and change triggers as SQL, for your own migration
          [--triggers]                          (only the PostgreSQL change triggers)
@@ -71,6 +76,8 @@ type Values = {
   grant?: string;
   from?: string;
   'dry-run'?: boolean;
+  'activate-in'?: string;
+  algorithm?: string;
 };
 
 // A comma-separated option; undefined when not given.
@@ -85,10 +92,27 @@ function required(value: string | undefined, what: string): string {
   return value;
 }
 
-function parseGrace(value: string | undefined): number {
-  if (value === undefined) return 0;
-  if (!/^\d+$/.test(value)) throw new UsageError('--grace must be a whole number of seconds');
+function parseSeconds(value: string | undefined, name: string, fallback: number): number {
+  if (value === undefined) return fallback;
+  if (!/^\d+$/.test(value)) throw new UsageError(`${name} must be a whole number of seconds`);
   return Number(value);
+}
+
+const parseGrace = (value: string | undefined): number => parseSeconds(value, '--grace', 0);
+
+async function runKeysCommand(verb: string | undefined, args: string[], values: Values, databaseUrl: string): Promise<Result> {
+  if (verb !== 'list' && verb !== 'rotate') throw new UsageError(`unknown keys command ${JSON.stringify(verb ?? '')}`);
+  if (args.length !== 0) throw new UsageError(`keys ${verb} takes no argument`);
+  const algorithm = parseAlgorithm(values.algorithm);
+  if (algorithm === null) throw new UsageError('--algorithm must be EdDSA or ES256');
+  const input = { algorithm, activateInSeconds: parseSeconds(values['activate-in'], '--activate-in', 60), graceSeconds: parseSeconds(values.grace, '--grace', 3600) };
+  await migrate(databaseUrl);
+  const database = openDatabase(databaseUrl);
+  try {
+    return verb === 'list' ? await listKeysCommand(database.prisma) : await rotateKeysCommand(database.prisma, input);
+  } finally {
+    await database.close();
+  }
 }
 
 async function runAppCommand(verb: string | undefined, args: string[], values: Values, databaseUrl: string): Promise<Result> {
@@ -167,6 +191,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
         grant: { type: 'string' },
         from: { type: 'string' },
         'dry-run': { type: 'boolean' },
+        'activate-in': { type: 'string' },
+        algorithm: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },
@@ -200,6 +226,8 @@ export async function run(argv: string[], io: Io): Promise<number> {
       result = await runImport(required(values.from, '--from'), values['dry-run'] === true, databaseUrl);
     } else if (command === 'app') {
       result = await runAppCommand(verb, rest, values, databaseUrl);
+    } else if (command === 'keys') {
+      result = await runKeysCommand(verb, rest, values, databaseUrl);
     } else {
       throw new UsageError(`unknown command ${JSON.stringify(command)}`);
     }
