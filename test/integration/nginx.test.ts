@@ -103,7 +103,7 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
       const twake = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name.startsWith('x-twake-') || name === 'x-forwarded-for'));
       res.json({ headers: twake, body: req.body as unknown });
     });
-    site.use('/api/v1/checked', trustForwardedIdentity({ trustedProxies: 'loopback' }));
+    site.use('/api/v1/checked', trustForwardedIdentity({ jwksUrl: `${validator.url}/.well-known/jwks.json`, issuer: 'twake-app-auth', audience: 'twake-backend' }));
     site.all('/api/v1/checked/*path', (req, res) => {
       res.json({ twake: req.twake });
     });
@@ -135,6 +135,11 @@ http {
     ssl_certificate ${tls.certFile};
     ssl_certificate_key ${tls.keyFile};
 ${locations}
+    # Not from docs/deploy.md: the ordinary location most sites add for the rest (a web UI), to the same
+    # backend, with no auth_request and no header clearing.
+    location / {
+      proxy_pass http://backend;
+    }
   }
 }
 `;
@@ -183,6 +188,9 @@ ${locations}
     expect(headers['x-twake-application-name']).toBe('Nginx%20test');
     expect(headers['x-twake-group-id']).toBeUndefined();
     expect(headers['x-forwarded-for']).toBe('127.0.0.1');
+    // The assertion nginx forwarded is the validator's, for GET and this very path.
+    const claims = JSON.parse(Buffer.from(String(headers['x-twake-assertion']).split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ method: 'GET', path: '/api/v1/raw/x', company_id: 'alpha', public_id: app.publicId });
   });
 
   it('400 from the backend helper: a JSON body naming another company than the checked one (observation 1)', async () => {
@@ -225,6 +233,59 @@ ${locations}
     expect(wrong.headers['www-authenticate']).toBe('Basic realm="Twake applications", charset="UTF-8"');
   });
 
+  describe('another location to the same backend (the bypass an address-only trust allowed)', () => {
+    const forged = {
+      'X-Twake-Application-Id': 'forged',
+      'X-Twake-Public-Id': 'forged',
+      'X-Twake-Company-Id': 'victim-company',
+      'X-Twake-Key-Id': 'forged',
+      'X-Twake-Application-Name': 'forged',
+      'X-Twake-Capabilities': 'messages_save',
+      'X-Twake-Privileges': 'channels',
+    };
+    // Spellings nginx matches outside `location /api/v1/` (case, encoded dot segments, …) but Express
+    // still routes under /api/v1/checked; and ones nginx normalises into it.
+    const spellings = [
+      '/API/v1/checked/notes?group_id=victim-company',
+      '/Api/V1/Checked/notes?group_id=victim-company',
+      '/api/v1/checked/notes/..%2F..%2F..%2Fx?group_id=victim-company',
+      '/api/v1/checked/%2e%2e/checked/notes?group_id=victim-company',
+      '//api/v1/checked/notes?group_id=victim-company',
+      '/api/v1/../api/v1/checked/notes?group_id=victim-company',
+      '/x/..%2Fapi/v1/checked/notes?group_id=victim-company',
+    ];
+
+    it('403 at the backend for forged identity headers without a key, whatever the spelling', async () => {
+      for (const path of spellings) {
+        const refused = refusalOf(await send(nginxPort, tls.cert, 'GET', path, forged));
+        // nginx's check (401), the backend's (403) or a path the backend does not route (404): never through.
+        expect({ path, through: refused.twake !== undefined || refused.status < 400 }).toEqual({ path, through: false });
+        expect([401, 403, 404]).toContain(refused.status);
+      }
+      // These reach the backend through `location /` and are routed under /api/v1/checked: the assertion
+      // check, not nginx, refuses them.
+      for (const path of spellings.slice(0, 3)) {
+        expect({ path, ...refusalOf(await send(nginxPort, tls.cert, 'GET', path, forged)) }).toEqual({ path, status: 403, code: 'untrusted_identity', twake: undefined });
+      }
+    });
+
+    it('403 for a valid assertion replayed through it to another path or method', async () => {
+      const issued = await fetch(`${validator.url}/auth/verify`, { headers: { Authorization: auth, 'X-Original-URI': '/api/v1/checked/notes?group_id=alpha', 'X-Original-Method': 'GET', 'X-Forwarded-Proto': 'https' } });
+      expect(issued.status).toBe(204);
+      const token = issued.headers.get('x-twake-assertion') as string;
+      for (const path of spellings.map((spelling) => spelling.replace('victim-company', 'alpha'))) {
+        const refused = refusalOf(await send(nginxPort, tls.cert, 'GET', path, { ...forged, 'X-Twake-Assertion': token }));
+        expect({ path, through: refused.twake !== undefined || refused.status < 400 }).toEqual({ path, through: false });
+      }
+      for (const path of spellings.slice(0, 3).map((spelling) => spelling.replace('victim-company', 'alpha'))) {
+        expect({ path, ...refusalOf(await send(nginxPort, tls.cert, 'GET', path, { 'X-Twake-Assertion': token })) }).toEqual({ path, status: 403, code: 'untrusted_identity', twake: undefined });
+      }
+      // Control: the same assertion, on the path and method it was issued for, is accepted by the backend.
+      const direct = await fetch(`http://127.0.0.1:${(backend.address() as AddressInfo).port}/api/v1/checked/notes?group_id=alpha`, { headers: { 'X-Twake-Assertion': token } });
+      expect({ status: direct.status, company: ((await direct.json()) as { twake?: { companyId?: unknown } }).twake?.companyId }).toEqual({ status: 200, company: 'alpha' });
+    });
+  });
+
   // Last: it spends the failure budget of 127.0.0.1.
   it('429 keeps Retry-After, RateLimit and RateLimit-Policy', async () => {
     const wrong = { Authorization: `Basic ${Buffer.from('nobody:wrong').toString('base64')}` };
@@ -237,6 +298,14 @@ ${locations}
     expect(last?.headers['ratelimit-policy']).toMatch(/^"ip";q=5;w=60$/);
   });
 });
+
+/** Status and code of a refusal; the identity if the request went through. */
+function refusalOf(response: Answer): { status: number; code?: unknown; twake?: unknown } {
+  // nginx's own refusals are HTML.
+  if (!/^\s*\{/.test(response.body)) return { status: response.status, code: response.body.slice(0, 120) };
+  const body = JSON.parse(response.body) as { code?: unknown; twake?: unknown };
+  return { status: response.status, code: body.code, twake: body.twake };
+}
 
 function answer(response: Answer): { status: number; company: unknown } {
   const body = JSON.parse(response.body) as { twake?: { companyId?: unknown } };
