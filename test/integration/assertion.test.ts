@@ -253,6 +253,54 @@ describe('identity assertion: signed by the server, verified by the backend', ()
   });
 });
 
+describe('forward-auth as each proxy asks it', () => {
+  let fixture: ServerWithApp;
+  const auth = () => basic(fixture.app.publicId, fixture.app.privateKey);
+
+  beforeAll(async () => {
+    // Granted nothing (the route table refuses writes), callable from 198.51.100.0/24 only.
+    fixture = await startServerWithApp('sqlite', { name: 'Proxies test', createArgs: ['--privileges', 'channels', '--allowed-ips', '198.51.100.0/24'], serverEnv: { TRUST_PROXY: 'loopback' } });
+  });
+  afterAll(async () => {
+    await fixture?.stop();
+  });
+
+  it('Traefik after StripPrefix: the prefix counts for the route table (403, not 204 for a route never granted)', async () => {
+    const traefik = { Authorization: auth(), 'X-Forwarded-For': '198.51.100.7', 'X-Forwarded-Method': 'POST', 'X-Forwarded-Prefix': '/api/v1' };
+    const save = await request(fixture.server.url).get('/auth/verify').set({ ...traefik, 'X-Forwarded-Uri': '/messages/save?group_id=acme' });
+    expectProblem(save, 403, 'missing_capability');
+    const read = await request(fixture.server.url).get('/auth/verify').set({ ...traefik, 'X-Forwarded-Method': 'GET', 'X-Forwarded-Uri': '/channels/get_by_workspace?group_id=acme' });
+    expect(read.status).toBe(204);
+    expect(decodeJwt(read.headers['x-twake-assertion'] as string)).toMatchObject({ method: 'GET', path: '/api/v1/channels/get_by_workspace' });
+  });
+
+  it('400 for an ambiguous original request: two methods, a prefix that is not a path, two prefixes; 400 with no original URI', async () => {
+    const base = { Authorization: auth(), 'X-Forwarded-For': '198.51.100.7', 'X-Forwarded-Uri': '/channels/get_by_workspace?group_id=acme' };
+    for (const extra of [
+      { 'X-Forwarded-Method': 'GET', 'X-Original-Method': 'POST' },
+      { 'X-Forwarded-Prefix': 'api/v1' },
+      { 'X-Forwarded-Prefix': '/api/v1?x=1' },
+      { 'X-Forwarded-Method': 'G E T' },
+    ] as Array<Record<string, string>>) {
+      expectProblem(await request(fixture.server.url).get('/auth/verify').set({ ...base, ...extra }), 400, 'invalid_forwarded_request');
+    }
+    const twoPrefixes = await request(fixture.server.url).get('/auth/verify').set(base).set('X-Forwarded-Prefix', ['/api/v1', '/x'] as unknown as string);
+    expectProblem(twoPrefixes, 400, 'invalid_forwarded_request');
+    const blind = await request(fixture.server.url).get('/auth/verify').set({ Authorization: auth(), 'X-Forwarded-For': '198.51.100.7', 'X-Twake-Group-Id': 'acme' });
+    expectProblem(blind, 400, 'missing_original_uri');
+  });
+
+  it('Envoy: the original path appended, the original method kept, and X-Forwarded-For as use_remote_address: true writes it', async () => {
+    // Envoy appends the address the connection came from; a client may have prepended anything.
+    const envoy = (forwardedFor: string) => request(fixture.server.url).delete('/auth/verify/api/v1/channels/get_by_workspace?group_id=acme').set({ Authorization: auth(), 'X-Forwarded-For': forwardedFor });
+    const passed = await envoy('203.0.113.66, 198.51.100.7');
+    expect(passed.status).toBe(204);
+    expect(decodeJwt(passed.headers['x-twake-assertion'] as string)).toMatchObject({ method: 'DELETE', path: '/api/v1/channels/get_by_workspace' });
+    // The client claims an allowed address; the connection came from elsewhere: refused.
+    expectProblem(await envoy('198.51.100.7, 203.0.113.66'), 403, 'ip_not_allowed');
+  });
+});
+
 describe('signing key rotation', () => {
   let fixture: ServerWithApp;
 
