@@ -1,6 +1,7 @@
 // Verifies an identity assertion the way a backend must: signature, issuer, audience, lifetime, type, and
 // the request it was issued for.
 import type { JWK, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
+import { LRUCache } from 'lru-cache';
 import { IdentityKeysUnavailableError, UntrustedIdentityError } from '../errors';
 import type { TwakeIdentity } from '../types';
 import { ASSERTION_TYPE, MAX_ASSERTION_TTL_SECONDS, identityOfClaims, type BoundRequest } from './claims';
@@ -24,6 +25,8 @@ export type AssertionVerifierOptions = AssertionKeys & {
   jwksCacheSeconds?: number;
   /** Longest wait for the key set, in milliseconds. Defaults to 5000. */
   jwksTimeoutMs?: number;
+  /** Most verified assertions remembered until they expire (a repeated one then costs no signature check). Defaults to 10000. */
+  maxRemembered?: number;
   /**
    * A `jwksUrl` over plain HTTP to another host than this one: anyone on the path between could serve
    * their own keys. Refused unless set (a private network you trust). Defaults to false.
@@ -107,8 +110,18 @@ export function createAssertionVerifier(options: AssertionVerifierOptions): Asse
     requiredClaims: ['iss', 'aud', 'iat', 'exp', 'sub'],
   };
   const { jwtVerify } = jose();
+  // The validator reuses an assertion for the same identity and route, so a backend sees the same token
+  // many times: each is verified once, then remembered until it expires. Only verified tokens are kept.
+  const rememberAtMostMs = 'jwksUrl' in options && options.jwksUrl !== undefined ? (options.jwksCacheSeconds ?? 300) * 1000 : Infinity;
+  const remembered = new LRUCache<string, ReturnType<typeof identityOfClaims> & object>({ max: options.maxRemembered ?? 10_000, ttlAutopurge: false });
+  const bound = (read: ReturnType<typeof identityOfClaims>, request: BoundRequest): TwakeIdentity => {
+    if (read === null || read.request.method !== request.method || read.request.path !== request.path) throw new UntrustedIdentityError();
+    return read.identity;
+  };
   return async (token, request) => {
     if (token.length > MAX_ASSERTION_LENGTH) throw new UntrustedIdentityError();
+    const known = remembered.get(token);
+    if (known !== undefined) return bound(known, request);
     let payload: Record<string, unknown>;
     try {
       // Both overloads of jwtVerify, one call: a secret or a key getter.
@@ -121,7 +134,11 @@ export function createAssertionVerifier(options: AssertionVerifierOptions): Asse
     const { iat, exp } = payload;
     if (typeof iat !== 'number' || typeof exp !== 'number' || exp - iat > MAX_ASSERTION_TTL_SECONDS) throw new UntrustedIdentityError();
     const read = identityOfClaims(payload);
-    if (read === null || read.request.method !== request.method || read.request.path !== request.path) throw new UntrustedIdentityError();
-    return read.identity;
+    // Remembered no longer than the verification itself would accept it: until `exp` plus the tolerance,
+    // and with a fetched key set no longer than the set is kept, so that a retired key stops being
+    // accepted as soon as it would for a token never seen.
+    const liveMs = Math.min((exp + tolerance) * 1000 - Date.now(), rememberAtMostMs);
+    if (read !== null && liveMs > 0) remembered.set(token, read, { ttl: liveMs });
+    return bound(read, request);
   };
 }
