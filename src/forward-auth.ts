@@ -80,8 +80,9 @@ export function forwardAuth(options: Partial<Options>, forwardOptions: ForwardAu
       forwarded.method = forwardedMethod(request);
       if (forwarded.path === null && uriRequired) throw new MissingOriginalUriError();
       if (routes === null) return null;
-      // Every path a router could act on: the original one and the validator's own.
-      const paths = [forwarded.path, pathOf(request.originalUrl ?? request.url ?? '')].filter((path): path is string => path !== null);
+      // Every path a router could act on: the original one (with Traefik's prefix, and without it should a
+      // client have sent the prefix itself), and the validator's own. The strictest reading wins.
+      const paths = [forwarded.path, ...originalUris(request).map(pathOf), pathOf(request.originalUrl ?? request.url ?? '')].filter((path): path is string => path !== null);
       return mergeRequirements(paths.map((path) => requirementOf(routes, path, true)));
     };
     whenDecided(

@@ -274,6 +274,13 @@ describe('forward-auth as each proxy asks it', () => {
     expect(decodeJwt(read.headers['x-twake-assertion'] as string)).toMatchObject({ method: 'GET', path: '/api/v1/channels/get_by_workspace' });
   });
 
+  it('a client-sent X-Forwarded-Prefix cannot move the original path out of the route table', async () => {
+    const response = await request(fixture.server.url)
+      .get('/auth/verify')
+      .set({ Authorization: auth(), 'X-Forwarded-For': '198.51.100.7', 'X-Forwarded-Method': 'POST', 'X-Forwarded-Uri': '/api/v1/messages/save?group_id=acme', 'X-Forwarded-Prefix': '/api/v1/channels/get_by_workspace/..' });
+    expectProblem(response, 403, 'missing_capability');
+  });
+
   it('400 for an ambiguous original request: two methods, a prefix that is not a path, two prefixes; 400 with no original URI', async () => {
     const base = { Authorization: auth(), 'X-Forwarded-For': '198.51.100.7', 'X-Forwarded-Uri': '/channels/get_by_workspace?group_id=acme' };
     for (const extra of [
