@@ -47,12 +47,11 @@ export function decodeComponent(text: string): string | null {
 }
 
 /**
- * Whether what URLSearchParams reads `text` as (a key or a value: `+` a space, escapes decoded, bytes that
- * are not UTF-8 as U+FFFD) contains `ascii`, a string of ASCII characters, without decoding it: only
- * ASCII characters and escapes of ASCII bytes can spell it, and whatever the decoding makes of the other
- * bytes (kept, U+FFFD, or joined into one character) stays between them, never nothing.
+ * `text` (a key or a value) read byte by byte, as a form decoder reads it (`+` a space, an escape its
+ * byte), with every byte or character above ASCII as U+FFFD and a `%` that starts no escape kept: the
+ * ASCII a decoder can find there, whatever it makes of the rest. No decoding can throw.
  */
-export function formComponentIncludes(text: string, ascii: string): boolean {
+export function projectFormComponent(text: string): string {
   let projected = '';
   for (let index = 0; index < text.length; index += 1) {
     const code = text.charCodeAt(index);
@@ -64,5 +63,15 @@ export function formComponentIncludes(text: string, ascii: string): boolean {
       index += 2;
     } else projected += code === 0x2b ? ' ' : code < 0x80 ? text.charAt(index) : '\ufffd';
   }
-  return projected.includes(ascii);
+  return projected;
+}
+
+/**
+ * Whether what URLSearchParams reads `text` as (a key or a value: `+` a space, escapes decoded, bytes that
+ * are not UTF-8 as U+FFFD) contains `ascii`, a string of ASCII characters, without decoding it: only
+ * ASCII characters and escapes of ASCII bytes can spell it, and whatever the decoding makes of the other
+ * bytes (kept, U+FFFD, or joined into one character) stays between them, never nothing.
+ */
+export function formComponentIncludes(text: string, ascii: string): boolean {
+  return projectFormComponent(text).includes(ascii);
 }

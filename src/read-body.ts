@@ -1,16 +1,22 @@
 // Reads a request body so that `group_id` can be checked in it, and refuses bodies it cannot read.
 import bodyParser from 'body-parser';
 import type { Request, RequestHandler, Response } from 'express';
+import type { IncomingMessage } from 'node:http';
 import typeIs from 'type-is';
 import { BodyTimeoutError, BodyTooLargeError, InvalidBodyError, UnsupportedMediaTypeError, type TwakeAuthError } from './errors';
+import { formText } from './form-body';
 
 /** What to do with a body the validator cannot read `group_id` from. @public */
 export type UnreadBodies = 'refuse' | 'allow';
 
-/** A body as the validator saw it: the parsed value to look for `group_id` in, or why it is refused. */
+/**
+ * A body as the validator saw it: the parsed value to look for `group_id` in, or why it is refused; and
+ * for a urlencoded body it parsed itself, its text, for `group_id` to be read from it as PHP reads it.
+ */
 export interface BodyOutcome {
   readonly body: unknown;
   readonly error: TwakeAuthError | null;
+  readonly form?: string;
 }
 
 /** The options a body reader follows (see the middleware's options of the same names). */
@@ -71,6 +77,8 @@ function bodyError(error: unknown): TwakeAuthError {
  * Creates a body reader. A body that takes longer than `bodyTimeoutMs` to arrive is refused with 408. A body that an earlier parser turned into an object is read as it is. An unread
  * JSON (`application/json`, `application/*+json`) or urlencoded body is parsed (at most `bodyLimit`) and marked
  * parsed the way every body-parser version checks (`req._body`), so parsers mounted later leave it alone.
+ * A urlencoded body must be UTF-8, declared or by default (415 otherwise), made of UTF-8 bytes (400), and
+ * comes with its text (see form-body.ts).
  * Any other body, or one already consumed into a string, a Buffer or nothing, could name a company we
  * cannot see: it is refused with 415 unless `unreadBodies` is `allow`.
  */
@@ -78,8 +86,13 @@ export function createBodyReader(settings: BodyReaderSettings): BodyReader {
   const { bodyLimit: limit, unreadBodies, bodyTimeoutMs: timeoutMs } = settings;
   const everything = () => true;
   const json = bodyParser.json({ limit, type: everything });
+  // Each urlencoded body's text, from its bytes (verify sees them before body-parser decodes them).
+  const forms = new WeakMap<IncomingMessage, string>();
+  const verify = (req: IncomingMessage, _res: unknown, bytes: Buffer, charset: string): void => {
+    forms.set(req, formText(bytes, charset));
+  };
   // extended: false keeps `group_id[]=x` as a key of its own, which the company check refuses.
-  const urlencoded = bodyParser.urlencoded({ limit, extended: false, type: everything });
+  const urlencoded = bodyParser.urlencoded({ limit, extended: false, type: everything, verify });
   const unreadable: BodyOutcome = Object.freeze({ body: undefined, error: unreadBodies === 'allow' ? null : new UnsupportedMediaTypeError() });
 
   return async (req, res) => {
@@ -90,6 +103,7 @@ export function createBodyReader(settings: BodyReaderSettings): BodyReader {
     const error = await run(parser, req, res, timeoutMs);
     if (error !== undefined && error !== null) return { body: undefined, error: bodyError(error) };
     (req as { _body?: boolean })._body = true;
-    return { body: req.body, error: null };
+    const form = forms.get(req);
+    return form === undefined ? { body: req.body, error: null } : { body: req.body, error: null, form };
   };
 }

@@ -1,7 +1,7 @@
 // Gathers what the validator needs from an Express request (transport, header, client, company).
 import type { Request, Response } from 'express';
 import type { CompanyFacts, RequestFacts } from './decide';
-import { agreeOnCompany, fromParsed, fromQueryString, needsDecoding, type CompanySource } from './group-id';
+import { agreeOnCompany, fromForm, fromParsed, fromQueryString, needsDecoding, type CompanySource } from './group-id';
 import type { Configuration } from './options';
 import { hasBody, type BodyReader } from './read-body';
 import { TwakeAuthError } from './errors';
@@ -83,8 +83,9 @@ export function companyFacts(req: Request, res: Response, readBody: BodyReader, 
   return async (): Promise<CompanyFacts> => {
     const fromUrl = parseQueryLater ? [...sources, fromParsed(req.query)] : sources;
     if (!hasBody(req)) return { groupId: agreeOnCompany([...fromUrl, fromParsed(req.body)]) };
-    const { body, error } = await readBody(req, res);
-    return { groupId: agreeOnCompany([...fromUrl, fromParsed(body)]), bodyError: error };
+    const { body, error, form } = await readBody(req, res);
+    const fromBody = form === undefined ? [fromParsed(body)] : [fromParsed(body), fromForm(form)];
+    return { groupId: agreeOnCompany([...fromUrl, ...fromBody]), bodyError: error };
   };
 }
 

@@ -110,6 +110,55 @@ describe.each(BOTH_INTEGRATIONS)('%s', (integration) => {
     });
   });
 
+  describe('urlencoded bodies a PHP backend reads otherwise (PHP keeps bytes, rewrites field names)', () => {
+    const variant: TenancyVariant = { express: 5, integration, after: ['urlencoded'] };
+    const FORM = 'application/x-www-form-urlencoded';
+
+    it('415: a charset other than UTF-8 (body-parser would read %C3%A9 as Latin-1, PHP as the bytes)', async () => {
+      for (const charset of ['iso-8859-1', 'ISO-8859-1', '"iso-8859-1"', 'windows-1252', 'utf8']) {
+        const response = await post(variant, '/api/v1/act', `${FORM}; charset=${charset}`, 'group_id=%C3%A9cole');
+        expectProblem(response, 415, 'unsupported_media_type');
+      }
+    });
+
+    it('200: UTF-8, declared in any case or not at all', async () => {
+      for (const type of [FORM, `${FORM}; charset=utf-8`, `${FORM}; charset=UTF-8`, `${FORM}; charset="utf-8"`]) {
+        const response = await post(variant, '/api/v1/act', type, 'group_id=alpha');
+        expect(response.status).toBe(200);
+        expect(response.body).toEqual({ checked: 'alpha', seen: ['alpha'] });
+      }
+    });
+
+    it('400: a group_id escape that is not UTF-8 (qs keeps "%FF", PHP reads the byte)', async () => {
+      for (const body of ['group_id=%FF', 'group_id=alpha%FF', 'group_id=%41%FF']) {
+        expectProblem(await post(variant, '/api/v1/act', FORM, body), 400, 'invalid_group_id');
+      }
+    });
+
+    it('400 invalid_body: bytes that are not UTF-8 (body-parser reads U+FFFD, PHP the byte)', async () => {
+      const response = await request(createTenancyApp({ store }, variant))
+        .post('/api/v1/act')
+        .set('Authorization', auth)
+        .set('Content-Type', FORM)
+        // Sent as they are: superagent would otherwise turn a Buffer into a form of its bytes.
+        .serialize((bytes: unknown) => bytes as string)
+        .send(Buffer.from('group_id=alpha\xff', 'latin1'));
+      expectProblem(response, 400, 'invalid_body');
+    });
+
+    it('400: a field PHP files under group_id, next to group_id or alone', async () => {
+      for (const body of ['group_id=alpha&group.id=beta', 'group+id=beta', '%20group_id=beta&group_id=alpha', 'group%5Bid=beta', 'group_id%00x=beta', 'group.id%5Bx%5D=beta', '[group_id]=alpha']) {
+        expectProblem(await post(variant, '/api/v1/act', FORM, body), 400, 'invalid_group_id');
+      }
+    });
+
+    it('200: a field that is not UTF-8 and not group_id', async () => {
+      const response = await post(variant, '/api/v1/act', FORM, 'comment=%FF&group_id=alpha');
+      expect(response.status).toBe(200);
+      expect(response.body.checked).toBe('alpha');
+    });
+  });
+
   describe('Express 4, json before and urlencoded after the validator (observation 7)', () => {
     const variant: TenancyVariant = { express: 4, integration, before: ['json'], after: ['urlencoded'] };
 
@@ -199,6 +248,24 @@ describe('forward-auth', () => {
   it('400: an original URI whose group_id is not UTF-8 (the backend behind the proxy may read "%FF" or the byte)', async () => {
     const response = await request(validator).get('/auth/verify').set('Authorization', auth).set('X-Original-URI', '/api/v1/x?group_id=%FF');
     expectProblem(response, 400, 'invalid_group_id');
+  });
+
+  it('400: a forwarded query or urlencoded body with a field PHP reads as group_id', async () => {
+    const query = await request(validator).get('/auth/verify').set('Authorization', auth).set('X-Forwarded-Uri', '/api/v1/x?group_id=alpha&group.id=beta');
+    expectProblem(query, 400, 'invalid_group_id');
+    const envoy = await request(validator).get('/auth/verify/api/v1/x?group_id=alpha&group+id=beta').set('Authorization', auth);
+    expectProblem(envoy, 400, 'invalid_group_id');
+    const body = await request(validator).post('/auth/verify').set('Authorization', auth).set('X-Forwarded-Uri', '/api/v1/x?group_id=alpha').type('form').send('group[id=beta');
+    expectProblem(body, 400, 'invalid_group_id');
+  });
+
+  it('415: a forwarded urlencoded body in another charset than UTF-8', async () => {
+    const response = await request(validator)
+      .post('/auth/verify')
+      .set('Authorization', auth)
+      .set('Content-Type', 'application/x-www-form-urlencoded; charset=iso-8859-1')
+      .send('group_id=%C3%A9cole');
+    expectProblem(response, 415, 'unsupported_media_type');
   });
 
   it('204: X-Twake-Group-Id sent as UTF-8 bytes; 400 when they are not UTF-8', async () => {

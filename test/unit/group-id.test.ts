@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ABSENT, AMBIGUOUS, aliasesGroupId, extractGroupId, fromQueryString } from '../../src/group-id';
+import { ABSENT, AMBIGUOUS, aliasesGroupId, extractGroupId, fromParsed, fromQueryString } from '../../src/group-id';
 
 const ok = (companyId: string) => ({ status: 'ok', companyId });
 const INVALID = { status: 'invalid' };
@@ -92,5 +92,76 @@ describe('fromQueryString on queries with nothing encoded', () => {
       expect({ query, result }).toEqual({ query, result: expected(query) });
     }
     expect([...outcomes].sort()).toEqual(['absent', 'ambiguous', 'found']);
+  });
+});
+
+describe('names PHP reads as group_id', () => {
+  // PHP skips leading spaces, turns " ", "." and an unmatched "[" into "_", ends a name at NUL, and files
+  // "name[...]" under name; "+" in a form is a space. Each of these is group_id to $_GET / $_POST.
+  const PHP_ALIASES = [
+    'group.id',
+    'group+id',
+    'group%20id',
+    'group%2Eid',
+    'group%2eid',
+    '+group_id',
+    '++group_id',
+    '%20group_id',
+    '+%20group.id',
+    'group[id',
+    'group%5Bid',
+    'group_id%00',
+    'group_id%00x',
+    'group_id%00%FF',
+    'group.id%00%FF',
+    '%67roup.id',
+    'group.id[x]',
+    'group+id[]',
+    'group_id%5B+%5D',
+  ];
+
+  describe.each([
+    ['alone', (name: string) => `${name}=beta`],
+    ['after group_id', (name: string) => `group_id=alpha&${name}=beta`],
+    ['before group_id', (name: string) => `${name}=beta&group_id=alpha`],
+    ['without a value', (name: string) => `group_id=alpha&${name}`],
+    ['with an encoded group_id value', (name: string) => `group_id=al%70ha&${name}=beta`],
+    ['with ";" in the query', (name: string) => `group_id=alpha&x=1;y&${name}=beta`],
+    ['after a second "?"', (name: string) => `?x=1&${name}=beta`],
+    ['after a "#"', (name: string) => `x=1#&${name}=beta`],
+  ])('in a query, %s', (_placement, query) => {
+    it.each(PHP_ALIASES)('%s is refused', (name) => {
+      expect(fromQueryString(`/x?${query(name)}`)).toBe(AMBIGUOUS);
+    });
+  });
+
+  it.each([
+    ['group.id'],
+    ['group id'],
+    [' group_id'],
+    ['group[id'],
+    ['group_id\u0000x'],
+    ['group.id[x]'],
+    // A key qs could not decode is kept as it came: PHP still decodes it.
+    ['group.id%00%FF'],
+    ['%67roup_id%00%FF'],
+  ])('in a parsed body or query, the key %j is refused', (key) => {
+    expect(fromParsed({ group_id: 'alpha', [key]: 'beta' })).toBe(AMBIGUOUS);
+    expect(fromParsed({ [key]: 'beta' })).toBe(AMBIGUOUS);
+  });
+
+  // PHP reads none of these as group_id (and neither does qs): they are other fields.
+  it.each(['group_ids', 'xgroup_id', '_group_id', 'group__id', 'group[_id', 'gr.up_id', 'Group_id', 'group_id%09', '%09group_id', 'group', 'groups', 'group%00.id', 'group_i%00d', 'group_name', 'a%5Bgroup.id%5D'])(
+    'the key %s is not the company',
+    (name) => {
+      expect(fromQueryString(`/x?group_id=alpha&${name}=beta`)).toEqual({ found: true, value: 'alpha' });
+    },
+  );
+
+  it('keeps the plain-query scan linear on many keys holding "group"', () => {
+    const query = `${'group.x=1&'.repeat(20_000)}${'group'.repeat(20_000)}=1&group_id=alpha`;
+    const started = process.hrtime.bigint();
+    expect(fromQueryString(`/x?${query}`)).toEqual({ found: true, value: 'alpha' });
+    expect(Number(process.hrtime.bigint() - started) / 1e6).toBeLessThan(200);
   });
 });
