@@ -5,9 +5,9 @@ import { ABSENT, AMBIGUOUS, fromQueryString, type CompanySource } from './group-
 import { identityHeaders } from './identity-headers';
 import { parseOptions } from './options';
 import { refuse } from './problem';
-import { ASSERTION_HEADER } from './assertion/claims';
+import { ASSERTION_HEADER, MAX_BOUND_PATH_LENGTH } from './assertion/claims';
 import type { AssertionSigner } from './assertion/signer';
-import { InternalError, MissingOriginalUriError } from './errors';
+import { InternalError, MissingOriginalUriError, UriTooLongError } from './errors';
 import { forwardedMethod, forwardedPath, originalUris } from './forwarded-request';
 import { createBodyReader } from './read-body';
 import { companyFacts, requestFactsWithRoute } from './request-facts';
@@ -79,6 +79,7 @@ export function forwardAuth(options: Partial<Options>, forwardOptions: ForwardAu
       forwarded.path = forwardedPath(request);
       forwarded.method = forwardedMethod(request);
       if (forwarded.path === null && uriRequired) throw new MissingOriginalUriError();
+      if (signer !== null && forwarded.path !== null && forwarded.path.length > MAX_BOUND_PATH_LENGTH) throw new UriTooLongError();
       if (routes === null) return null;
       // Every path a router could act on: the original one (with Traefik's prefix, and without it should a
       // client have sent the prefix itself), and the validator's own. The strictest reading wins.

@@ -42,19 +42,17 @@ function strippedPrefix(req: Request): string {
 
 /**
  * The original path (without the query) the backend will receive, or null when no proxy header and no
- * appended path says it: `X-Original-URI` (nginx), else `X-Forwarded-Prefix` + `X-Forwarded-Uri`
- * (Traefik, where StripPrefix removed the prefix from both), else what follows `/auth/verify` in this
+ * appended path says it: `X-Forwarded-Prefix` (Traefik, where StripPrefix removed it from both) followed
+ * by `X-Original-URI` (nginx) or `X-Forwarded-Uri` (Traefik), else what follows `/auth/verify` in this
  * request's own path (Envoy). Copies of the URI that differ are refused.
  */
 export function forwardedPath(req: Request): string | null {
   const uris = new Set(originalUris(req));
   if (uris.size > 1) throw new InvalidGroupIdError();
   const [uri] = uris;
-  if (uri !== undefined) {
-    const path = pathOf(uri);
-    const fromTraefik = req.headersDistinct[ORIGINAL_URI] === undefined;
-    return fromTraefik ? strippedPrefix(req) + path : path;
-  }
+  // The prefix is never ignored when sent (nginx's documented block clears it): a client that adds
+  // X-Original-URI through Traefik must not drop the prefix Traefik stripped.
+  if (uri !== undefined) return strippedPrefix(req) + pathOf(uri);
   const own = pathOf(req.originalUrl ?? req.url ?? '');
   return own.startsWith(`${FORWARD_AUTH_PATH}/`) ? own.slice(FORWARD_AUTH_PATH.length) : null;
 }

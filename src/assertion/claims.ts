@@ -6,6 +6,12 @@ import type { TwakeIdentity } from '../types';
 export const ASSERTION_TYPE = 'twake-assertion+jwt';
 /** Longest lifetime an assertion may have, in seconds. */
 export const MAX_ASSERTION_TTL_SECONDS = 60;
+/**
+ * Longest original path an assertion is signed for, in characters: a longer one is refused (414) rather
+ * than answered with a header a proxy's buffers cannot hold (nginx reads an auth response's headers into
+ * `proxy_buffer_size`, 4 or 8 KB by default). Real API paths are far shorter.
+ */
+export const MAX_BOUND_PATH_LENGTH = 2048;
 /** Header that carries the assertion from forward-auth, through the proxy, to the backend. */
 export const ASSERTION_HEADER = 'X-Twake-Assertion';
 

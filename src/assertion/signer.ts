@@ -27,6 +27,10 @@ export interface AssertionSigner {
   sign(identity: TwakeIdentity, request: BoundRequest): Promise<string>;
 }
 
+// Assertions for longer paths are signed each time: held, they would make the cache's memory depend on
+// what callers choose (10,000 entries of a few hundred bytes stay under about 20 MB).
+const MAX_REUSED_PATH_LENGTH = 512;
+
 interface Held {
   readonly token: Promise<string>;
   readonly key: CurrentKey;
@@ -66,6 +70,7 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
     sign(identity, request) {
       const key = options.keys.current();
       if (key === null) return Promise.reject(new Error('twake-app-auth: no signing key is usable (all retired?)'));
+      if (request.path.length > MAX_REUSED_PATH_LENGTH) return signNew(identity, request, key);
       const reuseKey = reuseKeyOf(identity, request);
       const found = held.get(reuseKey);
       // A rotation makes the next pass sign with the new key.

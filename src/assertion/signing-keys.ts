@@ -95,59 +95,71 @@ export interface DatabaseKeyRingOptions {
   now?: () => number;
 }
 
+/** A stored key this build can use: its public JWK read and its private key imported. */
+interface UsableKey {
+  readonly row: SigningKeyRow;
+  readonly publicJwk: JWK;
+  readonly current: CurrentKey;
+}
+
 /**
- * Reads the stored keys, generating one first when none is published (first start), and rereads them
- * every `refreshMs`. Two instances starting together may each generate one: both are published, and the
- * same one signs on both once each has reread.
+ * The rows whose keys can be used, each imported once (kept in `imported` across rereads). A row this
+ * build cannot use (another algorithm, a JWK that does not import) is reported and left out, so that it
+ * neither signs nor is published, and never stops the others.
+ */
+async function usableKeys(rows: readonly SigningKeyRow[], imported: Map<string, UsableKey>, onError: (error: unknown) => void): Promise<UsableKey[]> {
+  const usable: UsableKey[] = [];
+  for (const row of rows) {
+    let key = imported.get(row.id);
+    if (key === undefined) {
+      try {
+        if (!SIGNING_ALGORITHMS.includes(row.algorithm as SigningAlgorithm)) throw new Error(`algorithm ${JSON.stringify(row.algorithm)} is not EdDSA or ES256`);
+        const privateKey = (await jose().importJWK(JSON.parse(row.privateJwk) as JWK, row.algorithm)) as CryptoKey;
+        const publicJwk = JSON.parse(row.publicJwk) as JWK;
+        if (typeof publicJwk !== 'object' || publicJwk === null || 'd' in publicJwk) throw new Error('its public JWK is not a public key');
+        key = { row, publicJwk, current: { kid: row.id, alg: row.algorithm as SigningAlgorithm, key: privateKey } };
+        imported.set(row.id, key);
+      } catch (error) {
+        onError(new Error(`twake-app-auth: signing key ${JSON.stringify(row.id)} cannot be used and is ignored`, { cause: error }));
+        continue;
+      }
+    }
+    // Dates may change (a rotation schedules retirement): the row read last wins.
+    usable.push({ ...key, row });
+  }
+  return usable;
+}
+
+/**
+ * Reads the stored keys, generating one first when none usable is published (first start), and rereads
+ * them every `refreshMs`. Two instances starting together may each generate one: both are published, and
+ * the same one signs on both once each has reread.
  */
 export async function openDatabaseKeyRing(prisma: SigningKeyPrismaLike, options: DatabaseKeyRingOptions = {}): Promise<SigningKeyRing> {
   const now = options.now ?? Date.now;
-  let rows = await prisma.signingKey.findMany();
-  if (!rows.some((row) => isPublished(row, now()))) {
+  const onError = options.onError ?? (() => undefined);
+  const imported = new Map<string, UsableKey>();
+  let keys = await usableKeys(await prisma.signingKey.findMany(), imported, onError);
+  if (!keys.some((key) => isPublished(key.row, now()))) {
     await prisma.signingKey.create({ data: await generateSigningKey(options.algorithm ?? 'EdDSA', new Date(now())) });
-    rows = await prisma.signingKey.findMany();
+    keys = await usableKeys(await prisma.signingKey.findMany(), imported, onError);
   }
-  const imported = new Map<string, Promise<CryptoKey>>();
-  let current: CurrentKey | null = null;
-  let currentId: string | null = null;
-  const importRow = (row: SigningKeyRow) => {
-    let key = imported.get(row.id);
-    if (key === undefined) {
-      key = jose().importJWK(JSON.parse(row.privateJwk) as JWK, row.algorithm) as Promise<CryptoKey>;
-      imported.set(row.id, key);
-    }
-    return key;
-  };
-  // Every published key is imported ahead of its use, so that choosing one never waits.
-  const prepare = async () => {
-    const ready = new Map<string, CryptoKey>();
-    for (const row of rows) if (isPublished(row, now()) && SIGNING_ALGORITHMS.includes(row.algorithm as SigningAlgorithm)) ready.set(row.id, await importRow(row));
-    return ready;
-  };
-  let keys = await prepare();
   const reread = async () => {
     try {
-      rows = await prisma.signingKey.findMany();
-      keys = await prepare();
+      keys = await usableKeys(await prisma.signingKey.findMany(), imported, onError);
     } catch (error) {
-      options.onError?.(error);
+      onError(error);
     }
   };
   const timer = setInterval(() => void reread(), options.refreshMs ?? 15_000);
   timer.unref();
+  const rowsOf = () => keys.map((key) => key.row);
   return {
     current() {
-      const row = signingRowAt(rows, now());
-      if (row === null) return null;
-      if (row.id !== currentId) {
-        const key = keys.get(row.id);
-        if (key === undefined) return null;
-        current = { kid: row.id, alg: row.algorithm as SigningAlgorithm, key };
-        currentId = row.id;
-      }
-      return current;
+      const row = signingRowAt(rowsOf(), now());
+      return row === null ? null : (keys.find((key) => key.row.id === row.id)?.current ?? null);
     },
-    published: () => publishedAt(rows, now()),
+    published: () => ({ keys: keys.filter((key) => isPublished(key.row, now())).map((key) => key.publicJwk) }),
     close: () => clearInterval(timer),
   };
 }

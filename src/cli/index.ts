@@ -98,6 +98,9 @@ function parseSeconds(value: string | undefined, name: string, fallback: number)
   return Number(value);
 }
 
+const ONE_DAY_SECONDS = 86_400;
+const ONE_YEAR_SECONDS = 31_536_000;
+
 const parseGrace = (value: string | undefined): number => parseSeconds(value, '--grace', 0);
 
 async function runKeysCommand(verb: string | undefined, args: string[], values: Values, databaseUrl: string): Promise<Result> {
@@ -106,6 +109,8 @@ async function runKeysCommand(verb: string | undefined, args: string[], values: 
   const algorithm = parseAlgorithm(values.algorithm);
   if (algorithm === null) throw new UsageError('--algorithm must be EdDSA or ES256');
   const input = { algorithm, activateInSeconds: parseSeconds(values['activate-in'], '--activate-in', 60), graceSeconds: parseSeconds(values.grace, '--grace', 3600) };
+  if (input.activateInSeconds > ONE_DAY_SECONDS) throw new UsageError(`--activate-in must be ${ONE_DAY_SECONDS} seconds (a day) or less`);
+  if (input.graceSeconds > ONE_YEAR_SECONDS) throw new UsageError(`--grace must be ${ONE_YEAR_SECONDS} seconds (a year) or less`);
   await migrate(databaseUrl);
   const database = openDatabase(databaseUrl);
   try {
@@ -241,7 +246,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return 1;
     }
     // A refused --name or --company is a wrong command line too.
-    if (error instanceof UsageError || error instanceof InvalidAdminInputError || (error as { code?: string }).code?.startsWith('ERR_PARSE_ARGS')) {
+    if (error instanceof UsageError || error instanceof InvalidAdminInputError || String((error as { code?: unknown }).code).startsWith('ERR_PARSE_ARGS')) {
       reportFailure(io, { code: 'usage', message: usageMessage(error as Error), causes: [] }, { ...output, hint: ' (see twake-app-auth --help)' });
       return 2;
     }

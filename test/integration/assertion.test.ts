@@ -281,6 +281,18 @@ describe('forward-auth as each proxy asks it', () => {
     expectProblem(response, 403, 'missing_capability');
   });
 
+  it('a client-sent X-Original-URI through Traefik does not drop the prefix Traefik stripped', async () => {
+    const traefik = { Authorization: auth(), 'X-Forwarded-For': '198.51.100.7', 'X-Forwarded-Method': 'POST', 'X-Forwarded-Prefix': '/api/v1', 'X-Forwarded-Uri': '/messages/save?group_id=acme' };
+    const response = await request(fixture.server.url).get('/auth/verify').set({ ...traefik, 'X-Original-URI': '/messages/save?group_id=acme' });
+    expectProblem(response, 403, 'missing_capability');
+  });
+
+  it('414 for an original path too long to bind (over 2,048 characters), whatever the route table', async () => {
+    const path = `/api/v1/notes/${'a'.repeat(2100)}`;
+    const response = await request(fixture.server.url).get('/auth/verify').set({ Authorization: auth(), 'X-Forwarded-For': '198.51.100.7', 'X-Original-URI': `${path}?group_id=acme` });
+    expectProblem(response, 414, 'uri_too_long');
+  });
+
   it('400 for an ambiguous original request: two methods, a prefix that is not a path, two prefixes; 400 with no original URI', async () => {
     const base = { Authorization: auth(), 'X-Forwarded-For': '198.51.100.7', 'X-Forwarded-Uri': '/channels/get_by_workspace?group_id=acme' };
     for (const extra of [
@@ -354,7 +366,14 @@ describe('signing key rotation', () => {
     expectProblem(await request(site).get('/api/v1/notes').set('X-Twake-Assertion', before), 403, 'untrusted_identity');
     expect((await request(site).get('/api/v1/notes').set('X-Twake-Assertion', await verifyAt(fixture.server.url))).status).toBe(200);
 
+    // Signing at once warns; out-of-range durations are a usage error that writes nothing.
+    const hasty = await runCli(['keys', 'rotate', '--activate-in', '0', '--grace', '0', '--json'], fixture.env);
+    expect(JSON.parse(hasty.stdout)).toMatchObject({ warning: expect.stringContaining('403') });
+    for (const args of [['--grace', '99999999999999'], ['--activate-in', '999999999'], ['--algorithm', 'RS256']]) {
+      const refused = await runCli(['keys', 'rotate', ...args, '--json'], fixture.env);
+      expect({ args, code: refused.code, error: (JSON.parse(refused.stderr) as { error: { code: string } }).error.code }).toEqual({ args, code: 2, error: 'usage' });
+    }
     const listed = await runCli(['keys', 'list', '--json'], fixture.env);
-    expect(JSON.parse(listed.stdout)).toMatchObject({ keys: [{ id: oldKid, state: 'retired' }, { id: newKid, state: 'current' }] });
+    expect(JSON.parse(listed.stdout)).toMatchObject({ keys: [{ id: oldKid, state: 'retired' }, { id: newKid, state: 'retired' }, { state: 'current' }] });
   }, 30_000);
 });

@@ -80,7 +80,10 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
 
   it('migrate: applies pending migrations once', async () => {
     // SQLite's second migration creates nothing (PostgreSQL change triggers only): there is nothing to apply.
-    const all = provider === 'sqlite' ? ['20261128000000_init', '20261130000000_capabilities'] : ['20261128000000_init', '20261129000000_change_notifications', '20261130000000_capabilities'];
+    const all =
+      provider === 'sqlite'
+        ? ['20261128000000_init', '20261130000000_capabilities', '20261203000000_signing_keys']
+        : ['20261128000000_init', '20261129000000_change_notifications', '20261130000000_capabilities', '20261203000000_signing_keys'];
     expect(await cliJson(['migrate'], env)).toEqual({ applied: all, adopted: [] });
     expect(await cliJson(['migrate'], env)).toEqual({ applied: [], adopted: [] });
     expect((await runCli(['migrate'], env)).stdout).toBe('Database is up to date.\n');
@@ -225,7 +228,7 @@ describe('twake-app-auth schema --sql', () => {
   it.each(['sqlite', 'postgresql'] as const)('prints every migration of %s, applied as it is to an empty database by the user-project test', async (provider) => {
     const run = await runCli(['schema', '--sql', '--provider', provider], {});
     expect(run.code).toBe(0);
-    expect(run.stdout.match(/CREATE TABLE "\w+"/g)).toEqual(['CREATE TABLE "applications"', 'CREATE TABLE "application_keys"', 'CREATE TABLE "installations"']);
+    expect(run.stdout.match(/CREATE TABLE "\w+"/g)).toEqual(['CREATE TABLE "applications"', 'CREATE TABLE "application_keys"', 'CREATE TABLE "installations"', 'CREATE TABLE "signing_keys"']);
     expect(run.stdout.includes('CREATE TRIGGER')).toBe(provider === 'postgresql');
   });
 

@@ -203,6 +203,14 @@ ${locations}
     expect(answer(agreeing)).toEqual({ status: 200, company: 'alpha' });
   });
 
+  it('passes the assertion of a long path (2,000 characters) through the auth subrequest', async () => {
+    const path = `/api/v1/raw/${'x'.repeat(2000 - '/api/v1/raw/'.length)}`;
+    const answered = await get(`${path}?group_id=alpha`);
+    expect(answered.status).toBe(200);
+    const { headers } = JSON.parse(answered.body) as { headers: Record<string, string> };
+    expect(JSON.parse(Buffer.from(String(headers['x-twake-assertion']).split('.')[1] ?? '', 'base64url').toString())).toMatchObject({ path });
+  });
+
   it('a client-sent X-Forwarded-Uri cannot add a company to the check', async () => {
     const answered = await get('/api/v1/checked/x?group_id=alpha', { 'X-Forwarded-Uri': '/api/v1/x?group_id=beta' });
     expect(answer(answered)).toEqual({ status: 200, company: 'alpha' });

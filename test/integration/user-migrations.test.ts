@@ -82,7 +82,7 @@ describe.each(testProviders())('a user project owning its migrations (%s)', (pro
 
     const migrated = await cliJson<{ applied: string[]; adopted: string[] }>(['migrate'], env);
     expect(migrated.applied).toEqual([]);
-    expect(migrated.adopted).toEqual(provider === 'postgresql' ? ['20261128000000_init', '20261129000000_change_notifications', '20261130000000_capabilities'] : []);
+    expect(migrated.adopted).toEqual(provider === 'postgresql' ? ['20261128000000_init', '20261129000000_change_notifications', '20261130000000_capabilities', '20261203000000_signing_keys'] : []);
     // Again: nothing to do.
     expect(await cliJson(['migrate'], env)).toEqual({ applied: [], adopted: [] });
 
@@ -110,7 +110,7 @@ describe.each(testProviders())('a user project owning its migrations (%s)', (pro
     if (provider === 'postgresql') {
       expect(await onDatabase(provider, url, '', "SELECT nspname FROM pg_namespace WHERE nspname = 'twake_app_auth'")).toEqual([]);
     }
-    expect(await userVisibleTables(provider, url)).toEqual(['_prisma_migrations', 'application_keys', 'applications', 'notes']);
+    expect(await userVisibleTables(provider, url)).toEqual(['_prisma_migrations', 'application_keys', 'applications', 'notes', 'signing_keys']);
   });
 
   it('should apply everything on an empty database, recording nothing in _prisma_migrations', async () => {
@@ -118,7 +118,7 @@ describe.each(testProviders())('a user project owning its migrations (%s)', (pro
     drop = empty.drop;
     const migrated = await cliJson<{ applied: string[] }>(['migrate'], { DATABASE_URL: empty.url });
     expect(migrated.applied).toContain('20261128000000_init');
-    expect(await userVisibleTables(provider, empty.url)).toEqual(['application_keys', 'applications', 'installations']);
+    expect(await userVisibleTables(provider, empty.url)).toEqual(['application_keys', 'applications', 'installations', 'signing_keys']);
   });
 });
 
@@ -169,7 +169,7 @@ describeOnPostgres('migrate on a user database without triggers (postgresql)', (
     try {
       await applyUserMigration(provider, empty.url, readFileSync(join(FIXTURES, `${provider}.migration.sql`), 'utf8'));
       const migrated = await cliJson<{ applied: string[]; adopted: string[] }>(['migrate'], { DATABASE_URL: empty.url });
-      expect(migrated).toEqual({ applied: ['20261129000000_change_notifications'], adopted: ['20261128000000_init', '20261130000000_capabilities'] });
+      expect(migrated).toEqual({ applied: ['20261129000000_change_notifications'], adopted: ['20261128000000_init', '20261130000000_capabilities', '20261203000000_signing_keys'] });
     } finally {
       await empty.drop();
     }

@@ -18,6 +18,9 @@ export async function listKeysCommand(prisma: SigningKeyPrismaLike): Promise<Res
   return { json: { keys }, human };
 }
 
+/** Publication ahead of signing that lets every verifier learn the new key first (refresh 15 s + cool-down 30 s, with margin). */
+const SAFE_ACTIVATION_SECONDS = 60;
+
 export interface RotateInput {
   algorithm: SigningAlgorithm;
   activateInSeconds: number;
@@ -31,13 +34,26 @@ export function parseAlgorithm(value: string | undefined): SigningAlgorithm | nu
 
 export async function rotateKeysCommand(prisma: SigningKeyPrismaLike, input: RotateInput): Promise<Result> {
   const rotated = await rotateSigningKeys(prisma, input);
-  const json = { id: rotated.id, algorithm: input.algorithm, activeFrom: rotated.activeFrom.toISOString(), previousRetireAt: rotated.previousRetireAt.toISOString(), previousKeys: rotated.retired };
+  // Verifiers refetch the key set on an unknown key id, but at most every 30 s (jose's cool-down).
+  const warning =
+    input.activateInSeconds < SAFE_ACTIVATION_SECONDS
+      ? `signing in under ${SAFE_ACTIVATION_SECONDS} s, backends that fetched the key set in the last 30 s refuse the new key's assertions (403) until they fetch it again`
+      : null;
+  const json = {
+    id: rotated.id,
+    algorithm: input.algorithm,
+    activeFrom: rotated.activeFrom.toISOString(),
+    previousRetireAt: rotated.previousRetireAt.toISOString(),
+    previousKeys: rotated.retired,
+    ...(warning === null ? {} : { warning }),
+  };
   return {
     json,
     human: [
       `New signing key ${rotated.id} (${input.algorithm}), published now, signing from ${json.activeFrom}.`,
       `${rotated.retired} previous key(s) stay published until ${json.previousRetireAt}.`,
       'Running servers pick the change up within SIGNING_KEYS_REFRESH_SECONDS.',
+      ...(warning === null ? [] : [`Warning: ${warning}.`]),
     ],
   };
 }

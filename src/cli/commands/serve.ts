@@ -118,7 +118,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     : await openDatabaseKeyRing(database.prisma, {
         algorithm: config.assertion.algorithm,
         refreshMs: config.assertion.refreshMs,
-        onError: (error) => logger.warn({ err: error }, 'could not reread the signing keys; the ones read last stay in use'),
+        onError: (error) => logger.warn({ err: error }, 'signing keys: a key is unusable or could not be reread; the usable ones read last stay in use'),
       });
   const signer = createAssertionSigner({ keys: signingKeys, issuer: config.assertion.issuer, audience: config.assertion.audience, ttlSeconds: config.assertion.ttlSeconds });
   const app = createApp({
