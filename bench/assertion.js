@@ -2,9 +2,9 @@
 // 1. In this process, alternating rounds: one pass's assertion when a recent one is reused (the usual
 //    case: an application calling the same route), a fresh signature (the first call of a route, or after
 //    a third of the lifetime), and the backend's verification; against an empty await.
-// 2. Over HTTP: the real server's forward-auth, pinned to core 0 with the load generator on core 1,
-//    alternating rounds, with the assertion (an original URI is sent) and without (no URI, with
-//    FORWARD_AUTH_ORIGINAL_URI=optional): the server's own CPU per request, side by side.
+// 2. Over HTTP: the server's app (createApp) answering the same forward-auth request, with the assertion
+//    signer and without it, pinned to core 0 with the load generator on core 1, alternating rounds: the
+//    server's own CPU per request, side by side.
 // BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32), BENCH_OPS (20000).
 const { execFileSync } = require('node:child_process');
 const os = require('node:os');
@@ -47,14 +47,18 @@ async function inProcess() {
   const ring = { current: () => key, published: () => publishedAt([row], Date.now()), close: () => undefined };
   const signer = createAssertionSigner({ keys: ring, issuer: 'twake-app-auth', audience: 'twake-backend' });
   const verify = createAssertionVerifier({ keys: ring.published(), issuer: 'twake-app-auth', audience: 'twake-backend' });
+  // Remembers one token: alternating two, every verification checks a signature.
+  const verifyAfresh = createAssertionVerifier({ keys: ring.published(), issuer: 'twake-app-auth', audience: 'twake-backend', maxRemembered: 1 });
   const request = { method: 'POST', path: '/api/v1/messages/save' };
   const token = await signer.sign(identity, request);
+  const otherToken = await signer.sign({ ...identity, name: 'Other' }, request);
 
   const cases = {
     'empty await (baseline)': () => Promise.resolve(),
     'assertion reused (same identity and route within 10 s)': () => signer.sign(identity, request),
     'assertion signed (first call of a route)': (index) => signer.sign(identity, { method: 'POST', path: `/api/v1/messages/${index}-${Math.random()}` }),
-    'verification in the backend (static key set)': () => verify(token, request),
+    'verification in the backend, token seen before (static key set)': () => verify(token, request),
+    'verification in the backend, new token (signature checked)': (index) => verifyAfresh(index % 2 === 0 ? token : otherToken, request),
   };
   const results = new Map(Object.keys(cases).map((name) => [name, []]));
   for (let round = 0; round < ROUNDS; round += 1) {
@@ -69,16 +73,16 @@ async function overHttp() {
   const { publicId, privateKey } = await seedApplication(database.url, COMPANY);
   const authorization = `Basic ${Buffer.from(`${publicId}:${privateKey}`).toString('base64')}`;
   const targets = [
-    { name: 'forward-auth pass with the assertion', headers: { 'X-Original-URI': `/api/v1/notes?group_id=${COMPANY}` } },
-    { name: 'forward-auth pass without it (no original URI)', headers: { 'X-Twake-Group-Id': COMPANY } },
+    { name: 'forward-auth pass with the assertion', variant: 'with' },
+    { name: 'forward-auth pass without it', variant: 'without' },
   ];
   const results = new Map(targets.map((target) => [target.name, []]));
   for (let round = 0; round < ROUNDS; round += 1) {
     const order = round % 2 === 0 ? targets : [...targets].reverse();
     for (const target of order) {
-      const env = { DATABASE_URL: database.url, NODE_ENV: 'development', LOG_LEVEL: 'silent', FORWARD_AUTH_ORIGINAL_URI: 'optional' };
-      const server = await startTarget('server-process.js', [], env, [], PIN ? 0 : null);
-      const options = { url: `http://127.0.0.1:${server.port}/auth/verify`, method: 'GET', headers: { Authorization: authorization, ...target.headers }, connections: CONNECTIONS };
+      const server = await startTarget('assertion-server.js', [target.variant], { DATABASE_URL: database.url }, [], PIN ? 0 : null);
+      const headers = { Authorization: authorization, 'X-Original-URI': `/api/v1/notes?group_id=${COMPANY}`, 'X-Original-Method': 'GET' };
+      const options = { url: `http://127.0.0.1:${server.port}/auth/verify`, method: 'GET', headers, connections: CONNECTIONS };
       await load({ ...options, seconds: WARMUP_SECONDS });
       const before = cpuMicroseconds(server.pid);
       const result = await load({ ...options, seconds: SECONDS });

@@ -97,7 +97,7 @@ export function forwardAuth(options: Partial<Options>, forwardOptions: ForwardAu
           res.setHeader('Cache-Control', 'no-store');
           res.status(204).end();
         };
-        if (assertion === null) answer(null);
+        if (assertion === null || typeof assertion === 'string') answer(assertion);
         // A pass without its assertion would be refused by the backend anyway: fail closed here, as a bug.
         else assertion.then(answer, (error: unknown) => refuse(res, next, new InternalError(error)));
       },

@@ -23,8 +23,12 @@ export interface AssertionSignerOptions {
 
 /** Signs the assertion of a pass. @public */
 export interface AssertionSigner {
-  /** A compact JWS for `identity`, valid for `request` only. Rejects when no key can sign. */
-  sign(identity: TwakeIdentity, request: BoundRequest): Promise<string>;
+  /**
+   * A compact JWS for `identity`, valid for `request` only: the token itself when a recent one is reused
+   * (so the pass is answered without waiting a turn), else a promise of it. Rejects (or throws) when no
+   * key can sign.
+   */
+  sign(identity: TwakeIdentity, request: BoundRequest): string | Promise<string>;
 }
 
 // Assertions for longer paths are signed each time: held, they would make the cache's memory depend on
@@ -34,6 +38,8 @@ const MAX_REUSED_PATH_LENGTH = 512;
 interface Held {
   readonly token: Promise<string>;
   readonly key: CurrentKey;
+  /** The token once signed. */
+  signed?: string;
 }
 
 // Every field that goes into the claims, so that a change of grants or name is a new assertion.
@@ -69,18 +75,24 @@ export function createAssertionSigner(options: AssertionSignerOptions): Assertio
   return {
     sign(identity, request) {
       const key = options.keys.current();
-      if (key === null) return Promise.reject(new Error('twake-app-auth: no signing key is usable (all retired?)'));
+      if (key === null) return Promise.reject(new Error('twake-app-auth: no signing key is usable'));
       if (request.path.length > MAX_REUSED_PATH_LENGTH) return signNew(identity, request, key);
       const reuseKey = reuseKeyOf(identity, request);
       const found = held.get(reuseKey);
       // A rotation makes the next pass sign with the new key.
-      if (found !== undefined && found.key === key) return found.token;
+      if (found !== undefined && found.key === key) return found.signed ?? found.token;
       const token = signNew(identity, request, key);
-      held.set(reuseKey, { token, key });
-      // A failed signature is not kept for reuse.
-      token.catch(() => {
-        if (held.peek(reuseKey)?.token === token) held.delete(reuseKey);
-      });
+      const entry: Held = { token, key };
+      held.set(reuseKey, entry);
+      token.then(
+        (signed) => {
+          entry.signed = signed;
+        },
+        // A failed signature is not kept for reuse.
+        () => {
+          if (held.peek(reuseKey) === entry) held.delete(reuseKey);
+        },
+      );
       return token;
     },
   };

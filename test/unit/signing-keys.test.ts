@@ -107,10 +107,13 @@ describe('createAssertionSigner', () => {
       const signer = createAssertionSigner({ keys: ring, issuer: 'i', audience: 'a', now: () => T0 });
       const short = { method: 'GET', path: '/api/v1/notes' };
       expect(signer.sign(identity, short)).toBe(signer.sign(identity, short));
+      // Once signed, the reused token itself, without a promise.
+      const token = await signer.sign(identity, short);
+      expect(signer.sign(identity, short)).toBe(token);
       expect(signer.sign({ ...identity, capabilities: ['messages_save'] }, short)).not.toBe(signer.sign(identity, short));
       const long = { method: 'GET', path: `/api/v1/${'x'.repeat(600)}` };
       expect(signer.sign(identity, long)).not.toBe(signer.sign(identity, long));
-      await expect(signer.sign(identity, long)).resolves.toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
+      await expect(Promise.resolve(signer.sign(identity, long))).resolves.toMatch(/^[\w-]+\.[\w-]+\.[\w-]+$/);
     } finally {
       ring.close();
     }
