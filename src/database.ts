@@ -4,7 +4,7 @@ import type * as PgAdapter from '@prisma/adapter-pg';
 import type { PoolConfig } from 'pg';
 import type { PrismaClient as PostgresClient } from './generated/postgresql/client';
 import type { PrismaClient as SqliteClient } from './generated/sqlite/client';
-import { providerOf, sqlitePath, type Provider } from './database-url';
+import { DEFAULT_DATABASE_URL, providerOf, sqlitePath, type Provider } from './database-url';
 import { requireAllOptional, requireOptional, type OptionalPeer } from './optional-dependency';
 
 /** A connected database: its client, its provider, and how to close it. */
@@ -39,9 +39,19 @@ export function postgresPoolConfig(url: string, options: OpenDatabaseOptions): P
   };
 }
 
-/** The optional peers the CLI and server need for `provider` (and `extra`), in one install line when any is missing. */
-export function checkDatabasePeers(provider: Provider, extra: readonly OptionalPeer[] = []): void {
-  if (provider === 'sqlite') requireAllOptional(['@prisma/client', '@prisma/adapter-better-sqlite3', 'better-sqlite3', ...extra], 'The CLI and server on SQLite');
+/**
+ * The optional peers the CLI and server need for `provider` (and `extra`), in one install line when any is
+ * missing. `defaulted`: DATABASE_URL was not set, so the SQLite default was chosen: say so, since an
+ * install meant for PostgreSQL lacks the SQLite packages for a reason.
+ */
+export function checkDatabasePeers(provider: Provider, extra: readonly OptionalPeer[] = [], defaulted = false): void {
+  if (provider === 'sqlite' && defaulted) {
+    requireAllOptional(
+      ['@prisma/client', '@prisma/adapter-better-sqlite3', 'better-sqlite3', ...extra],
+      `DATABASE_URL is not set, so the default SQLite database (${DEFAULT_DATABASE_URL})`,
+      '; or set DATABASE_URL=postgresql://... to use PostgreSQL',
+    );
+  } else if (provider === 'sqlite') requireAllOptional(['@prisma/client', '@prisma/adapter-better-sqlite3', 'better-sqlite3', ...extra], 'The CLI and server on SQLite');
   else requireAllOptional(['@prisma/client', '@prisma/adapter-pg', 'pg', ...extra], 'The CLI and server on PostgreSQL');
 }
 

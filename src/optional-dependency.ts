@@ -19,9 +19,10 @@ export class MissingPeerError extends Error {
   constructor(
     readonly packageNames: readonly OptionalPeer[],
     feature: string,
+    alternative = '',
   ) {
     const list = packageNames.map((name) => `"${name}"`).join(', ');
-    super(`twake-app-auth: ${feature} needs ${list}, not installed here: npm install ${packageNames.join(' ')}`);
+    super(`twake-app-auth: ${feature} needs ${list}, not installed here: npm install ${packageNames.join(' ')}${alternative}`);
     this.name = 'MissingPeerError';
   }
 }
@@ -38,7 +39,7 @@ export function requireOptional<T>(name: OptionalPeer, feature: string): T {
 }
 
 /** Throws one {@link MissingPeerError} naming every package of `names` that cannot be found. */
-export function requireAllOptional(names: readonly OptionalPeer[], feature: string): void {
+export function requireAllOptional(names: readonly OptionalPeer[], feature: string, alternative = ''): void {
   const missing = names.filter((name) => {
     try {
       require.resolve(name);
@@ -48,7 +49,7 @@ export function requireAllOptional(names: readonly OptionalPeer[], feature: stri
       throw error;
     }
   });
-  if (missing.length > 0) throw new MissingPeerError(missing, feature);
+  if (missing.length > 0) throw new MissingPeerError(missing, feature, alternative);
 }
 
 /** Whether `error` says that `name` itself (not something it needs) cannot be found. */

@@ -47,6 +47,8 @@ export interface ServerConfig {
   database: Required<OpenDatabaseOptions>;
   /** The identity assertion forward-auth signs on every pass (ASSERTION_*). */
   assertion: AssertionConfig;
+  /** Longest wait for in-flight requests once a stop is asked for, in milliseconds (SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
   /** Whether forward-auth refuses a request whose original URI it cannot see (FORWARD_AUTH_ORIGINAL_URI). */
   originalUri: 'required' | 'optional';
 }
@@ -177,6 +179,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       connectTimeoutMs: wholeNumber(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 1),
     },
     assertion: parseAssertion(env),
+    shutdownTimeoutMs: wholeNumber(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     originalUri: parseChoice(env, 'FORWARD_AUTH_ORIGINAL_URI', ['required', 'optional'] as const),
   };
 }

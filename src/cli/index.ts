@@ -221,7 +221,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return 0;
     }
     const databaseUrl = databaseUrlFrom(io.env);
-    checkDatabasePeers(providerOf(databaseUrl));
+    checkDatabasePeers(providerOf(databaseUrl), [], !io.env.DATABASE_URL?.trim());
     let result: Result;
     if (command === 'migrate') {
       if (verb !== undefined) throw new UsageError('migrate takes no argument');

@@ -12,11 +12,11 @@ run(process.argv.slice(2), {
   stderr: (text) => process.stderr.write(text),
   env: process.env,
 }).then(
-  (code) => {
-    process.exitCode = code;
-  },
+  // Exits at once: a client, pool or timer still open (after a failed start, or once serve has stopped)
+  // must not keep a process alive that serves nothing. Output to pipes and files is already written.
+  (code) => process.exit(code),
   (error: unknown) => {
     process.stderr.write(`twake-app-auth: ${escapeText(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error))}\n`);
-    process.exitCode = 1;
+    process.exit(1);
   },
 );

@@ -26,8 +26,6 @@ import { listenForChanges } from '../../stores/postgres-changes';
 import { createDriverStore } from '../../stores/driver-store';
 import { createPrismaStore } from '../../stores/prisma-store';
 
-/** How long in-flight requests may take to finish once a stop is asked for. */
-const SHUTDOWN_GRACE_MS = 10_000;
 /** How long the start waits for a first connection to Redis. */
 const REDIS_START_WAIT_MS = 2000;
 
@@ -71,13 +69,40 @@ async function warmCache(store: CachedStore, prisma: EnabledApplications, maxEnt
   }
 }
 
+/** Listens, or rejects with the listening error (EADDRINUSE, EADDRNOTAVAIL, EACCES…). */
+function listen(server: http.Server | https.Server, port: number, host: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, host, () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+}
+
+/**
+ * Stops accepting, closes idle keep-alive connections at once and each one as soon as its last request is
+ * answered, lets in-flight requests finish, and after `timeoutMs` closes whatever is left.
+ */
+async function closeServer(server: http.Server | https.Server, timeoutMs: number): Promise<void> {
+  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
+  // A connection that finishes its request after close() would otherwise wait out its keep-alive timeout.
+  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.setHeader('Connection', 'close'));
+  server.closeIdleConnections();
+  const idle = setInterval(() => server.closeIdleConnections(), 50);
+  const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
+  await closed;
+  clearInterval(idle);
+  clearTimeout(timer);
+}
+
 export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   // Listened for from the start: a stop asked for right after the "listening" line (a supervisor, a test)
   // could otherwise arrive before the listener and kill the process without its shutdown.
   const stopAsked = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
   const config = readServerConfig(env);
   // One line naming every missing package the server needs (prom-client unless METRICS=false).
-  checkDatabasePeers(providerOf(config.databaseUrl), config.metrics ? ['pino', 'prom-client'] : ['pino']);
+  checkDatabasePeers(providerOf(config.databaseUrl), config.metrics ? ['pino', 'prom-client'] : ['pino'], !env.DATABASE_URL?.trim());
   const logger = createLogger(config.logLevel);
   if (typeof config.trustProxy === 'number' && config.trustProxy > 0 && listensPublicly(config.host)) {
     logger.warn(
@@ -143,8 +168,12 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   });
 
   const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, app) : http.createServer(app);
-  server.listen(config.port, config.host);
-  await once(server, 'listening');
+  try {
+    await listen(server, config.port, config.host);
+  } catch (error) {
+    // A process that cannot listen must not stay alive: the caller exits non-zero with this one line.
+    throw new Error(`cannot listen on ${config.host}:${config.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+  }
   const { port } = server.address() as AddressInfo;
   const scheme = config.tls ? 'https' : 'http';
   logger.info(
@@ -154,12 +183,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
 
   const signal = await stopAsked;
   logger.info({ signal: String(signal[0] ?? '') }, 'shutting down');
-  // Stop accepting, let in-flight requests finish, drop idle keep-alive connections.
-  const closed = new Promise<void>((resolve) => server.close(() => resolve()));
-  server.closeIdleConnections();
-  const timer = setTimeout(() => server.closeAllConnections(), SHUTDOWN_GRACE_MS);
-  await closed;
-  clearTimeout(timer);
+  await closeServer(server, config.shutdownTimeoutMs);
   signingKeys.close();
   await keyUsage.close();
   await changes?.close();
