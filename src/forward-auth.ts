@@ -77,6 +77,7 @@ export function forwardAuth(options: Partial<Options>, forwardOptions: ForwardAu
     // Read with the route (refusals here come before the credentials, as a path too long does).
     const readForwarded = (request: Request, routes: RouteTable | null): Requirement | null => {
       forwarded.path = forwardedPath(request);
+      res.locals.twakeOriginalPath = forwarded.path;
       forwarded.method = forwardedMethod(request);
       if (forwarded.path === null && uriRequired) throw new MissingOriginalUriError();
       if (signer !== null && forwarded.path !== null && forwarded.path.length > MAX_BOUND_PATH_LENGTH) throw new UriTooLongError();

@@ -29,6 +29,8 @@ const DECISION_BATCH = 128;
 export function createServerMetrics(cache: CachedStore): ServerMetrics {
   const prom = requireOptional<typeof PromClient>('prom-client', METRICS_FEATURE);
   const registry = new prom.Registry();
+  // Node's own process metrics (CPU, memory, event-loop lag, handles), as every Node service exports them.
+  prom.collectDefaultMetrics({ register: registry });
   const decisions = new prom.Counter({ name: 'twake_app_auth_decisions_total', help: 'Decisions by code (ok, or the refusal code).', labelNames: ['code'], registers: [registry], collect: flushDecisions });
   const latency = new prom.Histogram({ name: 'twake_app_auth_decision_seconds', help: 'Time to decide, body reading and store look-ups included.', buckets: LATENCY_BUCKETS, registers: [registry], collect: flushDecisions });
   const storeErrors = new prom.Counter({ name: 'twake_app_auth_store_errors_total', help: 'Decisions the store could not answer (503).', registers: [registry], collect: flushDecisions });

@@ -21,6 +21,8 @@ export interface ServerConfig {
   logLevel: string;
   /** Serve `GET /metrics` (Prometheus text format, needs prom-client). */
   metrics: boolean;
+  /** METRICS_PORT: serve `/metrics` on this port (same HOST) instead of the API port; null for the API port. */
+  metricsPort: number | null;
   /** Route table forward-auth enforces on original paths under /api/v1/ (`TWAKE_ROUTES=v1`, the default), or none (`off`). */
   twakeRoutes: 'v1' | 'off';
   /** Cache of lookups: most entries and lifetime of an answer in milliseconds (0 turns it off). */
@@ -128,10 +130,15 @@ function parseAssertion(env: NodeJS.ProcessEnv): AssertionConfig {
   };
 }
 
+function portNumber(text: string, name: string): number {
+  const port = Number(text);
+  if (!/^\d+$/.test(text.trim()) || port > 65535) fail(`${name} must be a port number, not ${JSON.stringify(text)}.`);
+  return port;
+}
+
 /** Reads the settings from `env`. */
 export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
-  const port = Number(env.PORT ?? '3000');
-  if (!Number.isInteger(port) || port < 0 || port > 65535) fail(`PORT must be a port number, not ${JSON.stringify(env.PORT)}.`);
+  const port = portNumber(env.PORT ?? '3000', 'PORT');
   const logLevel = env.LOG_LEVEL?.trim() || 'info';
   if (!LOG_LEVELS.includes(logLevel)) fail(`LOG_LEVEL must be one of ${LOG_LEVELS.join(', ')}.`);
   const certFile = env.TLS_CERT_FILE?.trim();
@@ -153,6 +160,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     logLevel,
     twakeRoutes: parseTwakeRoutes(env.TWAKE_ROUTES),
     metrics: env.METRICS === undefined || env.METRICS.trim() === '' ? true : parseBoolean(env, 'METRICS'),
+    metricsPort: env.METRICS_PORT?.trim() ? portNumber(env.METRICS_PORT, 'METRICS_PORT') : null,
     throttle: {
       failureLimit: wholeNumber(env, 'AUTH_FAILURE_LIMIT', 100, 1),
       publicIdFailureLimit: wholeNumber(env, 'AUTH_PUBLIC_ID_FAILURE_LIMIT', 300, 1),

@@ -1,5 +1,6 @@
 // The standalone validator as an Express app: health, readiness, "who am I" and forward-auth routes.
 import express, { type ErrorRequestHandler, type Express } from 'express';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
 import type { AssertionSigner } from './assertion/signer';
 import type { SigningKeyRing } from './assertion/signing-keys';
@@ -41,6 +42,8 @@ export interface AppOptions {
   routes?: RouteTable | null;
   /** Prometheus metrics for `GET /metrics`, or null for none. */
   metrics?: ServerMetrics | null;
+  /** Whether `GET /metrics` is served by this app (false when it has a port of its own). Defaults to true. */
+  metricsRoute?: boolean;
   /** Signs forward-auth's identity assertions and publishes their keys; null for none (tests of other parts). */
   assertions?: { signer: AssertionSigner; keys: SigningKeyRing } | null;
   /** Whether forward-auth refuses a request whose original URI it cannot see. Defaults to required. */
@@ -79,6 +82,21 @@ function sharedWhileRunning<T>(check: () => Promise<T>): () => Promise<T> {
     }
     return running;
   };
+}
+
+/** Answers a scrape: the registry's text, or a 500 without internals when it cannot render. */
+export function serveMetrics(metrics: ServerMetrics, _req: IncomingMessage, res: ServerResponse): void {
+  metrics.render().then(
+    (body) => {
+      res.setHeader('Content-Type', metrics.contentType);
+      res.setHeader('Cache-Control', 'no-store');
+      res.end(body);
+    },
+    () => {
+      res.statusCode = 500;
+      res.end();
+    },
+  );
 }
 
 /** Builds the server's Express app (no port opened: supertest can use it directly). */
@@ -151,15 +169,7 @@ export function createApp(options: AppOptions): Express {
     });
   });
 
-  if (metrics !== null) {
-    app.get('/metrics', (_req, res, next) => {
-      metrics.render().then((body) => {
-        res.setHeader('Content-Type', metrics.contentType);
-        res.setHeader('Cache-Control', 'no-store');
-        res.end(body);
-      }, next);
-    });
-  }
+  if (metrics !== null && options.metricsRoute !== false) app.get('/metrics', (req, res) => serveMetrics(metrics, req, res));
 
   const logStoreFailure: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
     if (error instanceof StoreUnavailableError) logger.error({ err: error.cause ?? error }, 'authentication store failed');

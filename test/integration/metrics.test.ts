@@ -38,9 +38,34 @@ describe('GET /metrics (server process, SQLite)', () => {
     expect(sample(text, 'twake_app_auth_cache_hits_total')).toBeGreaterThanOrEqual(1);
     expect(sample(text, 'twake_app_auth_store_errors_total')).toBe(0);
     expect(sample(text, 'twake_app_auth_redis_degraded')).toBe(0);
+    // Node's own process metrics, as prom-client's defaults name them.
+    expect(sample(text, 'process_cpu_user_seconds_total')).toBeGreaterThan(0);
+    expect(sample(text, 'nodejs_heap_size_used_bytes')).toBeGreaterThan(0);
+    expect(text).toContain('nodejs_eventloop_lag_seconds');
     // Neither the public id nor any key ever becomes a label or a value.
     expect(text).not.toContain(app.publicId);
     expect(text).not.toContain(app.privateKey);
+  });
+
+  it('with METRICS_PORT, is served on that port only', async () => {
+    const database = await createEmptyDatabaseUrl('sqlite');
+    try {
+      const apart = await startServer({ DATABASE_URL: database.url, NODE_ENV: 'development', METRICS_PORT: '0' });
+      try {
+        const line = apart.logs.find((entry) => entry.includes('"metricsUrl"')) ?? '';
+        const metricsUrl = (JSON.parse(line) as { metricsUrl: string }).metricsUrl;
+        expect(metricsUrl).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/metrics$/);
+        const scraped = await fetch(metricsUrl);
+        expect(scraped.status).toBe(200);
+        expect(await scraped.text()).toContain('twake_app_auth_decisions_total');
+        expect((await fetch(metricsUrl.replace('/metrics', '/healthz'))).status).toBe(404);
+        expect((await request(apart.url).get('/metrics')).status).toBe(404);
+      } finally {
+        await apart.stop();
+      }
+    } finally {
+      await database.drop();
+    }
   });
 
   it('is off with METRICS=false, and refuses a METRICS value it does not know with one line', async () => {

@@ -228,11 +228,16 @@ ${locations}
   it('restores 400 and 403 with their codes through the named location', async () => {
     const missing = await get('/api/v1/raw/x');
     expect(missing.status).toBe(400);
-    expect(JSON.parse(missing.body)).toEqual({ status: 400, code: 'missing_group_id' });
+    expect(JSON.parse(missing.body)).toEqual({ type: 'urn:twake-app-auth:error:missing_group_id', title: 'group_id is required', status: 400, code: 'missing_group_id', twake_error: 'you_need_to_provide_a_valid_group_id_field_in_any_api_request' });
+    expect(missing.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(missing.headers['cache-control']).toBe('no-store');
     const elsewhere = await get('/api/v1/raw/x?group_id=beta');
     expect(elsewhere.status).toBe(403);
-    expect(JSON.parse(elsewhere.body)).toEqual({ status: 403, code: 'not_installed' });
+    expect(JSON.parse(elsewhere.body)).toMatchObject({ status: 403, code: 'not_installed', twake_error: 'you_need_to_provide_a_valid_group_id_field_in_any_api_request' });
+    // A grant refusal keeps the names it lacks.
+    const ungranted = await get('/api/v1/messages/save?group_id=alpha');
+    expect(ungranted.status).toBe(403);
+    expect(JSON.parse(ungranted.body)).toMatchObject({ code: 'missing_capability', twake_error: 'you_do_not_have_this_set_of_required_capabilities', missing: ['messages_save'] });
   });
 
   it('401 with the Basic challenge for a wrong key', async () => {
@@ -300,7 +305,7 @@ ${locations}
     let last: Answer | undefined;
     for (let attempt = 0; attempt < 8 && last?.status !== 429; attempt += 1) last = await get('/api/v1/raw/x?group_id=alpha', wrong);
     expect(last?.status).toBe(429);
-    expect(JSON.parse(last?.body ?? '{}')).toEqual({ status: 429, code: 'too_many_failures' });
+    expect(JSON.parse(last?.body ?? '{}')).toMatchObject({ status: 429, code: 'too_many_failures', twake_error: 'unknown_application_or_bad_private_key' });
     expect(Number(last?.headers['retry-after'])).toBeGreaterThan(0);
     expect(last?.headers['ratelimit']).toMatch(/^"ip";r=0;t=\d+$/);
     expect(last?.headers['ratelimit-policy']).toMatch(/^"ip";q=5;w=60$/);

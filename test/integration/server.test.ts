@@ -145,6 +145,14 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
     expect(unauthorised.status).toBe(401);
   });
 
+  it('logs the client address, the route, the original path, and both statuses when nginx maps one', async () => {
+    await call(dev.url, '/auth/verify', { headers: { ...auth(), 'X-Original-URI': '/api/v1/notes/logged?secret=1', 'X-Twake-Status-Mapping': 'auth-request' } });
+    await timeUntil(async () => dev.logs.some((line) => line.includes('/api/v1/notes/logged')), 2000);
+    const line = dev.logs.map((text) => JSON.parse(text) as Record<string, unknown>).find((entry) => entry.originalPath === '/api/v1/notes/logged');
+    expect(line).toMatchObject({ msg: 'request', route: '/auth/verify', clientAddress: '127.0.0.1', status: 403, decidedStatus: 400, code: 'missing_group_id' });
+    expect(JSON.stringify(line)).not.toContain('secret=1');
+  });
+
   it(`CLI changes reach the running server within ${PROPAGATION_BOUND_MS} ms (install, uninstall, rotate, disable)`, async () => {
     const status = async (key: string, company: string) =>
       (await call(dev.url, `/api/v1/auth/test?group_id=${company}`, { headers: { Authorization: basic(app.publicId, key) } })).status;

@@ -17,7 +17,7 @@ import { providerOf, redactDatabaseUrl } from '../../database-url';
 import { createLogger } from '../../logger';
 import { migrate } from '../../migrate';
 import { createServerMetrics } from '../../metrics';
-import { createApp } from '../../server';
+import { createApp, serveMetrics } from '../../server';
 import { twakeV1Routes } from '../../twake-v1';
 import { readServerConfig } from '../../server-config';
 import { listensPublicly } from '../../trust-proxy';
@@ -161,6 +161,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     trustProxy: config.trustProxy,
     logger,
     metrics,
+    metricsRoute: config.metricsPort === null,
     routes: config.twakeRoutes === 'v1' ? twakeV1Routes : null,
     checkReady: async () => {
       await database.prisma.$queryRaw`SELECT 1`;
@@ -174,16 +175,39 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     // A process that cannot listen must not stay alive: the caller exits non-zero with this one line.
     throw new Error(`cannot listen on ${config.host}:${config.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
   }
+  // Metrics on a port of their own, so that the API port need not expose them (plain HTTP: scrapers are
+  // inside the network; bind HOST accordingly).
+  const metricsServer = metrics !== null && config.metricsPort !== null ? http.createServer((req, res) => {
+    if (req.method === 'GET' && (req.url === '/metrics' || req.url?.startsWith('/metrics?'))) serveMetrics(metrics, req, res);
+    else {
+      res.statusCode = 404;
+      res.end();
+    }
+  }) : null;
+  if (metricsServer !== null && config.metricsPort !== null) {
+    try {
+      await listen(metricsServer, config.metricsPort, config.host);
+    } catch (error) {
+      throw new Error(`cannot listen on ${config.host}:${config.metricsPort} (METRICS_PORT): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
+    }
+  }
   const { port } = server.address() as AddressInfo;
   const scheme = config.tls ? 'https' : 'http';
   logger.info(
-    { url: `${scheme}://${config.host}:${port}`, database: redactDatabaseUrl(config.databaseUrl), mode: config.mode, trustProxy: config.trustProxy, cache: config.cache },
+    {
+      url: `${scheme}://${config.host}:${port}`,
+      ...(metricsServer === null ? {} : { metricsUrl: `http://${config.host}:${(metricsServer.address() as AddressInfo).port}/metrics` }),
+      database: redactDatabaseUrl(config.databaseUrl),
+      mode: config.mode,
+      trustProxy: config.trustProxy,
+      cache: config.cache,
+    },
     `listening on ${scheme}://${config.host}:${port}, database ${redactDatabaseUrl(config.databaseUrl)}, ${config.mode} mode`,
   );
 
   const signal = await stopAsked;
   logger.info({ signal: String(signal[0] ?? '') }, 'shutting down');
-  await closeServer(server, config.shutdownTimeoutMs);
+  await Promise.all([closeServer(server, config.shutdownTimeoutMs), metricsServer === null ? undefined : closeServer(metricsServer, config.shutdownTimeoutMs)]);
   signingKeys.close();
   await keyUsage.close();
   await changes?.close();
