@@ -107,7 +107,7 @@ export class MissingGroupIdError extends TwakeAuthError {
 /** 400: `group_id` is not one non-empty string, or the body and the query string disagree. @public */
 export class InvalidGroupIdError extends TwakeAuthError {
   constructor() {
-    super(400, 'invalid_group_id', 'group_id must be one non-empty string', { twakeError: LEGACY_BAD_GROUP });
+    super(400, 'invalid_group_id', 'group_id must be one valid company id, the same everywhere the request names it', { twakeError: LEGACY_BAD_GROUP });
   }
 }
 

@@ -18,6 +18,7 @@ import { migrateCommand } from './commands/migrate';
 import { schemaSql } from './commands/schema';
 import { serveCommand } from './commands/serve';
 import { failureOf, reportFailure } from './failure';
+import { invocation } from './invocation';
 import { print, type Io, type Result } from './output';
 
 const USAGE = `Usage: twake-app-auth <command> [--json] [--verbose]   (--help, --version)
@@ -120,7 +121,7 @@ async function runKeysCommand(verb: string | undefined, args: string[], values: 
   }
 }
 
-async function runAppCommand(verb: string | undefined, args: string[], values: Values, databaseUrl: string): Promise<Result> {
+async function runAppCommand(verb: string | undefined, args: string[], values: Values, databaseUrl: string, command: string): Promise<Result> {
   const known = ['create', 'set', 'list', 'install', 'uninstall', 'rotate-key', 'enable', 'disable'];
   if (verb === undefined || !known.includes(verb)) throw new UsageError(`unknown app command ${JSON.stringify(verb ?? '')}`);
   const expected = verb === 'create' || verb === 'list' ? 0 : 1;
@@ -134,11 +135,11 @@ async function runAppCommand(verb: string | undefined, args: string[], values: V
     const publicId = args[0] ?? '';
     switch (verb) {
       case 'create':
-        return await createCommand(admin, required(values.name, '--name'), accessOptions(values));
+        return await createCommand(admin, required(values.name, '--name'), accessOptions(values), command);
       case 'set':
         return await setCommand(admin, publicId, accessOptions(values));
       case 'list':
-        return await listCommand(admin);
+        return await listCommand(admin, command);
       case 'install':
         return await installCommand(admin, publicId, required(values.company, '--company'), commaList(values.grant));
       case 'uninstall':
@@ -230,7 +231,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (verb !== undefined) throw new UsageError('import takes no argument');
       result = await runImport(required(values.from, '--from'), values['dry-run'] === true, databaseUrl);
     } else if (command === 'app') {
-      result = await runAppCommand(verb, rest, values, databaseUrl);
+      result = await runAppCommand(verb, rest, values, databaseUrl, invocation(io.env));
     } else if (command === 'keys') {
       result = await runKeysCommand(verb, rest, values, databaseUrl);
     } else {
@@ -255,10 +256,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
-// Node's parseArgs explains how to pass a positional that starts with "-": not what a CLI user needs.
+// Node's parseArgs explains how to pass a positional that starts with "-", over several lines: not what a
+// CLI user needs. One line saying what is wrong instead.
 function usageMessage(error: Error): string {
-  const option = /^Unknown option '([^']*)'/.exec(error.message);
-  return option === null ? error.message : `unknown option ${option[1]}`;
+  const unknown = /^Unknown option '([^']*)'/.exec(error.message);
+  if (unknown !== null) return `unknown option ${unknown[1]}`;
+  const ambiguous = /^Option '([^']*)' argument is ambiguous/.exec(error.message);
+  if (ambiguous !== null) return `${ambiguous[1]} needs a value; one that starts with "-" is written ${ambiguous[1]}=VALUE`;
+  const missing = /^Option '([^']*)' argument missing/.exec(error.message);
+  if (missing !== null) return `${missing[1]} needs a value`;
+  return error.message.split('\n')[0] ?? error.message;
 }
 
 

@@ -1,6 +1,6 @@
 // The real `twake-app-auth` command, spawned, on SQLite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { existsSync, readFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, readFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -60,6 +60,22 @@ describe('twake-app-auth CLI defaults', () => {
       expect(result.code).toBe(2);
       expect(result.stdout).toBe('');
       expect(result.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  });
+
+  it('says what is wrong in one readable line: a negative --grace, a JSON file that does not parse', async () => {
+    const negative = await runCli(['app', 'rotate-key', 'x', '--grace', '-5'], { DATABASE_URL: 'file:/nonexistent/never-used.db' });
+    expect(negative.stderr).toBe('twake-app-auth: --grace needs a value; one that starts with "-" is written --grace=VALUE (see twake-app-auth --help)\n');
+    const written = await runCli(['app', 'rotate-key', 'x', '--grace=-5'], { DATABASE_URL: 'file:/nonexistent/never-used.db' });
+    expect(written.stderr).toBe('twake-app-auth: --grace must be a whole number of seconds (see twake-app-auth --help)\n');
+    const folder = mkdtempSync(join(tmpdir(), 'twake-import-'));
+    try {
+      writeFileSync(join(folder, 'broken.json'), '{"applications": [\n  {"id": 1,\n  ]}');
+      const broken = await runCli(['import', '--from', join(folder, 'broken.json')], { DATABASE_URL: `file:${join(folder, 'db.sqlite')}` });
+      expect(broken.code).toBe(1);
+      expect(broken.stderr).toMatch(/^twake-app-auth: cannot import: \S+broken\.json is not valid JSON: expected double-quoted property name at line 3, column 3\n$/);
+    } finally {
+      rmSync(folder, { recursive: true, force: true });
     }
   });
 });
@@ -123,8 +139,11 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
     expect(create.code).toBe(0);
     expect(create.stdout).toMatch(/public id: +[0-9a-f-]{36}\n/);
     expect(create.stdout).toMatch(/private key: +twk_/);
-    expect(create.stdout).toContain('Next: twake-app-auth app install');
     const publicId = /public id: +([0-9a-f-]{36})/.exec(create.stdout)?.[1] as string;
+    // The hint is a command that works from where the CLI was started (here: node and the script's path).
+    const hint = /^Next: (.*) app install (\S+) --company <company-id>$/m.exec(create.stdout);
+    expect(hint?.[1]).toBe('node dist/cli/main.js');
+    expect(hint?.[2]).toBe(publicId);
     expect((await runCli(['app', 'install', publicId, '--company', 'acme'], env)).stdout).toBe(`Installed ${publicId} in company acme.\n  granted: capabilities: (none); privileges: (none)\n`);
     expect((await runCli(['app', 'install', publicId, '--company', 'acme'], env)).stdout).toContain('already installed');
     expect((await runCli(['app', 'uninstall', publicId, '--company', 'nowhere'], env)).stdout).toContain('was not installed');

@@ -6,7 +6,7 @@ import { table, type Result } from '../output';
 const listed = (names: readonly string[], none: string) => (names.length === 0 ? none : names.join(', '));
 
 /** `app create --name N [--capabilities a,b] [--privileges x,y] [--allowed-ips LIST]`: prints the private key, once. */
-export async function createCommand(admin: Admin, name: string, access: AccessInput): Promise<Result> {
+export async function createCommand(admin: Admin, name: string, access: AccessInput, command = 'twake-app-auth'): Promise<Result> {
   const created = await admin.createApplication({ name, ...access });
   return {
     json: { id: created.id, publicId: created.publicId, name: created.name, privateKey: created.privateKey },
@@ -19,15 +19,15 @@ export async function createCommand(admin: Admin, name: string, access: AccessIn
       ]),
       '',
       'Store the private key now: it is shown only once.',
-      `Next: twake-app-auth app install ${created.publicId} --company <company-id>`,
+      `Next: ${command} app install ${created.publicId} --company <company-id>`,
     ],
   };
 }
 
 /** `app list`: applications, installations and key metadata, never key material. */
-export async function listCommand(admin: Admin): Promise<Result> {
+export async function listCommand(admin: Admin, command = 'twake-app-auth'): Promise<Result> {
   const applications = await admin.listApplications();
-  const human = applications.length === 0 ? ['No applications yet. Next: twake-app-auth app create --name <name>'] : [];
+  const human = applications.length === 0 ? [`No applications yet. Next: ${command} app create --name <name>`] : [];
   for (const application of applications) {
     const activeKeys = application.keys.filter((key) => key.revokedAt === null && (key.expiresAt === null || key.expiresAt > new Date()));
     const lastUsed = application.keys.reduce<Date | null>((latest, key) => (key.lastUsedAt !== null && (latest === null || key.lastUsedAt > latest) ? key.lastUsedAt : latest), null);

@@ -4,13 +4,34 @@ import { importApplications, type TransactionalImportClient } from '../../import
 import { readTwakeExport, TwakeImportError, type TwakeExport } from '../../twake-import';
 import { table, type Result } from '../output';
 
+/**
+ * V8's JSON message ("Unexpected token } in JSON at position 29", or "…is not valid JSON", quoting the
+ * text) as one readable line: what is wrong, at which line and column.
+ */
+function jsonErrorAt(text: string, message: string): string {
+  const position = /at position (\d+)/.exec(message);
+  const what = (message.split(/ in JSON at position| at position|, "/)[0] ?? message).replace(/^Unexpected token/, 'unexpected character').replace(/^Expected/, 'expected');
+  if (position === null) return text.trim() === '' ? 'the file is empty' : what.charAt(0).toLowerCase() + what.slice(1);
+  const offset = Number(position[1]);
+  const before = text.slice(0, offset);
+  const line = before.split('\n').length;
+  const column = offset - before.lastIndexOf('\n');
+  return `${what.charAt(0).toLowerCase() + what.slice(1)} at line ${line}, column ${column}`;
+}
+
 /** Reads FILE (JSON) and checks every record, before anything touches the database. */
 export function readImportFile(file: string): TwakeExport {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (error) {
+    throw new TwakeImportError([`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]);
+  }
   let document: unknown;
   try {
-    document = JSON.parse(readFileSync(file, 'utf8'));
+    document = JSON.parse(text);
   } catch (error) {
-    throw new TwakeImportError([`${file}: ${(error as Error).message.split('\n')[0] ?? 'unreadable'}`]);
+    throw new TwakeImportError([`${file} is not valid JSON: ${jsonErrorAt(text, (error as Error).message)}`]);
   }
   return readTwakeExport(document);
 }
