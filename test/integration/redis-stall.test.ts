@@ -14,7 +14,18 @@ import { createEmptyDatabaseUrl } from '../helpers/databases';
 import { cliJson, startServer } from '../helpers/processes';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 
-const REDIS_PORT = Number(new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379').port || 6379);
+// TEST_REDIS_URL's host, port and database number, reached through a proxy the test can stall.
+const TEST_REDIS = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
+const REDIS_HOST = TEST_REDIS.hostname;
+const REDIS_PORT = Number(TEST_REDIS.port || 6379);
+const REDIS_DB = Number(TEST_REDIS.pathname.slice(1) || 0);
+/** TEST_REDIS_URL with its host and port replaced by the proxy's. */
+function throughProxy(proxy: TcpProxy): string {
+  const url = new URL(TEST_REDIS.toString());
+  url.hostname = '127.0.0.1';
+  url.port = String(proxy.port);
+  return url.toString();
+}
 /**
  * The counters' Redis deadline (redisTimeoutMs, REDIS_TIMEOUT_MS) in these tests. Once Redis has missed it
  * the counters are in memory: later answers wait for nothing, where each would take at least this long if
@@ -29,8 +40,8 @@ afterEach(async () => {
 
 /** A real Redis behind a proxy the test can stall, and a client as a library user would make it (no commandTimeout). */
 async function stallableRedis(): Promise<{ proxy: TcpProxy; redis: Redis }> {
-  const proxy = await startTcpProxy('127.0.0.1', REDIS_PORT);
-  const redis = new Redis({ host: '127.0.0.1', port: proxy.port, maxRetriesPerRequest: 1 });
+  const proxy = await startTcpProxy(REDIS_HOST, REDIS_PORT);
+  const redis = new Redis({ host: '127.0.0.1', port: proxy.port, db: REDIS_DB, username: TEST_REDIS.username || undefined, password: TEST_REDIS.password || undefined, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
   cleanups.push(() => proxy.close(), () => redis.disconnect());
   if (redis.status !== 'ready') await once(redis, 'ready');
@@ -156,7 +167,7 @@ describe('throttling and request limit through a Redis that stops answering', ()
 
 describe('twake-app-auth serve with a Redis that stops answering', () => {
   it('answers at memory speed after the first deadline, says degraded on /readyz, and logs the outage once and its end once', async () => {
-    const proxy = await startTcpProxy('127.0.0.1', REDIS_PORT);
+    const proxy = await startTcpProxy(REDIS_HOST, REDIS_PORT);
     cleanups.push(() => proxy.close());
     const database = await createEmptyDatabaseUrl('sqlite');
     cleanups.push(database.drop);
@@ -166,7 +177,7 @@ describe('twake-app-auth serve with a Redis that stops answering', () => {
     const server = await startServer({
       ...env,
       NODE_ENV: 'development',
-      REDIS_URL: `redis://127.0.0.1:${proxy.port}`,
+      REDIS_URL: throughProxy(proxy),
       REDIS_KEY_PREFIX: `twake-app-auth-test-${randomUUID()}`,
       APP_REQUEST_LIMIT: '1000',
       REDIS_TIMEOUT_MS: String(DEADLINE_MS),

@@ -4,7 +4,7 @@ import https from 'node:https';
 import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
 import { makeSelfSignedCertificate, type SelfSigned } from '../helpers/self-signed';
-import { startTcpProxy } from '../helpers/tcp-proxy';
+import { proxyInFront } from '../helpers/tcp-proxy';
 import { committedAt } from '../helpers/committed';
 import { basic } from '../helpers/create-server';
 import { timeUntil } from '../helpers/eventually';
@@ -260,10 +260,8 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
 
   if (provider === 'postgresql') {
     it('GET /readyz answers 503 while PostgreSQL is unreachable, 200 once it is back', async () => {
-      const proxy = await startTcpProxy('127.0.0.1', 5432);
-      const url = new URL(env.DATABASE_URL as string);
-      url.port = String(proxy.port);
-      const server = await startServer({ DATABASE_URL: url.toString(), NODE_ENV: 'development' });
+      const { proxy, url } = await proxyInFront(env.DATABASE_URL as string);
+      const server = await startServer({ DATABASE_URL: url, NODE_ENV: 'development' });
       try {
         expect((await call(server.url, '/readyz')).status).toBe(200);
         proxy.cut();
