@@ -10,7 +10,10 @@ import express from 'express';
 import type { Server } from 'node:http';
 import { trustForwardedIdentity, twakeAuthErrorHandler } from '../../src';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
-import { cliJson, startServer, type ServerProcess } from '../helpers/processes';
+import Database from 'better-sqlite3';
+import { SignJWT, importJWK, type JWK } from 'jose';
+import { sqlitePath } from '../../src/database-url';
+import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
 import { makeSelfSignedCertificate, type SelfSigned } from '../helpers/self-signed';
 
 function findNginx(): string | null {
@@ -80,6 +83,7 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
   let drop: () => Promise<void>;
   let app: { publicId: string; privateKey: string };
   let auth: string;
+  let env: NodeJS.ProcessEnv;
 
   const get = (path: string, headers: Record<string, string> = {}) => send(nginxPort, tls.cert, 'GET', path, { Authorization: auth, ...headers });
   const postJson = (path: string, body: unknown, headers: Record<string, string> = {}) =>
@@ -90,8 +94,8 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
     tls = makeSelfSignedCertificate();
     const database = await createEmptyDatabaseUrl('sqlite');
     drop = database.drop;
-    const env = { DATABASE_URL: database.url };
-    validator = await startServer({ ...env, NODE_ENV: 'production', TRUST_PROXY: 'loopback', AUTH_FAILURE_LIMIT: '5' });
+    env = { DATABASE_URL: database.url };
+    validator = await startServer({ ...env, NODE_ENV: 'production', TRUST_PROXY: 'loopback', AUTH_FAILURE_LIMIT: '5', SIGNING_KEYS_REFRESH_SECONDS: '1' });
     app = await cliJson(['app', 'create', '--name', 'Nginx test'], env);
     await cliJson(['app', 'install', app.publicId, '--company', 'alpha'], env);
     await cliJson(['app', 'install', app.publicId, '--company', 'компания'], env);
@@ -103,7 +107,7 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
       const twake = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name.startsWith('x-twake-') || name === 'x-forwarded-for'));
       res.json({ headers: twake, body: req.body as unknown });
     });
-    site.use('/api/v1/checked', trustForwardedIdentity({ jwksUrl: `${validator.url}/.well-known/jwks.json`, issuer: 'twake-app-auth', audience: 'twake-backend' }));
+    site.use('/api/v1/checked', trustForwardedIdentity({ jwksUrl: `${validator.url}/.well-known/jwks.json`, issuer: 'twake-app-auth', audience: 'twake-backend', jwksCacheSeconds: 1 }));
     site.all('/api/v1/checked/*path', (req, res) => {
       res.json({ twake: req.twake });
     });
@@ -299,6 +303,33 @@ ${locations}
     });
   });
 
+  describe('assertions signed with the stored keys, through the bypass location', () => {
+    // The spelling nginx sends to `location /` and Express routes under /api/v1/checked.
+    const path = '/API/v1/checked/notes';
+    const now = () => Math.floor(Date.now() / 1000);
+    const claims = (extra: Record<string, unknown> = {}) => ({ sub: 'a', public_id: app.publicId, company_id: 'alpha', key_id: 'k', name: 'n', capabilities: [], privileges: [], method: 'GET', path, iss: 'twake-app-auth', aud: 'twake-backend', iat: now(), exp: now() + 30, ...extra });
+    const sendWith = async (token: string) => refusalOf(await send(nginxPort, tls.cert, 'GET', `${path}?group_id=alpha`, { 'X-Twake-Assertion': token }));
+
+    it('an assertion for this very request passes; the same one expired is refused', async () => {
+      const [key] = storedSigningKeys(env);
+      expect(await sendWith(await signWith(key, claims()))).toMatchObject({ status: 200 });
+      expect(await sendWith(await signWith(key, claims({ iat: now() - 90, exp: now() - 60 })))).toEqual({ status: 403, code: 'untrusted_identity', twake: undefined });
+    });
+
+    it('a rotated key verifies during its grace and not after', async () => {
+      const [old] = storedSigningKeys(env);
+      const rotated = await runCli(['keys', 'rotate', '--activate-in', '0', '--grace', '2', '--json'], env);
+      expect(rotated.code).toBe(0);
+      const token = await signWith(old, claims({ exp: now() + 50 }));
+      expect(await sendWith(token)).toMatchObject({ status: 200 });
+      // Past the grace (2 s), the validator's reread of its keys (1 s) and the backend's key-set cache (1 s).
+      await new Promise((resolve) => setTimeout(resolve, 4500));
+      expect(await sendWith(token)).toEqual({ status: 403, code: 'untrusted_identity', twake: undefined });
+      const [, current] = storedSigningKeys(env);
+      expect(await sendWith(await signWith(current, claims()))).toMatchObject({ status: 200 });
+    }, 20_000);
+  });
+
   // Last: it spends the failure budget of 127.0.0.1.
   it('429 keeps Retry-After, RateLimit and RateLimit-Policy', async () => {
     const wrong = { Authorization: `Basic ${Buffer.from('nobody:wrong').toString('base64')}` };
@@ -311,6 +342,27 @@ ${locations}
     expect(last?.headers['ratelimit-policy']).toMatch(/^"ip";q=5;w=60$/);
   });
 });
+
+interface StoredSigningKey {
+  id: string;
+  private_jwk: string;
+}
+
+/** The validator's signing keys, oldest first, read from its SQLite file. */
+function storedSigningKeys(env: NodeJS.ProcessEnv): StoredSigningKey[] {
+  const database = new Database(sqlitePath(env.DATABASE_URL as string), { readonly: true });
+  try {
+    return database.prepare('SELECT id, private_jwk FROM signing_keys ORDER BY active_from').all() as StoredSigningKey[];
+  } finally {
+    database.close();
+  }
+}
+
+async function signWith(key: StoredSigningKey | undefined, claims: Record<string, unknown>): Promise<string> {
+  if (key === undefined) throw new Error('no stored signing key');
+  const privateKey = await importJWK(JSON.parse(key.private_jwk) as JWK, 'EdDSA');
+  return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: key.id, typ: 'twake-assertion+jwt' }).sign(privateKey);
+}
 
 /** Status and code of a refusal; the identity if the request went through. */
 function refusalOf(response: Answer): { status: number; code?: unknown; twake?: unknown } {
