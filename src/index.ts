@@ -18,6 +18,9 @@ export type { ForwardedIdentityOptions } from './trust-forwarded-identity';
 export { IDENTITY_HEADERS, decodeHeaderValue } from './identity-headers';
 // For apps that already use passport.
 export { TwakeAppStrategy } from './strategy';
+// For apps already on passport-http: the same decision as its BasicStrategy's verify function.
+export { twakeBasicVerify, createTwakeBasicStrategy } from './passport-http';
+export type { BasicVerifyFunction } from './passport-http';
 // Stores: the Prisma adapter for production, the memory store for tests and demos.
 export { createPrismaStore } from './stores/prisma-store';
 export type { PrismaClientLike } from './stores/prisma-store';

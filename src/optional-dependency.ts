@@ -9,6 +9,7 @@ export const OPTIONAL_PEERS = {
   pino: 'the server',
   ioredis: 'REDIS_URL',
   'prom-client': 'the server metrics',
+  'passport-http': 'createTwakeBasicStrategy',
 } as const;
 
 export type OptionalPeer = keyof typeof OPTIONAL_PEERS;

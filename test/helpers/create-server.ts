@@ -2,13 +2,13 @@
 import express4 from 'express4';
 import express5, { type Request, type RequestHandler, type Response } from 'express';
 import passport from 'passport';
-import { TwakeAppStrategy, twakeAppAuth, twakeAuthErrorHandler } from '../../src';
+import { TwakeAppStrategy, createTwakeBasicStrategy, twakeAppAuth, twakeAuthErrorHandler } from '../../src';
 import type { Options } from '../../src';
 
 /** Which Express and which integration to build. */
 export interface ServerVariant {
   express: 4 | 5;
-  integration: 'middleware' | 'passport';
+  integration: 'middleware' | 'passport' | 'passport-http';
   /** Parse JSON before the validator, as `app.use(express.json(), twakeAppAuth())` does. */
   preParseJson?: boolean;
 }
@@ -20,9 +20,13 @@ function whoAmI(req: Request, res: Response): void {
 }
 
 /** The validator as the handlers to mount: the middleware, or passport with the strategy; development mode unless the options say otherwise. */
-export function validatorHandlers(options: Partial<Options>, integration: 'middleware' | 'passport'): RequestHandler[] {
+export function validatorHandlers(options: Partial<Options>, integration: ServerVariant['integration']): RequestHandler[] {
   if (integration === 'middleware') return [twakeAppAuth({ mode: 'development', ...options })];
   const instance = new passport.Passport();
+  if (integration === 'passport-http') {
+    instance.use(createTwakeBasicStrategy({ mode: 'development', ...options }) as passport.Strategy);
+    return [instance.initialize(), instance.authenticate('basic', { session: false, failWithError: true }) as RequestHandler];
+  }
   instance.use(new TwakeAppStrategy({ mode: 'development', ...options }));
   return [instance.initialize(), instance.authenticate('twake-app', { session: false, failWithError: true }) as RequestHandler];
 }

@@ -1,0 +1,96 @@
+// The same requests through the middleware, TwakeAppStrategy and passport-http's BasicStrategy with
+// twakeBasicVerify, on Express 4 and 5: the same status for each; the parsing differences apart.
+import { describe, expect, it } from '@jest/globals';
+import express from 'express';
+import passport from 'passport';
+import { BasicStrategy } from 'passport-http';
+import request from 'supertest';
+import { MemoryStore, twakeAuthErrorHandler, twakeBasicVerify, twakeV1Routes, type Options } from '../../src';
+import { basic, createServer, type ServerVariant } from '../helpers/create-server';
+
+const KEY = 'twk_passport_http_key';
+const COLON_KEY = 'twk_with:a:colon';
+
+function store(): MemoryStore {
+  const memory = new MemoryStore();
+  memory.add({ publicId: 'app', name: 'App', keys: [{ privateKey: KEY }], companies: ['acme'], grants: { acme: { privileges: ['channels'] } } });
+  memory.add({ publicId: 'fenced', keys: [{ privateKey: KEY }], companies: ['acme'], allowedIps: ['10.0.0.0/8'] });
+  memory.add({ publicId: 'colon', keys: [{ privateKey: COLON_KEY }], companies: ['acme'] });
+  return memory;
+}
+
+type Case = { name: string; options?: Partial<Options>; send: (agent: ReturnType<typeof request>) => request.Test; status: number };
+
+const cases: Case[] = [
+  { name: 'good key', send: (agent) => agent.get('/api/v1/whoami?group_id=acme').set('Authorization', basic('app', KEY)), status: 200 },
+  { name: 'wrong key', send: (agent) => agent.get('/api/v1/whoami?group_id=acme').set('Authorization', basic('app', 'twk_wrong')), status: 401 },
+  { name: 'unknown application', send: (agent) => agent.get('/api/v1/whoami?group_id=acme').set('Authorization', basic('nobody', KEY)), status: 401 },
+  { name: 'no credentials', send: (agent) => agent.get('/api/v1/whoami?group_id=acme'), status: 401 },
+  { name: 'another company', send: (agent) => agent.get('/api/v1/whoami?group_id=globex').set('Authorization', basic('app', KEY)), status: 403 },
+  { name: 'no company', send: (agent) => agent.get('/api/v1/whoami').set('Authorization', basic('app', KEY)), status: 400 },
+  {
+    name: 'body and query disagree',
+    send: (agent) => agent.post('/api/v1/whoami?group_id=acme').set('Authorization', basic('app', KEY)).send({ group_id: 'globex' }),
+    status: 400,
+  },
+  { name: 'a route whose capability is not granted', options: { routes: twakeV1Routes }, send: (agent) => agent.post('/api/v1/messages/save?group_id=acme').set('Authorization', basic('app', KEY)), status: 403 },
+  { name: 'a route whose privilege is granted', options: { routes: twakeV1Routes }, send: (agent) => agent.get('/api/v1/whoami?group_id=acme').set('Authorization', basic('app', KEY)), status: 200 },
+  { name: 'outside the allowed IPs', send: (agent) => agent.get('/api/v1/whoami?group_id=acme').set('Authorization', basic('fenced', KEY)), status: 403 },
+  { name: 'plain HTTP in production', options: { mode: 'production' }, send: (agent) => agent.get('/api/v1/whoami?group_id=acme').set('Authorization', basic('app', KEY)), status: 403 },
+];
+
+const variants: ServerVariant[] = [4, 5].flatMap((version) => (['middleware', 'passport', 'passport-http'] as const).map((integration) => ({ express: version as 4 | 5, integration })));
+
+describe.each(cases)('$name', ({ options, send, status }) => {
+  it.each(variants)('Express $express, $integration', async (variant) => {
+    const app = createServer({ store: store(), ...options }, variant);
+    const response = await send(request(app));
+    expect(response.status).toBe(status);
+    if (status !== 200) expect(response.body.code ?? 'passport-http').toEqual(expect.any(String));
+  });
+});
+
+describe('twakeBasicVerify where passport-http reads the header differently', () => {
+  const through = (integration: ServerVariant['integration']) => createServer({ store: store() }, { express: 5, integration });
+
+  it('a key holding ":" passes the middleware but is refused through passport-http (it cuts the password at its second colon)', async () => {
+    expect((await request(through('middleware')).get('/api/v1/whoami?group_id=acme').set('Authorization', basic('colon', COLON_KEY))).status).toBe(200);
+    const cut = await request(through('passport-http')).get('/api/v1/whoami?group_id=acme').set('Authorization', basic('colon', COLON_KEY));
+    expect(cut.status).toBe(401);
+    expect(cut.body.code).toBe('invalid_credentials');
+  });
+
+  it('"Basic" with no credentials: 400 from passport-http before the verify runs, 401 from the middleware', async () => {
+    expect((await request(through('middleware')).get('/api/v1/whoami?group_id=acme').set('Authorization', 'Basic')).status).toBe(401);
+    expect((await request(through('passport-http')).get('/api/v1/whoami?group_id=acme').set('Authorization', 'Basic')).status).toBe(400);
+  });
+
+  it('a scheme that only contains "Basic", or base64 with stray characters: passport-http reads them, the decision refuses (401 for both)', async () => {
+    for (const header of [`XBasicX ${Buffer.from(`app:${KEY}`).toString('base64')}`, `Basic ${Buffer.from(`app:${KEY}`).toString('base64')}!!`]) {
+      expect((await request(through('middleware')).get('/api/v1/whoami?group_id=acme').set('Authorization', header)).status).toBe(401);
+      expect((await request(through('passport-http')).get('/api/v1/whoami?group_id=acme').set('Authorization', header)).status).toBe(401);
+    }
+  });
+
+  it('on success sets req.twake and req.user; refusals other than credentials reach twakeAuthErrorHandler as problem bodies', async () => {
+    const app = express();
+    const instance = new passport.Passport();
+    instance.use(new BasicStrategy({ passReqToCallback: true }, twakeBasicVerify({ store: store(), mode: 'development' })));
+    app.use(instance.initialize());
+    app.get('/api/v1/whoami', instance.authenticate('basic', { session: false }), (req, res) => {
+      res.json({ twake: req.twake, user: req.user });
+    });
+    app.use(twakeAuthErrorHandler());
+    const ok = await request(app).get('/api/v1/whoami?group_id=acme').set('Authorization', basic('app', KEY));
+    expect(ok.status).toBe(200);
+    expect(ok.body.twake).toMatchObject({ publicId: 'app', companyId: 'acme', privileges: ['channels'] });
+    expect(ok.body.user).toEqual(ok.body.twake);
+    const elsewhere = await request(app).get('/api/v1/whoami?group_id=globex').set('Authorization', basic('app', KEY));
+    expect(elsewhere.status).toBe(403);
+    expect(elsewhere.body).toMatchObject({ code: 'not_installed' });
+    // A failure without failWithError: passport-http's own 401 and challenge.
+    const wrong = await request(app).get('/api/v1/whoami?group_id=acme').set('Authorization', basic('app', 'twk_wrong'));
+    expect(wrong.status).toBe(401);
+    expect(wrong.headers['www-authenticate']).toBe('Basic realm="Users"');
+  });
+});
