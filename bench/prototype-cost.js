@@ -1,7 +1,7 @@
 // `node bench/prototype-cost.js`: what Express's prototype swap costs a plain node:http server.
 // Runs the same server twice, as is and swapping the prototypes of req and res on every request the way
 // Express does, each pinned under wrk load; prints requests/s and the time of a few operations on `req`
-// measured inside the handler (docs/benchmarks.md, "Why Express is far from the floor"). Needs wrk.
+// measured inside the handler (docs/history/benchmarks-history.md, "Why Express is far from the floor"). Needs wrk.
 const http = require('node:http');
 const os = require('node:os');
 const { available, wrk } = require('./lib');
