@@ -35,36 +35,82 @@ function sameCredentials(req: Request, userid: string, password: string): boolea
  * @public
  */
 export function twakeBasicVerify(options: Partial<Options>): BasicVerifyFunction {
-  const config = parseOptions(options);
-  const readBody = createBodyReader(config);
+  return verifyWith(decider(options));
+}
+
+function verifyWith(decideOn: Decider): BasicVerifyFunction {
   return (req, userid, password, done) => {
-    const res = req.res;
-    if (res === undefined) {
-      done(new TypeError('twake-app-auth: the verify function needs an Express request (req.res is missing); pass passReqToCallback: true.'));
+    if (typeof done !== 'function' || typeof req !== 'object' || req === null || req.res === undefined) {
+      throw new TypeError('twake-app-auth: twakeBasicVerify needs an Express request: new BasicStrategy({ passReqToCallback: true }, verify).');
+    }
+    // passport-http read the header its own way (a password cut at its second colon, lenient base64, any
+    // scheme containing "Basic"). A reading that differs from the validator's is refused before anything
+    // is decided, so no request is decided on credentials other than those it sent.
+    if (!sameCredentials(req, userid, password)) {
+      req.res.locals.twakeAuthRefusal = new InvalidCredentialsError(decideOn.realm);
+      done(null, false);
       return;
     }
-    if (typeof done !== 'function') throw new TypeError('twake-app-auth: twakeBasicVerify needs new BasicStrategy({ passReqToCallback: true }, verify).');
+    decideOn(req, done);
+  };
+}
+
+type Done = (error: unknown, user?: TwakeIdentity | false) => void;
+type Decider = ((req: Request, done: Done) => void) & { realm: string };
+
+/** The middleware's decision on a request, answered through passport-http's `done`. */
+function decider(options: Partial<Options>): Decider {
+  const config = parseOptions(options);
+  const readBody = createBodyReader(config);
+  const decideOn = (req: Request, done: Done) => {
+    const res = req.res as NonNullable<Request['res']>;
+    // passport's protocol: the callback runs once. Should it throw (a custom callback), the error is not
+    // reported to it a second time but handed to Express's error handling, as a throw in a handler is.
+    let answered = false;
+    const answer: Done = (error, user) => {
+      if (answered) {
+        if (typeof req.next === 'function') req.next(error);
+        else
+          process.nextTick(() => {
+            throw error;
+          });
+        return;
+      }
+      answered = true;
+      done(error, user);
+    };
     whenDecided(
       decide(config, factsFromRequest(req, res, config, readBody)),
       (identity) => {
-        if (!sameCredentials(req, userid, password)) {
-          res.locals.twakeAuthRefusal = new InvalidCredentialsError(config.realm);
-          done(null, false);
-          return;
-        }
         attachIdentity(req, identity);
-        done(null, identity);
+        answer(null, identity);
       },
       (error: unknown) => {
         if (error instanceof MissingCredentialsError || error instanceof InvalidCredentialsError) {
           // Kept for twakeAuthErrorHandler(), which renders the 401 with `failWithError: true`.
           res.locals.twakeAuthRefusal = error;
-          done(null, false);
-        } else done(error instanceof TwakeAuthError ? error : asFailure(error));
+          answer(null, false);
+        } else answer(error instanceof TwakeAuthError ? error : asFailure(error));
       },
-      (error) => done(error),
+      (error) => answer(error),
     );
   };
+  return Object.assign(decideOn, { realm: config.realm });
+}
+
+/** Whether passport-http calls the verify function for this header (its own checks, in its order). */
+function passportHttpVerifies(header: string): boolean {
+  const parts = header.split(' ');
+  if (parts.length < 2 || !/Basic/i.test(parts[0] ?? '')) return false;
+  const credentials = Buffer.from(parts[1] ?? '', 'base64').toString().split(':');
+  return credentials.length >= 2 && credentials[0] !== '' && credentials[1] !== '';
+}
+
+/** What passport gives a strategy while it authenticates (its protocol). */
+interface StrategyActions {
+  success(user: TwakeIdentity): void;
+  fail(challenge: string | number, status?: number): void;
+  error(error: unknown): void;
 }
 
 /** The part of passport-http this package uses. */
@@ -81,5 +127,24 @@ interface PassportHttp {
  */
 export function createTwakeBasicStrategy(options: Partial<Options>): { name: string } {
   const { BasicStrategy } = requireOptional<PassportHttp>('passport-http', 'createTwakeBasicStrategy');
-  return new BasicStrategy({ passReqToCallback: true, realm: 'Twake applications' }, twakeBasicVerify(options));
+  const decideOn = decider(options);
+  // One decider for both paths: one throttle, one request limit.
+  const strategy = new BasicStrategy({ passReqToCallback: true, realm: 'Twake applications' }, verifyWith(decideOn)) as { name: string; authenticate(req: Request): void };
+  const authenticate = strategy.authenticate;
+  // A header passport-http refuses on its own (two spaces, "Basic" alone, an empty password) would skip
+  // the HTTPS check, the revocation of a key sent in clear and the failure throttle: such a request is
+  // decided by the validator instead, exactly as the middleware decides it.
+  strategy.authenticate = function (this: StrategyActions, req: Request) {
+    const header = req.headers.authorization;
+    if (header === undefined || Array.isArray(header) || passportHttpVerifies(header) || req.res === undefined) {
+      authenticate.call(this, req);
+      return;
+    }
+    decideOn(req, (error, user) => {
+      if (error) this.error(error);
+      else if (user) this.success(user);
+      else this.fail('Basic realm="Twake applications"', 401);
+    });
+  };
+  return strategy;
 }

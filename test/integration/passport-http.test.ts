@@ -60,9 +60,77 @@ describe('twakeBasicVerify where passport-http reads the header differently', ()
     expect(cut.body.code).toBe('invalid_credentials');
   });
 
-  it('"Basic" with no credentials: 400 from passport-http before the verify runs, 401 from the middleware', async () => {
+  /** passport-http's own BasicStrategy with the verify function (not createTwakeBasicStrategy). */
+  function plainBasicStrategy(options: Partial<Options>, callback?: (error: unknown, user: unknown) => void) {
+    const app = express();
+    const instance = new passport.Passport();
+    instance.use(new BasicStrategy({ passReqToCallback: true }, twakeBasicVerify({ store: store(), mode: 'development', ...options })));
+    app.use(instance.initialize());
+    app.get('/api/v1/whoami', (req, res, next) => {
+      const authenticate = callback === undefined ? instance.authenticate('basic', { session: false, failWithError: true }) : instance.authenticate('basic', { session: false }, callback);
+      (authenticate as express.RequestHandler)(req, res, callback === undefined ? next : () => undefined);
+    }, (req, res) => {
+      res.json({ twake: req.twake });
+    });
+    app.use(twakeAuthErrorHandler());
+    return app;
+  }
+
+  it('"Basic" with no credentials: the middleware and createTwakeBasicStrategy 401; a plain BasicStrategy 400 before the verify runs', async () => {
     expect((await request(through('middleware')).get('/api/v1/whoami?group_id=acme').set('Authorization', 'Basic')).status).toBe(401);
-    expect((await request(through('passport-http')).get('/api/v1/whoami?group_id=acme').set('Authorization', 'Basic')).status).toBe(400);
+    expect((await request(through('passport-http')).get('/api/v1/whoami?group_id=acme').set('Authorization', 'Basic')).status).toBe(401);
+    expect((await request(plainBasicStrategy({})).get('/api/v1/whoami?group_id=acme').set('Authorization', 'Basic')).status).toBe(400);
+  });
+
+  it('createTwakeBasicStrategy decides the headers passport-http refuses on its own: HTTPS check, revocation, throttle', async () => {
+    const memory = store();
+    const revoked: string[] = [];
+    memory.revokeKey = async (_applicationId: string, keyId: string) => {
+      revoked.push(keyId);
+      return true;
+    };
+    const twoSpaces = `Basic  ${Buffer.from(`app:${KEY}`).toString('base64')}`;
+    const production = createServer({ store: memory, mode: 'production', revokeKeysSeenInCleartext: true }, { express: 5, integration: 'passport-http' });
+    const cleartext = await request(production).get('/api/v1/whoami?group_id=acme').set('Authorization', twoSpaces);
+    expect({ status: cleartext.status, code: cleartext.body.code }).toEqual({ status: 403, code: 'https_required' });
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(revoked).toHaveLength(1);
+    // The same header in development: decided as the middleware decides it.
+    const ok = await request(createServer({ store: store() }, { express: 5, integration: 'passport-http' })).get('/api/v1/whoami?group_id=acme').set('Authorization', twoSpaces);
+    const middleware = await request(through('middleware')).get('/api/v1/whoami?group_id=acme').set('Authorization', twoSpaces);
+    expect(ok.status).toBe(middleware.status);
+    // Failures passport-http would refuse itself count against the budget.
+    const throttled = createServer({ store: store(), throttle: { failureLimit: 3 } }, { express: 5, integration: 'passport-http' });
+    const statuses: number[] = [];
+    for (const header of ['Basic', `Basic  ${Buffer.from('app:twk_wrong').toString('base64')}`, `Basic ${Buffer.from('app:').toString('base64')}`, 'Basic', 'Basic']) {
+      statuses.push((await request(throttled).get('/api/v1/whoami?group_id=acme').set('Authorization', header)).status);
+    }
+    expect(statuses).toContain(429);
+  });
+
+  it('a key holding ":" refused through passport-http is not reported as authenticated', async () => {
+    const authenticated: string[] = [];
+    const codes: string[] = [];
+    const app = plainBasicStrategy({ onAuthenticated: (identity) => authenticated.push(identity.publicId), onDecision: (decision) => codes.push(decision.code) });
+    expect((await request(app).get('/api/v1/whoami?group_id=acme').set('Authorization', basic('colon', COLON_KEY))).status).toBe(401);
+    expect(authenticated).toEqual([]);
+    expect(codes).not.toContain('ok');
+  });
+
+  it('without passReqToCallback: the package’s own message, and nothing let through', async () => {
+    const verify = twakeBasicVerify({ store: store(), mode: 'development' }) as unknown as (userid: string, password: string, done: unknown) => void;
+    expect(() => verify('app', KEY, () => undefined)).toThrow(/passReqToCallback: true/);
+  });
+
+  it('a custom callback that throws is called once, and its error reaches Express', async () => {
+    let calls = 0;
+    const app = plainBasicStrategy({}, () => {
+      calls += 1;
+      throw new Error('callback failed');
+    });
+    const response = await request(app).get('/api/v1/whoami?group_id=acme').set('Authorization', basic('app', KEY));
+    expect(calls).toBe(1);
+    expect(response.status).toBe(500);
   });
 
   it('a scheme that only contains "Basic", or base64 with stray characters: passport-http reads them, the decision refuses (401 for both)', async () => {
