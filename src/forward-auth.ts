@@ -84,7 +84,8 @@ export function forwardAuth(options: Partial<Options>, forwardOptions: ForwardAu
       if (routes === null) return null;
       // Every path a router could act on: the original one (with Traefik's prefix, and without it should a
       // client have sent the prefix itself), and the validator's own. The strictest reading wins.
-      const paths = [forwarded.path, ...originalUris(request).map(pathOf), pathOf(request.originalUrl ?? request.url ?? '')].filter((path): path is string => path !== null);
+      // (Copies of the original URI are all the same by now: one reading, not one per copy.)
+      const paths = [forwarded.path, ...[...new Set(originalUris(request))].map(pathOf), pathOf(request.originalUrl ?? request.url ?? '')].filter((path): path is string => path !== null);
       return mergeRequirements(paths.map((path) => requirementOf(routes, path, true)));
     };
     whenDecided(

@@ -9,6 +9,7 @@ import { trustForwardedIdentity, twakeAuthErrorHandler, type ForwardedIdentityOp
 import { sqlitePath } from '../../src/database-url';
 import { basic } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
+import { timeUntil } from '../helpers/eventually';
 import { listenOnFreePort } from '../helpers/listen';
 import { runCli } from '../helpers/processes';
 import { startServerWithApp, type ServerWithApp } from '../helpers/server-with-app';
@@ -342,25 +343,30 @@ describe('signing key rotation', () => {
     const before = await verifyAt(fixture.server.url);
     const oldKid = decodeProtectedHeader(before).kid;
 
-    // Published now, signing in 2 s; the old key stays published 3 s after that.
-    const rotated = await runCli(['keys', 'rotate', '--activate-in', '2', '--grace', '3', '--json'], fixture.env);
+    // Published now, signing in 3 s; the old key stays published 3 s after that.
+    const rotated = await runCli(['keys', 'rotate', '--activate-in', '3', '--grace', '3', '--json'], fixture.env);
     expect(rotated.code).toBe(0);
-    const newKid = (JSON.parse(rotated.stdout) as { id: string }).id;
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    const { id: newKid, activeFrom } = JSON.parse(rotated.stdout) as { id: string; activeFrom: string };
+    const activation = Date.parse(activeFrom);
+    // Published ahead (once the server has reread its keys, every second), while the old key still signs.
+    await timeUntil(async () => ((await request(fixture.server.url).get('/.well-known/jwks.json')).body as { keys: JWK[] }).keys.some((key) => key.kid === newKid), 2500);
     const published = ((await request(fixture.server.url).get('/.well-known/jwks.json')).body as { keys: JWK[] }).keys.map((key) => key.kid);
     expect(published).toEqual(expect.arrayContaining([oldKid, newKid]));
-    // Not active yet: still the old key.
-    expect(decodeProtectedHeader(await verifyAt(fixture.server.url)).kid).toBe(oldKid);
+    const beforeActivation = await verifyAt(fixture.server.url);
+    if (Date.now() < activation - 200) expect(decodeProtectedHeader(beforeActivation).kid).toBe(oldKid);
 
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // From its activation, the new key signs.
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, activation - Date.now())));
     const after = await verifyAt(fixture.server.url);
     expect(decodeProtectedHeader(after).kid).toBe(newKid);
     expect((await request(site).get('/api/v1/notes').set('X-Twake-Assertion', after)).status).toBe(200);
     // Within the grace: an assertion of the old key still verifies.
     expect((await request(site).get('/api/v1/notes').set('X-Twake-Assertion', before)).status).toBe(200);
 
-    // Past the grace (and the backend's 1 s key-set cache): refused.
-    await new Promise((resolve) => setTimeout(resolve, 4000));
+    // Past the grace (plus the server's 1 s reread and the backend's 1 s key-set cache): refused, and not
+    // before the grace ended.
+    await timeUntil(async () => (await request(site).get('/api/v1/notes').set('X-Twake-Assertion', before)).status === 403, activation + 3000 + 4000 - Date.now());
+    expect(Date.now()).toBeGreaterThanOrEqual(activation + 3000);
     const finalKids = ((await request(fixture.server.url).get('/.well-known/jwks.json')).body as { keys: JWK[] }).keys.map((key) => key.kid);
     expect(finalKids).toEqual([newKid]);
     expectProblem(await request(site).get('/api/v1/notes').set('X-Twake-Assertion', before), 403, 'untrusted_identity');
