@@ -12,7 +12,7 @@ import { forwardedMethod, forwardedPath, originalUris } from './forwarded-reques
 import { createBodyReader } from './read-body';
 import { companyFacts, requestFactsWithRoute } from './request-facts';
 import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from './twake-v1';
-import type { Options } from './types';
+import type { TwakeAppAuthOptions } from './types';
 
 const GROUP_HEADER = 'x-twake-group-id';
 // Sent by nginx: `auth-request` asks for 400/413/415/429/503 as 403 with the real status in X-Twake-Status.
@@ -65,7 +65,7 @@ interface Forwarded {
  * URI, the validator's own query (Envoy appends the original path and query) and a forwarded body; all
  * that name one must agree.
  */
-export function forwardAuth(options: Partial<Options>, forwardOptions: ForwardAuthOptions = { signer: null }): RequestHandler {
+export function forwardAuth(options: TwakeAppAuthOptions, forwardOptions: ForwardAuthOptions = { signer: null }): RequestHandler {
   const config = parseOptions(options);
   const readBody = createBodyReader(config);
   const { signer } = forwardOptions;

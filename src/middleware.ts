@@ -6,17 +6,17 @@ import { parseOptions } from './options';
 import { refuse } from './problem';
 import { createBodyReader } from './read-body';
 import { factsFromRequest } from './request-facts';
-import type { Options } from './types';
+import type { TwakeAppAuthOptions } from './types';
 
 /**
  * Creates the middleware. On success it sets `req.twake` and calls `next()`. Refusals (400, 401, 403, 413, 415, 429)
  * are answered as problem details; a store failure goes to `next(err)` as a 503 {@link StoreUnavailableError}
  * (render it with `twakeAuthErrorHandler()`).
  *
- * @param options - `store` is required; see {@link Options} for the rest.
+ * @param options - `store` is required (a compile error without it); see {@link Options} for the rest.
  * @public
  */
-export function twakeAppAuth(options: Partial<Options>): RequestHandler {
+export function twakeAppAuth(options: TwakeAppAuthOptions): RequestHandler {
   const config = parseOptions(options);
   const readBody = createBodyReader(config);
 

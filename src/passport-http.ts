@@ -9,7 +9,7 @@ import { asFailure } from './problem';
 import { parseOptions } from './options';
 import { createBodyReader } from './read-body';
 import { factsFromRequest } from './request-facts';
-import type { Options, TwakeIdentity } from './types';
+import type { TwakeAppAuthOptions, TwakeIdentity } from './types';
 
 /** passport-http's callback with `passReqToCallback: true`. @public */
 export type BasicVerifyFunction = (req: Request, userid: string, password: string, done: (error: unknown, user?: TwakeIdentity | false) => void) => void;
@@ -34,7 +34,7 @@ function sameCredentials(req: Request, userid: string, password: string): boolea
  *
  * @public
  */
-export function twakeBasicVerify(options: Partial<Options>): BasicVerifyFunction {
+export function twakeBasicVerify(options: TwakeAppAuthOptions): BasicVerifyFunction {
   return verifyWith(decider(options));
 }
 
@@ -59,7 +59,7 @@ type Done = (error: unknown, user?: TwakeIdentity | false) => void;
 type Decider = ((req: Request, done: Done) => void) & { realm: string };
 
 /** The middleware's decision on a request, answered through passport-http's `done`. */
-function decider(options: Partial<Options>): Decider {
+function decider(options: TwakeAppAuthOptions): Decider {
   const config = parseOptions(options);
   const readBody = createBodyReader(config);
   const decideOn = (req: Request, done: Done) => {
@@ -125,7 +125,7 @@ interface PassportHttp {
  *
  * @public
  */
-export function createTwakeBasicStrategy(options: Partial<Options>): { name: string } {
+export function createTwakeBasicStrategy(options: TwakeAppAuthOptions): { name: string } {
   const { BasicStrategy } = requireOptional<PassportHttp>('passport-http', 'createTwakeBasicStrategy');
   const decideOn = decider(options);
   // One decider for both paths: one throttle, one request limit.

@@ -7,7 +7,7 @@ import { asFailure } from './problem';
 import { parseOptions, type Configuration } from './options';
 import { createBodyReader, type BodyReader } from './read-body';
 import { factsFromRequest } from './request-facts';
-import type { Options, TwakeIdentity } from './types';
+import type { TwakeAppAuthOptions, TwakeIdentity } from './types';
 
 /** What passport adds to a strategy before it calls `authenticate()` (passport's own protocol, typed here). */
 interface StrategyActions {
@@ -41,7 +41,7 @@ export class TwakeAppStrategy {
   private readonly config: Configuration;
   private readonly readBody: BodyReader;
 
-  constructor(options: Partial<Options>) {
+  constructor(options: TwakeAppAuthOptions) {
     this.config = parseOptions(options);
     this.readBody = createBodyReader(this.config);
   }

@@ -229,6 +229,14 @@ export interface Options {
   now: () => number;
 }
 
+/**
+ * What {@link twakeAppAuth} and {@link TwakeAppStrategy} accept: {@link Options} with `store` required and
+ * every other option optional (its default applies).
+ *
+ * @public
+ */
+export type TwakeAppAuthOptions = Pick<Options, 'store'> & Partial<Omit<Options, 'store'>>;
+
 /** One decision, as {@link Options.onDecision} is told about it. @public */
 export interface Decision {
   /** `ok`, or the refusal's code. */

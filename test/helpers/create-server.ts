@@ -3,7 +3,7 @@ import express4 from 'express4';
 import express5, { type Request, type RequestHandler, type Response } from 'express';
 import passport from 'passport';
 import { TwakeAppStrategy, createTwakeBasicStrategy, twakeAppAuth, twakeAuthErrorHandler } from '../../src';
-import type { Options } from '../../src';
+import type { TwakeAppAuthOptions } from '../../src';
 
 /** Which Express and which integration to build. */
 export interface ServerVariant {
@@ -20,7 +20,7 @@ function whoAmI(req: Request, res: Response): void {
 }
 
 /** The validator as the handlers to mount: the middleware, or passport with the strategy; development mode unless the options say otherwise. */
-export function validatorHandlers(options: Partial<Options>, integration: ServerVariant['integration']): RequestHandler[] {
+export function validatorHandlers(options: TwakeAppAuthOptions, integration: ServerVariant['integration']): RequestHandler[] {
   if (integration === 'middleware') return [twakeAppAuth({ mode: 'development', ...options })];
   const instance = new passport.Passport();
   if (integration === 'passport-http') {
@@ -32,7 +32,7 @@ export function validatorHandlers(options: Partial<Options>, integration: Server
 }
 
 /** An app whose `/api/v1/*` routes answer the identity; development mode unless the options say otherwise. */
-export function createServer(options: Partial<Options>, variant: ServerVariant = { express: 5, integration: 'middleware' }): App {
+export function createServer(options: TwakeAppAuthOptions, variant: ServerVariant = { express: 5, integration: 'middleware' }): App {
   const app = (variant.express === 4 ? express4() : express5()) as unknown as App;
   const router = (variant.express === 4 ? express4.Router() : express5.Router()) as unknown as ReturnType<typeof express5.Router>;
   if (variant.preParseJson) router.use(express5.json());

@@ -2,7 +2,7 @@
 import express4 from 'express4';
 import express5, { type Request, type Response } from 'express';
 import { parse as parseQueryString } from 'node:querystring';
-import { twakeAuthErrorHandler, type Options } from '../../src';
+import { twakeAuthErrorHandler, type TwakeAppAuthOptions } from '../../src';
 import { validatorHandlers } from './create-server';
 
 /** Body parsers an app may mount, by the name of what they accept. */
@@ -55,7 +55,7 @@ export function companiesSeenByHandler(req: Request): unknown[] {
 }
 
 /** An app whose `/api/v1/act` answers the checked company and every company the handler itself reads. */
-export function createTenancyApp(options: Partial<Options>, variant: TenancyVariant): App {
+export function createTenancyApp(options: TwakeAppAuthOptions, variant: TenancyVariant): App {
   const express = (variant.express === 4 ? express4 : express5) as unknown as ExpressModule;
   const app = express() as App;
   if (variant.queryParser !== undefined) app.set('query parser', variant.queryParser);

@@ -1,7 +1,7 @@
 // Every row of the error table, through real HTTP, on SQLite and PostgreSQL, Express 5 and 4, middleware and passport.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { createPrismaStore } from '../../src';
+import { createPrismaStore, type TwakeAppAuthOptions } from '../../src';
 import { openDatabase } from '../../src/database';
 import { VARIANTS, basic, createServer } from '../helpers/create-server';
 import { CREDENTIAL_CORPUS } from '../helpers/credential-corpus';
@@ -23,7 +23,7 @@ describe.each(testProviders())('on %s', (provider) => {
   });
 
   describe.each(VARIANTS)('Express $express, $integration, pre-parsed JSON: $preParseJson', (variant) => {
-    const app = (options: Parameters<typeof createServer>[0] = {}) =>
+    const app = (options: Partial<TwakeAppAuthOptions> = {}) =>
       createServer({ store: createPrismaStore(database.prisma), ...options }, variant);
     const valid = () => basic(data.publicId, data.privateKey);
 

@@ -83,14 +83,14 @@ describe('twakeBasicVerify where passport-http reads the header differently', ()
   });
 
   it('createTwakeBasicStrategy decides the headers passport-http refuses on its own: HTTPS check, revocation, throttle', async () => {
-    const memory = store();
     const revoked: string[] = [];
-    memory.revokeKey = async (_applicationId: string, keyId: string) => {
-      revoked.push(keyId);
-      return true;
-    };
     const twoSpaces = `Basic  ${Buffer.from(`app:${KEY}`).toString('base64')}`;
-    const production = createServer({ store: memory, mode: 'production', revokeKeysSeenInCleartext: true }, { express: 5, integration: 'passport-http' });
+    // A MemoryStore that can revoke, as createPrismaStore can.
+    const memory = Object.assign(store(), { revokeKey: async () => true });
+    const production = createServer(
+      { store: memory, mode: 'production', revokeKeysSeenInCleartext: true, onCleartextKeyRevoked: (event) => void revoked.push(event.publicId) },
+      { express: 5, integration: 'passport-http' },
+    );
     const cleartext = await request(production).get('/api/v1/whoami?group_id=acme').set('Authorization', twoSpaces);
     expect({ status: cleartext.status, code: cleartext.body.code }).toEqual({ status: 403, code: 'https_required' });
     await new Promise((resolve) => setTimeout(resolve, 100));

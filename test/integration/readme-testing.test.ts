@@ -1,4 +1,4 @@
-// Runs the README's "Testing your routes with supertest" sample as it is printed, against this checkout.
+// Runs the README's "Testing your routes with supertest" samples as they are printed, against this checkout.
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,19 +8,21 @@ import ts from 'typescript';
 import * as core from '../../src/index';
 import * as testing from '../../src/testing';
 
-function readmeSample(): string {
+function readmeSamples(): string[] {
   const readme = readFileSync(join(__dirname, '..', '..', 'README.md'), 'utf8');
-  const section = readme.slice(readme.indexOf('### Testing your routes with supertest'));
-  const match = /```ts\n([\s\S]*?)```/.exec(section);
-  if (match?.[1] === undefined) throw new Error('README sample not found');
-  return match[1];
+  const start = readme.indexOf('### Testing your routes with supertest');
+  const end = readme.indexOf('\n## ', start);
+  const section = readme.slice(start, end === -1 ? undefined : end);
+  const samples = [...section.matchAll(/```ts\n([\s\S]*?)```/g)].map((match) => match[1] ?? '');
+  if (start === -1 || samples.length === 0) throw new Error('README samples not found');
+  return samples;
 }
 
 const MODULES: Record<string, unknown> = { express, supertest: request, 'twake-app-auth': core, 'twake-app-auth/testing': testing };
 
-/** The sample compiled to CommonJS, its imports served from this checkout, its `test` calls collected. */
-function loadSample(): Array<[string, () => Promise<void>]> {
-  const { outputText } = ts.transpileModule(readmeSample(), { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
+/** A sample compiled to CommonJS, its imports served from this checkout, its `test` calls collected. */
+function loadSample(sample: string): Array<[string, () => Promise<void>]> {
+  const { outputText } = ts.transpileModule(sample, { compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true } });
   const tests: Array<[string, () => Promise<void>]> = [];
   const load = (name: string) => {
     if (!(name in MODULES)) throw new Error(`the sample imports ${name}`);
@@ -32,10 +34,10 @@ function loadSample(): Array<[string, () => Promise<void>]> {
 }
 
 describe('README: testing your routes with supertest', () => {
-  const tests = loadSample();
+  const tests = readmeSamples().flatMap(loadSample);
 
-  it('holds one test', () => {
-    expect(tests.map(([name]) => name)).toEqual(['answers for the calling company only']);
+  it('holds one test per sample', () => {
+    expect(tests.map(([name]) => name)).toEqual(['answers for the calling company only', 'saves messages only for a company that granted messages_save']);
   });
 
   it.each(tests)('%s (the sample itself, run under NODE_ENV=test)', async (_name, run) => {

@@ -1,6 +1,7 @@
 // Packs the tarball, installs it into fresh projects (Express 5 and 4) and runs the smoke tests there:
 // CommonJS, ES module, TypeScript nodenext, the passport strategy, and the CLI and server on PostgreSQL.
-// Usage: node test/pack/run.js   (needs the npm registry, and PostgreSQL at TEST_POSTGRES_URL)
+// Usage: node test/pack/run.js   (needs the npm registry, and PostgreSQL at TEST_POSTGRES_URL; the CLI's
+// database is named PACK_DATABASE_PREFIX (default twake_pack_) followed by the process id)
 const assert = require('node:assert/strict');
 const { execFileSync, spawn } = require('node:child_process');
 const { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } = require('node:fs');
@@ -23,6 +24,22 @@ function footprint(dir) {
   return `${packages} packages, ${(bytes / 1024 / 1024).toFixed(1)} MB`;
 }
 
+// Packages that Express brings and the core uses too: each must be installed once, the copy Express uses.
+const SHARED_WITH_EXPRESS = ['body-parser', 'raw-body', 'iconv-lite', 'type-is'];
+
+/** Every installed copy of `name` in the project (its path and version), from `npm ls`. */
+function copies(dir, name) {
+  const paths = new Set(sh(dir, 'npm', ['ls', '--all', '--parseable', name]).trim().split('\n').filter((path) => path.endsWith(`/node_modules/${name}`)));
+  return [...paths].map((path) => `${path.slice(dir.length + 1)}@${require(join(path, 'package.json')).version}`);
+}
+
+/** Asserts that Express and the core share one copy of each of SHARED_WITH_EXPRESS; says which. */
+function assertShared(dir) {
+  const found = SHARED_WITH_EXPRESS.map((name) => [name, copies(dir, name)]);
+  for (const [name, paths] of found) assert.equal(paths.length, 1, `one ${name} only, found: ${paths.join(', ')}`);
+  return found.map(([name, [path]]) => `${name}@${path.split('@').pop()}`).join(', ');
+}
+
 function project(name) {
   const dir = join(work, name);
   cpSync(__dirname, dir, { recursive: true, filter: (path) => !path.endsWith('run.js') });
@@ -39,6 +56,7 @@ async function main() {
   sh(five, 'npm', ['install', ...quiet, tarball]);
   assert.match(sh(five, 'node', ['-p', "require('express/package.json').version"]), /^5\./);
   console.log(`middleware only (twake-app-auth + express 5): ${footprint(five)}`);
+  console.log(`  shared with Express 5: ${assertShared(five)}`);
   assert.equal(existsSync(join(five, 'node_modules', '@prisma')), false, 'no Prisma for middleware users');
   assert.equal(existsSync(join(five, 'node_modules', 'better-sqlite3')), false, 'no SQLite build for middleware users');
   sh(five, 'npm', ['install', ...quiet, 'passport@0.7', 'typescript@5', '@types/express@5', '@types/node@20']);
@@ -52,12 +70,22 @@ async function main() {
   cpSync(join(five, 'check.cjs'), join(five, 'out', 'check.cjs'));
   console.log(sh(five, 'node', ['out/app.mjs']).trim());
 
-  // Express 4 next to it: no second Express inside our package.
+  // Express 4 next to it: no second Express inside our package, and Express 4's body-parser 1.x and type-is 1.x
+  // are the ones the core uses.
   const four = project('express4');
-  sh(four, 'npm', ['install', ...quiet, tarball, 'express@4', 'passport@0.7']);
+  sh(four, 'npm', ['install', ...quiet, tarball, 'express@4']);
   assert.equal(existsSync(join(four, 'node_modules', 'twake-app-auth', 'node_modules', 'express')), false, 'one Express only');
+  console.log(`middleware only (twake-app-auth + express 4): ${footprint(four)}`);
+  console.log(`  shared with Express 4: ${assertShared(four)}`);
+  sh(four, 'npm', ['install', ...quiet, 'passport@0.7', 'typescript@5', '@types/express@4', '@types/node@20']);
+  assertShared(four);
   console.log(sh(four, 'node', ['app.cjs']).trim().replace('ok', 'ok (Express 4)'));
   console.log(sh(four, 'node', ['app.mjs']).trim().replace('ok', 'ok (Express 4)'));
+  // The declarations compile against @types/express 4 too (an optional peer: 4.17.21+ or 5).
+  cpSync(join(five, 'tsconfig.json'), join(four, 'tsconfig.json'));
+  sh(four, 'npx', ['tsc', '-p', '.']);
+  cpSync(join(four, 'check.cjs'), join(four, 'out', 'check.cjs'));
+  console.log(sh(four, 'node', ['out/app.mjs']).trim().replace('ok', 'ok (Express 4)'));
 
   await cli(project('cli'), tarball);
 }
@@ -65,7 +93,7 @@ async function main() {
 // The CLI: says what to install when a database peer is missing, then works once it is installed.
 async function cli(dir, tarball) {
   sh(dir, 'npm', ['install', ...quiet, tarball]);
-  const database = `twake_pack_${process.pid}`;
+  const database = `${process.env.PACK_DATABASE_PREFIX ?? 'twake_pack_'}${process.pid}`;
   const url = new URL(POSTGRES);
   url.pathname = `/${database}`;
   const env = { ...process.env, DATABASE_URL: url.toString(), NODE_ENV: 'development', LOG_LEVEL: 'silent' };
