@@ -118,8 +118,14 @@ const ADDRESS_ONLY_WARNING =
 /** How an identity is established for one request: a promise of it, or the refusal. */
 type IdentitySource = (req: Request) => Promise<TwakeIdentity>;
 
+// Once per process, however many middlewares are built in the legacy mode.
+let addressOnlyWarned = false;
+
 function addressOnlySource(trusted: Trust): IdentitySource {
-  process.emitWarning(ADDRESS_ONLY_WARNING, { code: 'TWAKE_APP_AUTH_ADDRESS_ONLY' });
+  if (!addressOnlyWarned) {
+    addressOnlyWarned = true;
+    process.emitWarning(ADDRESS_ONLY_WARNING, { code: 'TWAKE_APP_AUTH_ADDRESS_ONLY' });
+  }
   return async (req) => {
     const address = req.socket.remoteAddress;
     const identity = address !== undefined && trusted(address) ? identityFrom(req) : null;
