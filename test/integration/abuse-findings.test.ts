@@ -103,9 +103,9 @@ describe('regression for finding 2: concurrent requests for one unknown public i
       const ghost = randomUUID();
       const answers = await Promise.all(Array.from({ length: 50 }, () => call(server.port, { authorization: basic(ghost, 'x') })));
       expect(answers.every((answer) => answer.status === 401)).toBe(true);
-      // One lookup per public id and TTL (docs/security.md). Regression for finding 2: there was one per
-      // request in flight.
-      expect(lookups).toBeLessThanOrEqual(2);
+      // One lookup per public id and TTL (docs/security.md): the first, shared by those in flight, then the
+      // cached answer. Regression for finding 2: there was one per request in flight.
+      expect(lookups).toBe(1);
     } finally {
       await server.close();
     }
@@ -199,6 +199,8 @@ describe('regression for finding 6: /readyz probes from anyone', () => {
       const answers = await Promise.all(Array.from({ length: 50 }, () => call(server.port, { path: '/readyz' })));
       expect(answers.every((answer) => answer.status === 200)).toBe(true);
       // Concurrent probes share the check under way (sequential ones each check: readiness must be current).
+      // How many of the 50 arrive after a check ended depends on the machine: at least one check, a few at most.
+      expect(queries).toBeGreaterThanOrEqual(1);
       expect(queries).toBeLessThanOrEqual(5);
     } finally {
       await server.close();
