@@ -29,7 +29,7 @@ export { MemoryStore } from './stores/memory-store';
 export { createCachedStore } from './stores/cached-store';
 export type { CacheOptions, CachedStore, CacheStats } from './stores/cached-store';
 export { listenForChanges, CHANGE_CHANNEL } from './stores/postgres-changes';
-export type { ChangeListener, ChangeListenerOptions } from './stores/postgres-changes';
+export type { ChangeListener, ChangeListenerOptions, PgClientLike, PgModuleLike } from './stores/postgres-changes';
 // Throttling of failed authentication (memory or Redis), shareable between middlewares.
 export { createFailureThrottle } from './failure-throttle';
 export type { FailureThrottle, ThrottleOptions, ThrottleVerdict } from './failure-throttle';

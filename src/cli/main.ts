@@ -1,22 +1,5 @@
 #!/usr/bin/env node
-// Entry point of the `twake-app-auth` command.
-import { existsSync } from 'node:fs';
-import { escapeText } from './escape';
-import { run } from './index';
+// Entry point of the `twake-app-auth` command from this repository (`npm start`, `npm run cli`, the tests).
+import { startCli } from './start';
 
-// Settings from ./.env when present; variables already set in the environment win.
-if (existsSync('.env')) process.loadEnvFile('.env');
-
-run(process.argv.slice(2), {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  env: process.env,
-}).then(
-  // Exits at once: a client, pool or timer still open (after a failed start, or once serve has stopped)
-  // must not keep a process alive that serves nothing. Output to pipes and files is already written.
-  (code) => process.exit(code),
-  (error: unknown) => {
-    process.stderr.write(`twake-app-auth: ${escapeText(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error))}\n`);
-    process.exit(1);
-  },
-);
+startCli(process.argv.slice(2));

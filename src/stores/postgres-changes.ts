@@ -1,6 +1,4 @@
 // Listens to PostgreSQL change notifications and empties the matching cache entries, reconnecting forever.
-import type * as Pg from 'pg';
-import type { Client } from 'pg';
 import { requireOptional } from '../optional-dependency';
 import type { CachedStore } from './cached-store';
 
@@ -24,8 +22,32 @@ export interface ChangeListener {
   close(): Promise<void>;
 }
 
+/**
+ * The connection of node-postgres's `Client` the listener uses, typed by those members so that compiling
+ * against this package needs no `pg` types. @public
+ */
+export interface PgClientLike {
+  connect(): Promise<unknown>;
+  query(text: string, values?: unknown[]): Promise<{ rows: unknown[] }>;
+  on(event: 'notification', listener: (message: { channel: string; payload?: string }) => void): unknown;
+  on(event: 'error', listener: (error: Error) => void): unknown;
+  on(event: 'end', listener: () => void): unknown;
+  end(): Promise<unknown>;
+}
+
+/** The `pg` module, or anything with its `Client` class: `import * as pg from 'pg'`. @public */
+export interface PgModuleLike {
+  Client: new (config: { connectionString: string; keepAlive: boolean; connectionTimeoutMillis: number; application_name: string }) => PgClientLike;
+}
+
 /** Options of {@link listenForChanges}. @public */
 export interface ChangeListenerOptions {
+  /**
+   * The application's `pg` module (`import * as pg from 'pg'`), which opens the listening connection.
+   * Defaults to `require('pg')` resolved from this package, which finds the application's `pg` where npm
+   * installs it; pass it with package managers that do not (pnpm, Yarn Plug'n'Play).
+   */
+  pg?: PgModuleLike;
   /**
    * Told about connection losses (the cache falls back to its TTL meanwhile), and about missing change
    * triggers. Without it, missing triggers are reported as a process warning.
@@ -44,9 +66,9 @@ export interface ChangeListenerOptions {
  * @public
  */
 // Tables created from copied models, without our migration, have no triggers: say so, with the fix.
-async function checkTriggers(client: Client): Promise<string[]> {
-  const { rows } = await client.query<{ tgname: string }>('SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY($1)', [CHANGE_TRIGGERS]);
-  const present = new Set(rows.map((row) => row.tgname));
+async function checkTriggers(client: PgClientLike): Promise<string[]> {
+  const { rows } = await client.query('SELECT tgname FROM pg_trigger WHERE NOT tgisinternal AND tgname = ANY($1)', [CHANGE_TRIGGERS]);
+  const present = new Set((rows as { tgname: string }[]).map((row) => row.tgname));
   return CHANGE_TRIGGERS.filter((name) => !present.has(name));
 }
 
@@ -59,11 +81,11 @@ function missingTriggersError(missing: readonly string[]): Error {
 
 export function listenForChanges(connectionString: string, cache: CachedStore, options: ChangeListenerOptions = {}): ChangeListener {
   // Thrown at once when pg is missing, not retried forever.
-  const { Client: PgClient } = requireOptional<typeof Pg>('pg', 'listenForChanges');
+  const { Client: PgClient } = options.pg ?? requireOptional<PgModuleLike>('pg', 'listenForChanges');
   const baseRetry = options.retryMs ?? 100;
   let closed = false;
   let connected = false;
-  let client: Client | null = null;
+  let client: PgClientLike | null = null;
   let retry = baseRetry;
   let missingTriggers: readonly string[] = [];
   let timer: NodeJS.Timeout | null = null;

@@ -1,5 +1,6 @@
 // Revocation bounds with the cache on: at once in the changing process, within the stated bound elsewhere.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
+import * as pg from 'pg';
 import request from 'supertest';
 import { createCachedStore, createPrismaStore, digestKey, listenForChanges } from '../../src';
 import { committedAt } from '../helpers/committed';
@@ -97,7 +98,8 @@ describeOnPostgres('across 3 server processes on one PostgreSQL (LISTEN/NOTIFY)'
 
   it('listenForChanges forgets the cached answers of a changed application', async () => {
     const store = createCachedStore(createPrismaStore(database.prisma), { ttlMs: 60_000 });
-    const listener = listenForChanges(database.url, store, { retryMs: 50 });
+    // The application's own pg module, as with package managers that do not hoist it.
+    const listener = listenForChanges(database.url, store, { retryMs: 50, pg });
     try {
       await listener.ready;
       expect(listener.missingTriggers).toEqual([]);

@@ -1,10 +1,12 @@
-// Packs the tarball, installs it into fresh projects (Express 5 and 4) and runs the smoke tests there:
-// CommonJS, ES module, TypeScript nodenext, the passport strategy, and the CLI and server on PostgreSQL.
-// Usage: node test/pack/run.js   (needs the npm registry, and PostgreSQL at TEST_POSTGRES_URL; the CLI's
-// database is named PACK_DATABASE_PREFIX (default twake_pack_) followed by the process id)
+// Packs both packages (the library at the root, twake-app-auth-server in server/), installs them into
+// fresh projects and runs the smoke tests there: the library with Express 5 and 4 (CommonJS, ES module,
+// TypeScript nodenext, the passport strategy), beside Prisma 7 and Prisma 6.19 (no ERESOLVE, one copy of
+// each shared package), and the server package's command on SQLite and PostgreSQL.
+// Usage: node test/pack/run.js   (needs the npm registry, and PostgreSQL at TEST_POSTGRES_URL; the server's
+// database is named PACK_DATABASE_PREFIX (default pkg_) followed by the process id, and dropped after)
 const assert = require('node:assert/strict');
 const { execFileSync, spawn } = require('node:child_process');
-const { cpSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } = require('node:fs');
+const { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 
@@ -47,18 +49,52 @@ function project(name) {
   return dir;
 }
 
+/** An empty project (for the server package: none of the library's smoke files). */
+function emptyProject(name) {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name, private: true, type: 'commonjs' }));
+  return dir;
+}
+
+/** `npm pack` in `dir`, into its own folder of `work`; the tarball's path. */
+function pack(dir, name) {
+  const destination = join(work, `${name}-tarball`);
+  mkdirSync(destination);
+  sh(dir, 'npm', ['pack', '--pack-destination', destination, '--loglevel=error'], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return join(destination, readdirSync(destination).find((file) => file.endsWith('.tgz')));
+}
+
+/** Asserts that `names` are each installed once in `dir` (no second copy nested in the library); says which. */
+function assertOnce(dir, names) {
+  return names
+    .map((name) => {
+      const found = copies(dir, name);
+      assert.equal(found.length, 1, `one ${name} only, found: ${found.join(', ')}`);
+      return `${name}@${found[0].split('@').pop()}`;
+    })
+    .join(', ');
+}
+
 async function main() {
-  sh(ROOT, 'npm', ['pack', '--pack-destination', work, '--loglevel=error'], { stdio: ['ignore', 'pipe', 'inherit'] });
-  const tarball = join(work, readdirSync(work).find((file) => file.endsWith('.tgz')));
+  const library = pack(ROOT, 'library');
+  const serverPackage = pack(join(ROOT, 'server'), 'server');
+  const manifest = require(join(ROOT, 'package.json'));
+  assert.equal(manifest.bin, undefined, 'the library has no bin');
+  for (const name of ['@prisma/client', '@prisma/adapter-pg', '@prisma/adapter-better-sqlite3', 'pg', 'better-sqlite3', 'pino', 'prom-client', 'ioredis']) {
+    assert.equal(manifest.peerDependencies[name], undefined, `no ${name} peer`);
+  }
+  assert.equal(require(join(ROOT, 'server', 'package.json')).dependencies['twake-app-auth'], manifest.version, 'the server needs this library version');
 
   // Express 5: the package alone (express comes as its required peer), then the extras for the tests.
   const five = project('express5');
-  sh(five, 'npm', ['install', ...quiet, tarball]);
+  sh(five, 'npm', ['install', ...quiet, library]);
   assert.match(sh(five, 'node', ['-p', "require('express/package.json').version"]), /^5\./);
-  console.log(`middleware only (twake-app-auth + express 5): ${footprint(five)}`);
+  console.log(`library (twake-app-auth + express 5): ${footprint(five)}`);
   console.log(`  shared with Express 5: ${assertShared(five)}`);
-  assert.equal(existsSync(join(five, 'node_modules', '@prisma')), false, 'no Prisma for middleware users');
-  assert.equal(existsSync(join(five, 'node_modules', 'better-sqlite3')), false, 'no SQLite build for middleware users');
+  assert.equal(existsSync(join(five, 'node_modules', '@prisma')), false, 'no Prisma for library users');
+  assert.equal(existsSync(join(five, 'node_modules', 'better-sqlite3')), false, 'no SQLite build for library users');
+  assert.equal(existsSync(join(five, 'node_modules', '.bin', 'twake-app-auth')), false, 'no command in the library');
   sh(five, 'npm', ['install', ...quiet, 'passport@0.7', 'typescript@5', '@types/express@5', '@types/node@20']);
   console.log(sh(five, 'node', ['app.cjs']).trim());
   console.log(sh(five, 'node', ['app.mjs']).trim());
@@ -73,9 +109,9 @@ async function main() {
   // Express 4 next to it: no second Express inside our package, and Express 4's body-parser 1.x and type-is 1.x
   // are the ones the core uses.
   const four = project('express4');
-  sh(four, 'npm', ['install', ...quiet, tarball, 'express@4']);
+  sh(four, 'npm', ['install', ...quiet, library, 'express@4']);
   assert.equal(existsSync(join(four, 'node_modules', 'twake-app-auth', 'node_modules', 'express')), false, 'one Express only');
-  console.log(`middleware only (twake-app-auth + express 4): ${footprint(four)}`);
+  console.log(`library (twake-app-auth + express 4): ${footprint(four)}`);
   console.log(`  shared with Express 4: ${assertShared(four)}`);
   sh(four, 'npm', ['install', ...quiet, 'passport@0.7', 'typescript@5', '@types/express@4', '@types/node@20']);
   assertShared(four);
@@ -87,35 +123,31 @@ async function main() {
   cpSync(join(four, 'check.cjs'), join(four, 'out', 'check.cjs'));
   console.log(sh(four, 'node', ['out/app.mjs']).trim().replace('ok', 'ok (Express 4)'));
 
-  await cli(project('cli'), tarball);
+  // Beside the application's own Prisma, 7 or 6.19, in one install command as users type it: no ERESOLVE
+  // (it would throw here), and one copy of Express and of @prisma/client.
+  for (const [name, packages] of [
+    ['prisma7', ['express@5', '@prisma/client@7', '@prisma/adapter-pg@7', 'pg']],
+    ['prisma6', ['express@4', '@prisma/client@6.19', '@prisma/adapter-pg@6.19', 'pg']],
+  ]) {
+    const dir = emptyProject(name);
+    sh(dir, 'npm', ['install', ...quiet, library, ...packages]);
+    const shared = assertOnce(dir, ['express', '@prisma/client', 'pg']);
+    assert.equal(typeof require(join(dir, 'node_modules', 'twake-app-auth')).createPrismaStore, 'function');
+    console.log(`library beside ${packages.join(' ')}: ok (${shared})`);
+  }
+
+  await server(emptyProject('server'), library, serverPackage);
 }
 
-// The CLI: says what to install when a database peer is missing, then works once it is installed.
-async function cli(dir, tarball) {
-  sh(dir, 'npm', ['install', ...quiet, tarball]);
-  const database = `${process.env.PACK_DATABASE_PREFIX ?? 'twake_pack_'}${process.pid}`;
-  const url = new URL(POSTGRES);
-  url.pathname = `/${database}`;
-  const env = { ...process.env, DATABASE_URL: url.toString(), NODE_ENV: 'development', LOG_LEVEL: 'silent' };
-  const bin = join(dir, 'node_modules', '.bin', 'twake-app-auth');
-  assert.match(sh(dir, bin, ['--version']).trim(), /^\d+\.\d+\.\d+/);
-  let refused;
+/** Runs `twake-app-auth serve` from `dir` until `use(port)` settles. */
+async function serving(dir, env, use) {
+  const server = spawn('npx', ['--no-install', 'twake-app-auth', 'serve'], {
+    cwd: dir,
+    env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'pipe', 'inherit'],
+    detached: true,
+  });
   try {
-    sh(dir, bin, ['app', 'list'], { env });
-  } catch (error) {
-    refused = error;
-  }
-  assert.equal(refused?.status, 1);
-  assert.match(refused.stderr, /^twake-app-auth: The CLI and server on PostgreSQL needs "@prisma\/client", "@prisma\/adapter-pg", "pg", not installed here: npm install @prisma\/client @prisma\/adapter-pg pg\n$/);
-
-  sh(dir, 'npm', ['install', ...quiet, '@prisma/client@6.19.3', '@prisma/adapter-pg@6.19.3', 'pg@8', 'pino@10', 'prom-client@15']);
-  console.log(`CLI and server on PostgreSQL (+ @prisma/client @prisma/adapter-pg pg pino prom-client): ${footprint(dir)}`);
-  sh(ROOT, 'psql', [POSTGRES, '-qc', `CREATE DATABASE ${database}`]);
-  let server;
-  try {
-    const created = JSON.parse(sh(dir, bin, ['app', 'create', '--name', 'Smoke', '--json'], { env }));
-    sh(dir, bin, ['app', 'install', created.publicId, '--company', 'acme'], { env });
-    server = spawn(bin, ['serve'], { cwd: dir, env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' }, stdio: ['ignore', 'pipe', 'inherit'] });
     const port = await new Promise((resolvePort, reject) => {
       server.once('exit', (code) => reject(new Error(`serve exited with ${code}`)));
       server.stdout.on('data', (chunk) => {
@@ -123,16 +155,52 @@ async function cli(dir, tarball) {
         if (match) resolvePort(Number(match[1]));
       });
     });
+    await use(port);
+  } finally {
+    // npx runs the command as its child: stop the process group this spawn started, and wait for it.
+    if (server.exitCode === null) {
+      const exited = new Promise((resolveExit) => server.once('exit', resolveExit));
+      process.kill(-server.pid, 'SIGTERM');
+      await exited;
+    }
+  }
+}
+
+// The server package installed alone (with the library tarball, since neither is published): its command
+// migrates, creates an application and serves, on SQLite and on PostgreSQL.
+async function server(dir, library, serverPackage) {
+  sh(dir, 'npm', ['install', ...quiet, library, serverPackage], { timeout: 15 * 60_000 });
+  console.log(`server (twake-app-auth-server): ${footprint(dir)}`);
+  console.log(`  ${assertOnce(dir, ['twake-app-auth', 'express', '@prisma/client', 'pg'])}`);
+  const npx = (args, env) => sh(dir, 'npx', ['--no-install', 'twake-app-auth', ...args], { env });
+  assert.equal(npx(['--version'], process.env).trim(), require(join(ROOT, 'package.json')).version);
+
+  const database = `${process.env.PACK_DATABASE_PREFIX ?? 'pkg_'}${process.pid}`;
+  const url = new URL(POSTGRES);
+  url.pathname = `/${database}`;
+  const base = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'silent' };
+  await smokeServer(npx, dir, { ...base, DATABASE_URL: 'file:./data/smoke.db' }, 'SQLite');
+  sh(ROOT, 'psql', [POSTGRES, '-qc', `CREATE DATABASE ${database}`]);
+  try {
+    await smokeServer(npx, dir, { ...base, DATABASE_URL: url.toString() }, 'PostgreSQL');
+  } finally {
+    sh(ROOT, 'psql', [POSTGRES, '-qc', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]);
+  }
+}
+
+async function smokeServer(npx, dir, env, label) {
+  npx(['migrate'], env);
+  const created = JSON.parse(npx(['app', 'create', '--name', 'Smoke', '--json'], env));
+  npx(['app', 'install', created.publicId, '--company', 'acme'], env);
+  await serving(dir, env, async (port) => {
+    assert.equal((await fetch(`http://127.0.0.1:${port}/healthz`)).status, 200);
     const authorization = `Basic ${Buffer.from(`${created.publicId}:${created.privateKey}`).toString('base64')}`;
     const answer = await fetch(`http://127.0.0.1:${port}/api/v1/auth/test?group_id=acme`, { headers: { authorization } });
     assert.equal(answer.status, 200);
     assert.equal((await answer.json()).company.id, 'acme');
     assert.match(await (await fetch(`http://127.0.0.1:${port}/metrics`)).text(), /twake_app_auth_decisions_total\{code="ok"\} 1/);
-    console.log('cli and server ok (PostgreSQL)');
-  } finally {
-    server?.kill('SIGTERM');
-    sh(ROOT, 'psql', [POSTGRES, '-qc', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]);
-  }
+  });
+  console.log(`server package: migrate, app create, serve ok (${label})`);
 }
 
 main()
