@@ -12,15 +12,15 @@ const { migrate } = require('../dist/migrate');
 
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL || 'postgresql://postgres@127.0.0.1:5432/test';
 
-/** A fresh, migrated database (SQLite file or PostgreSQL database); `drop()` deletes it. */
-async function createDatabase(provider) {
+/** A fresh, migrated database (SQLite file or PostgreSQL database named `<prefix>_…`); `drop()` deletes it. */
+async function createDatabase(provider, prefix = 'twake_app_auth_bench') {
   if (provider === 'sqlite') {
     const folder = mkdtempSync(join(tmpdir(), 'twake-bench-'));
     const url = `file:${join(folder, 'bench.db')}`;
     await migrate(url);
     return { url, drop: async () => rmSync(folder, { recursive: true, force: true }) };
   }
-  const name = `twake_app_auth_bench_${randomBytes(4).toString('hex')}`;
+  const name = `${prefix}_${randomBytes(4).toString('hex')}`;
   const admin = new Client({ connectionString: POSTGRES_ADMIN_URL });
   await admin.connect();
   await admin.query(`CREATE DATABASE "${name}"`);
