@@ -2,13 +2,13 @@
 // assertion signer, so that the two differ by the assertion alone. Argument: `with` or `without`.
 const http = require('node:http');
 const pino = require('pino');
-const { createApp } = require('../dist/server');
+const { createApp } = require('../dist/server/server');
 const { createCachedStore } = require('../dist/stores/cached-store');
 const { createDriverStore } = require('../dist/stores/driver-store');
-const { openDatabase } = require('../dist/database');
+const { openDatabase } = require('../dist/database/database');
 const { openDatabaseKeyRing } = require('../dist/assertion/signing-keys');
 const { createAssertionSigner } = require('../dist/assertion/signer');
-const { twakeV1Routes } = require('../dist/twake-v1');
+const { twakeV1Routes } = require('../dist/core/twake-v1');
 
 async function main() {
   const { DATABASE_URL } = process.env;

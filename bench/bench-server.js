@@ -4,7 +4,7 @@ const http = require('node:http');
 const express = require('express');
 const basicAuth = require('express-basic-auth');
 const { createCachedStore, createPrismaStore, twakeAppAuth } = require('../dist');
-const { openDatabase } = require('../dist/database');
+const { openDatabase } = require('../dist/database/database');
 const { createDriverStore } = require('../dist/stores/driver-store');
 
 const variant = process.argv[2];
@@ -50,9 +50,9 @@ if (variant === 'bare') {
   server = http.createServer(expressApp(twakeAppAuth({ store: createPrismaStore(openDatabase(DATABASE_URL).prisma), mode: 'development' })));
 } else if (variant === 'floor') {
   // The floor: node:http and the decision alone, no Express.
-  const { decide, whenDecided } = require('../dist/decide');
-  const { agreeOnCompany, fromQueryString } = require('../dist/group-id');
-  const { parseOptions } = require('../dist/options');
+  const { decide, whenDecided } = require('../dist/core/decide');
+  const { agreeOnCompany, fromQueryString } = require('../dist/core/group-id');
+  const { parseOptions } = require('../dist/core/options');
   const config = parseOptions({ store: createCachedStore(createDriverStore(DATABASE_URL), cacheOptions), mode: 'development' });
   server = http.createServer((req, res) => {
     const facts = {

@@ -38,11 +38,11 @@ function instrument() {
     const module = require(modulePath);
     module[exported] = timed(name, module[exported]);
   };
-  wrap('../dist/request-facts', 'factsFromRequest', 'request facts (URL, body check, headers)');
-  wrap('../dist/parse-authorization', 'parseAuthorization', 'Basic header parsed');
-  wrap('../dist/verify-key', 'verifyKey', 'key digest and constant-time comparisons');
-  wrap('../dist/decide', 'decide', 'decision, whole (holds the header, key and look-up rows)');
-  wrap('../dist/attach-identity', 'attachIdentity', '`req.twake` set');
+  wrap('../dist/express/request-facts', 'factsFromRequest', 'request facts (URL, body check, headers)');
+  wrap('../dist/core/parse-authorization', 'parseAuthorization', 'Basic header parsed');
+  wrap('../dist/core/verify-key', 'verifyKey', 'key digest and constant-time comparisons');
+  wrap('../dist/core/decide', 'decide', 'decision, whole (holds the header, key and look-up rows)');
+  wrap('../dist/express/attach-identity', 'attachIdentity', '`req.twake` set');
   // The store's look-ups are methods of the cached store: wrapped where the benchmark creates it.
   const cached = require('../dist/stores/cached-store');
   const create = cached.createCachedStore;

@@ -1,6 +1,6 @@
 // `npm run bench:memory`: memory held by a full lookup cache (default 10,000 entries, and 100,000).
 const { createCachedStore } = require('../dist');
-const { digestKey } = require('../dist/secrets');
+const { digestKey } = require('../dist/core/secrets');
 
 function record(i) {
   return {

@@ -6,9 +6,9 @@ const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
-const { createAdmin } = require('../dist/admin');
-const { openDatabase } = require('../dist/database');
-const { migrate } = require('../dist/migrate');
+const { createAdmin } = require('../dist/admin/admin');
+const { openDatabase } = require('../dist/database/database');
+const { migrate } = require('../dist/database/migrate');
 
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL || 'postgresql://postgres@127.0.0.1:5432/test';
 

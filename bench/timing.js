@@ -68,8 +68,8 @@ function maxAbsT(perProcess) {
 /** One process's share: every pair measured, its differences written as JSON. */
 async function measure(count) {
   const { MemoryStore, createCachedStore } = require('../dist');
-  const { decide } = require('../dist/decide');
-  const { parseOptions } = require('../dist/options');
+  const { decide } = require('../dist/core/decide');
+  const { parseOptions } = require('../dist/core/options');
   const basic = (publicId, key) => `Basic ${Buffer.from(`${publicId}:${key}`).toString('base64')}`;
   const newKey = () => `twk_${randomBytes(32).toString('base64url')}`;
   // Same length as the real key, so only the content differs between classes.

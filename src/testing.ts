@@ -1,9 +1,9 @@
 // Helpers for a backend's own supertest suites: one call for an application, its key and its installation.
-import { checkedAccess, grantedAccess } from './access';
-import { createAdmin, type AdminPrismaClient } from './admin';
-import { generatePrivateKey, generatePublicId } from './secrets';
+import { checkedAccess, grantedAccess } from './admin/access';
+import { createAdmin, type AdminPrismaClient } from './admin/admin';
+import { generatePrivateKey, generatePublicId } from './core/secrets';
 import { MemoryStore } from './stores/memory-store';
-import type { Grants } from './types';
+import type { Grants } from './core/types';
 
 /** The `Authorization` header value for `publicId:privateKey` (Basic, UTF-8). @public */
 export function basicAuthorization(publicId: string, privateKey: string): string {

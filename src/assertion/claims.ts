@@ -1,6 +1,6 @@
 // The claims of an identity assertion: what forward-auth signs and what a backend reads back.
-import { isValidCompanyId } from '../group-id';
-import type { TwakeIdentity } from '../types';
+import { isValidCompanyId } from '../core/group-id';
+import type { TwakeIdentity } from '../core/types';
 
 /** The JWS `typ` of an assertion: a verifier refuses any other token signed with the same keys. */
 export const ASSERTION_TYPE = 'twake-assertion+jwt';

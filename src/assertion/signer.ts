@@ -1,7 +1,7 @@
 // Signs identity assertions, reusing a recent one for the same identity and request: a signature costs
 // tens of microseconds, a pass only a few.
 import { LRUCache } from 'lru-cache';
-import type { TwakeIdentity } from '../types';
+import type { TwakeIdentity } from '../core/types';
 import { ASSERTION_TYPE, MAX_ASSERTION_TTL_SECONDS, claimsOf, type BoundRequest } from './claims';
 import { jose } from './jose';
 import type { CurrentKey, SigningKeyRing } from './signing-keys';

@@ -2,8 +2,8 @@
 // the request it was issued for.
 import type { JWK, JWTVerifyGetKey, JWTVerifyOptions } from 'jose';
 import { LRUCache } from 'lru-cache';
-import { IdentityKeysUnavailableError, UntrustedIdentityError } from '../errors';
-import type { TwakeIdentity } from '../types';
+import { IdentityKeysUnavailableError, UntrustedIdentityError } from '../core/errors';
+import type { TwakeIdentity } from '../core/types';
 import { ASSERTION_TYPE, MAX_ASSERTION_TTL_SECONDS, identityOfClaims, type BoundRequest } from './claims';
 import { jose } from './jose';
 

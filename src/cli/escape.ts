@@ -1,5 +1,5 @@
 // Makes text safe to write to a terminal: control, bidi and other invisible characters become visible escapes.
-import { replaceInvisibleCharacters } from '../control-characters';
+import { replaceInvisibleCharacters } from '../core/control-characters';
 
 const hex4 = (unit: number): string => unit.toString(16).padStart(4, '0');
 

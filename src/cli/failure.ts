@@ -1,5 +1,5 @@
 // What the CLI says about a command that failed: one line, or the causes too with --verbose; JSON with --json.
-import { redactDatabaseUrl } from '../database-url';
+import { redactDatabaseUrl } from '../database/database-url';
 import { escapeJson, escapeText } from './escape';
 import type { Io } from './output';
 

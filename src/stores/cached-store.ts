@@ -1,7 +1,7 @@
 // Wraps an ApplicationStore with bounded, expiring caches: applications by public id, installations by company.
 import { LRUCache } from 'lru-cache';
-import { grantsOf } from '../grants';
-import type { ApplicationRecord, ApplicationStore, Grants, HeldApplication, LoadedApplication } from '../types';
+import { grantsOf } from '../core/grants';
+import type { ApplicationRecord, ApplicationStore, Grants, HeldApplication, LoadedApplication } from '../core/types';
 
 /** Options of {@link createCachedStore}. @public */
 export interface CacheOptions {

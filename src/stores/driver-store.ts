@@ -2,10 +2,10 @@
 // together sent as one): the server's cold path.
 import type BetterSqlite3 from 'better-sqlite3';
 import type * as Pg from 'pg';
-import { requireOptional } from '../optional-dependency';
-import { postgresPoolConfig, type OpenDatabaseOptions } from '../database';
-import { providerOf, sqlitePath } from '../database-url';
-import type { ApplicationStore } from '../types';
+import { requireOptional } from '../core/optional-dependency';
+import { postgresPoolConfig, type OpenDatabaseOptions } from '../database/database';
+import { providerOf, sqlitePath } from '../database/database-url';
+import type { ApplicationStore } from '../core/types';
 import { batchedLookups, type BatchRow } from './batched-lookups';
 import { BATCH_LOOKUP_SQL, lookupSql, toRecord, type LookupRow } from './lookup-sql';
 import { utcTimestampTypes } from './utc-timestamps';

@@ -1,7 +1,7 @@
 // The SQL of a cold lookup, shared by the Prisma store and the driver stores, and its batched form.
-import { splitList } from '../access';
-import type { ApplicationRecord, StoredKey } from '../types';
-import { digestFromHex } from '../secrets';
+import { splitList } from '../admin/access';
+import type { ApplicationRecord, StoredKey } from '../core/types';
+import { digestFromHex } from '../core/secrets';
 
 /**
  * Text of the statement around its two parameters (company id, then public id), as a template strings

@@ -1,7 +1,7 @@
 // An in-memory ApplicationStore for tests, demos and custom integrations.
-import { normaliseAllowedIps } from '../allowed-ips';
-import { digestKey } from '../secrets';
-import type { ApplicationRecord, ApplicationStore, Grants, StoredKey } from '../types';
+import { normaliseAllowedIps } from '../core/allowed-ips';
+import { digestKey } from '../core/secrets';
+import type { ApplicationRecord, ApplicationStore, Grants, StoredKey } from '../core/types';
 
 interface MemoryApplication {
   id: string;

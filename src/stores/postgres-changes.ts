@@ -1,5 +1,5 @@
 // Listens to PostgreSQL change notifications and empties the matching cache entries, reconnecting forever.
-import { requireOptional } from '../optional-dependency';
+import { requireOptional } from '../core/optional-dependency';
 import type { CachedStore } from './cached-store';
 
 /** Channel the triggers of migration 20261129000000_change_notifications notify. */

@@ -1,5 +1,5 @@
 // ApplicationStore over the user's PrismaClient: one SQL statement per lookup.
-import type { ApplicationStore } from '../types';
+import type { ApplicationStore } from '../core/types';
 import { LOOKUP_TEMPLATE, toRecord, type LookupRow } from './lookup-sql';
 
 /**

@@ -1,5 +1,5 @@
 // Seeds a database through the admin API with the applications the integration suites need.
-import { createAdmin, type AdminPrismaClient } from '../../src/admin';
+import { createAdmin, type AdminPrismaClient } from '../../src/admin/admin';
 
 /** What the suites call with. */
 export interface Seed {

@@ -3,9 +3,9 @@ import { describe, expect, it } from '@jest/globals';
 import { randomInt, randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { MemoryStore, createCachedStore, type ApplicationStore } from '../../src';
-import { createLogger } from '../../src/logger';
-import { createApp } from '../../src/server';
-import { readServerConfig } from '../../src/server-config';
+import { createLogger } from '../../src/server/logger';
+import { createApp } from '../../src/server/server';
+import { readServerConfig } from '../../src/server/server-config';
 import { basic, createServer } from '../helpers/create-server';
 
 interface Listening {

@@ -5,7 +5,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { MemoryStore, createCachedStore, type ApplicationStore, type CleartextKeyEvent } from '../../src';
-import { readServerConfig } from '../../src/server-config';
+import { readServerConfig } from '../../src/server/server-config';
 import { basic, createServer } from '../helpers/create-server';
 import { eventually, settle } from '../helpers/eventually';
 import { expectProblem } from '../helpers/expect-problem';

@@ -1,9 +1,9 @@
 // The admin API against real databases: keys, rotation, installations, enable/disable.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { ApplicationNotFoundError, createPrismaStore, InvalidAdminInputError } from '../../src';
-import { createAdmin, type Admin } from '../../src/admin';
-import { hasInvisibleCharacters } from '../../src/control-characters';
-import { verifyKey } from '../../src/verify-key';
+import { createAdmin, type Admin } from '../../src/admin/admin';
+import { hasInvisibleCharacters } from '../../src/core/control-characters';
+import { verifyKey } from '../../src/core/verify-key';
 import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
 
 describe.each(testProviders())('admin on %s', (provider) => {

@@ -6,7 +6,7 @@ import express from 'express';
 import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, generateKeyPair, importJWK, type JWK } from 'jose';
 import request from 'supertest';
 import { trustForwardedIdentity, twakeAuthErrorHandler, type ForwardedIdentityOptions } from '../../src';
-import { sqlitePath } from '../../src/database-url';
+import { sqlitePath } from '../../src/database/database-url';
 import { basic } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
 import { timeUntil } from '../helpers/eventually';

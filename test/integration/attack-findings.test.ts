@@ -6,9 +6,9 @@ import type { Server } from 'node:http';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { MemoryStore, twakeAppAuth, twakeAuthErrorHandler } from '../../src';
-import { forwardAuth } from '../../src/forward-auth';
-import { createLogger } from '../../src/logger';
-import { createApp } from '../../src/server';
+import { forwardAuth } from '../../src/express/forward-auth';
+import { createLogger } from '../../src/server/logger';
+import { createApp } from '../../src/server/server';
 import { basic } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
 

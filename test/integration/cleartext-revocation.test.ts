@@ -2,7 +2,7 @@
 import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { MemoryStore, createCachedStore, createPrismaStore, type CleartextKeyEvent } from '../../src';
-import { createAdmin } from '../../src/admin';
+import { createAdmin } from '../../src/admin/admin';
 import { basic, createServer } from '../helpers/create-server';
 import { testProviders } from '../helpers/databases';
 import { useTestDatabase } from '../helpers/use-test-database';

@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { sqlitePath } from '../../src/database-url';
+import { sqlitePath } from '../../src/database/database-url';
 import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
 import { cliJson, runCli } from '../helpers/processes';
 

@@ -9,7 +9,7 @@ import { eventually } from '../helpers/eventually';
 import { cliJson, type ServerProcess } from '../helpers/processes';
 import { basicAuthorization } from '../../src/testing';
 import { createAdmin } from '../../src';
-import { importApplications, type TransactionalImportClient } from '../../src/import-applications';
+import { importApplications, type TransactionalImportClient } from '../../src/admin/import-applications';
 import { useTestDatabase } from '../helpers/use-test-database';
 
 interface Listed {

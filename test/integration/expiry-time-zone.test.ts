@@ -3,7 +3,7 @@ import { beforeAll, describe, expect, it } from '@jest/globals';
 import { execFile } from 'node:child_process';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
-import { createAdmin, type IssuedKey } from '../../src/admin';
+import { createAdmin, type IssuedKey } from '../../src/admin/admin';
 import { basic } from '../helpers/create-server';
 import { testProviders } from '../helpers/databases';
 import { cliJson, startServer } from '../helpers/processes';

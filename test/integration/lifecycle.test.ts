@@ -5,7 +5,7 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import { join } from 'node:path';
-import type { Provider } from '../../src/database-url';
+import type { Provider } from '../../src/database/database-url';
 import { basic } from '../helpers/create-server';
 import { testProviders } from '../helpers/databases';
 import { startServerWithApp, type ServerWithApp } from '../helpers/server-with-app';

@@ -12,7 +12,7 @@ import { trustForwardedIdentity, twakeAuthErrorHandler } from '../../src';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
 import Database from 'better-sqlite3';
 import { SignJWT, importJWK, type JWK } from 'jose';
-import { sqlitePath } from '../../src/database-url';
+import { sqlitePath } from '../../src/database/database-url';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
 import { makeSelfSignedCertificate, type SelfSigned } from '../helpers/self-signed';
 

@@ -3,7 +3,7 @@
 // that sent it may fail, never the others gathered with it. (From an adversarial review.)
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
-import { createAdmin, type AdminPrismaClient } from '../../src/admin';
+import { createAdmin, type AdminPrismaClient } from '../../src/admin/admin';
 import { createDriverStore, type DriverStore } from '../../src/stores/driver-store';
 import { basic, createServer } from '../helpers/create-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';

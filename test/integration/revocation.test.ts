@@ -4,7 +4,7 @@ import * as pg from 'pg';
 import request from 'supertest';
 import { createCachedStore, createPrismaStore, digestKey, listenForChanges } from '../../src';
 import { committedAt } from '../helpers/committed';
-import { createAdmin } from '../../src/admin';
+import { createAdmin } from '../../src/admin/admin';
 import { basic, createServer } from '../helpers/create-server';
 import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
 import { useTestDatabase } from '../helpers/use-test-database';

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPrismaStore } from '../../src';
 import { createDriverStore, type DriverStore } from '../../src/stores/driver-store';
-import type { ApplicationStore } from '../../src/types';
+import type { ApplicationStore } from '../../src/core/types';
 import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
 import { seed, type Seed } from '../helpers/seed';
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { InvalidAllowedIpError, ipAllowed, normaliseAllowedIps } from '../../src/allowed-ips';
+import { InvalidAllowedIpError, ipAllowed, normaliseAllowedIps } from '../../src/core/allowed-ips';
 
 describe('normaliseAllowedIps', () => {
   it.each([

@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { escapeJson, escapeText } from '../../src/cli/escape';
-import { hasInvisibleCharacters } from '../../src/control-characters';
+import { hasInvisibleCharacters } from '../../src/core/control-characters';
 
 // Every character that may act on a terminal or hide in it, as the CLI must never print them raw.
 const DANGEROUS = [

@@ -1,6 +1,6 @@
 // Counter names: client addresses by network, garbage in one bucket, ids only as hashes.
 import { describe, expect, it } from '@jest/globals';
-import { INVALID_IP_KEY, idCounterKey, ipCounterKey } from '../../src/counter-keys';
+import { INVALID_IP_KEY, idCounterKey, ipCounterKey } from '../../src/limits/counter-keys';
 
 describe('ipCounterKey', () => {
   it.each([

@@ -1,8 +1,8 @@
 import { describe, expect, it } from '@jest/globals';
 import { MemoryStore, StoreUnavailableError, InvalidCredentialsError } from '../../src';
 import type { ApplicationRecord, ApplicationStore, StoreAnswer } from '../../src';
-import { decide as decideNowOrLater, type RequestFacts } from '../../src/decide';
-import { parseOptions } from '../../src/options';
+import { decide as decideNowOrLater, type RequestFacts } from '../../src/core/decide';
+import { parseOptions } from '../../src/core/options';
 import { basic } from '../helpers/create-server';
 
 // decide answers at once from memory; these tests read every answer as a promise.

@@ -1,6 +1,6 @@
 // A urlencoded body's text is given only for UTF-8, declared or by default, made of UTF-8 bytes.
 import { describe, expect, it } from '@jest/globals';
-import { formText } from '../../src/form-body';
+import { formText } from '../../src/express/form-body';
 
 describe('formText', () => {
   it('gives the text of UTF-8 bytes', () => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { ABSENT, AMBIGUOUS, aliasesGroupId, extractGroupId, fromParsed, fromQueryString } from '../../src/group-id';
+import { ABSENT, AMBIGUOUS, aliasesGroupId, extractGroupId, fromParsed, fromQueryString } from '../../src/core/group-id';
 
 const ok = (companyId: string) => ({ status: 'ok', companyId });
 const INVALID = { status: 'invalid' };

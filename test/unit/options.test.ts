@@ -2,7 +2,7 @@ import express from 'express';
 import request from 'supertest';
 import { describe, expect, it } from '@jest/globals';
 import { MemoryStore, TwakeAppStrategy, twakeAppAuth } from '../../src';
-import { modeFromEnvironment, parseOptions } from '../../src/options';
+import { modeFromEnvironment, parseOptions } from '../../src/core/options';
 
 describe('parseOptions', () => {
   const store = new MemoryStore();

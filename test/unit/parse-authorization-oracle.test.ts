@@ -1,8 +1,8 @@
 // The hand-written parser against a regular-expression reading of the same rules, over generated headers.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { hasControlCharacters } from '../../src/control-characters';
-import { MAX_PRIVATE_KEY_LENGTH, MAX_PUBLIC_ID_LENGTH, parseAuthorization, type ParsedAuthorization } from '../../src/parse-authorization';
+import { hasControlCharacters } from '../../src/core/control-characters';
+import { MAX_PRIVATE_KEY_LENGTH, MAX_PUBLIC_ID_LENGTH, parseAuthorization, type ParsedAuthorization } from '../../src/core/parse-authorization';
 
 // The rules as regular expressions: the scheme and token (RFC 9110 §11.4, RFC 7617 §2), canonical base64
 // checked by decoding and encoding again, fatal UTF-8, the first colon, the lengths, no control character.

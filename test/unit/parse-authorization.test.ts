@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { MAX_PRIVATE_KEY_LENGTH, MAX_PUBLIC_ID_LENGTH, parseAuthorization } from '../../src/parse-authorization';
+import { MAX_PRIVATE_KEY_LENGTH, MAX_PUBLIC_ID_LENGTH, parseAuthorization } from '../../src/core/parse-authorization';
 import { CREDENTIAL_CORPUS } from '../helpers/credential-corpus';
 
 const ID = 'b8f4c1f6-6a3c-4c69-9e8a-0f9a3c1d2e4f';

@@ -2,7 +2,7 @@
 // below U+0100, as Node reads header bytes): seeded, so that a failure replays.
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
-import { decodeComponent, formComponentIncludes } from '../../src/percent-decoding';
+import { decodeComponent, formComponentIncludes } from '../../src/core/percent-decoding';
 
 const strictReference = (text: string): string | null => {
   try {

@@ -1,4 +1,4 @@
-// The README's description of req.twake lists every field of TwakeIdentity, read from src/types.ts.
+// The README's description of req.twake lists every field of TwakeIdentity, read from src/core/types.ts.
 import { describe, expect, it } from '@jest/globals';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -43,7 +43,7 @@ function tableRows(section: string): Array<{ name: string; type: string }> {
 }
 
 describe('README: req.twake', () => {
-  const fields = interfaceFields(join(ROOT, 'src', 'types.ts'), 'TwakeIdentity');
+  const fields = interfaceFields(join(ROOT, 'src', 'core', 'types.ts'), 'TwakeIdentity');
   const section = readmeSection();
 
   it('reads the interface (the test itself works)', () => {

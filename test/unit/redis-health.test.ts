@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import type Redis from 'ioredis';
 import { once } from 'node:events';
 import net, { type AddressInfo } from 'node:net';
-import { RedisDeadlineError, RedisHealth, redisHealthOf, withDeadline, type RedisStateChange } from '../../src/redis-health';
+import { RedisDeadlineError, RedisHealth, redisHealthOf, withDeadline, type RedisStateChange } from '../../src/limits/redis-health';
 
 function fakeRedis(answer: () => Promise<string>): { redis: Redis; state: { status: string } } {
   const state = { status: 'ready' };

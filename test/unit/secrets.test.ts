@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { DUMMY_DIGEST, KEY_PREFIX, digestFromHex, digestKey, digestPresentedKey, digestKeyHex, digestsEqual, generatePrivateKey, generatePublicId, randomDigest } from '../../src/secrets';
+import { DUMMY_DIGEST, KEY_PREFIX, digestFromHex, digestKey, digestPresentedKey, digestKeyHex, digestsEqual, generatePrivateKey, generatePublicId, randomDigest } from '../../src/core/secrets';
 
 describe('secrets', () => {
   it('should generate distinct 256-bit keys without colons', () => {

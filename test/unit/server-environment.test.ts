@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
-import { readServerConfig } from '../../src/server-config';
+import { readServerConfig } from '../../src/server/server-config';
 
 const ROOT = join(__dirname, '..', '..');
 const NAME = /^[A-Z][A-Z0-9_]*$/;
@@ -145,8 +145,8 @@ describe('the server environment variables', () => {
   });
 
   it('finds the settings server-config.ts reads, directly and through its helpers', () => {
-    expect(code.get('PORT')).toMatch(/^src\/server-config\.ts:/);
-    expect(code.get('ASSERTION_TTL_SECONDS')).toMatch(/^src\/server-config\.ts:/);
+    expect(code.get('PORT')).toMatch(/^src\/server\/server-config\.ts:/);
+    expect(code.get('ASSERTION_TTL_SECONDS')).toMatch(/^src\/server\/server-config\.ts:/);
     expect(code.size).toBeGreaterThan(30);
   });
 

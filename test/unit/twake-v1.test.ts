@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { UriTooLongError } from '../../src/errors';
-import { MAX_ROUTE_PATH_LENGTH, pathOf, requirementOf, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES, twakeV1Routes } from '../../src/twake-v1';
+import { UriTooLongError } from '../../src/core/errors';
+import { MAX_ROUTE_PATH_LENGTH, pathOf, requirementOf, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES, twakeV1Routes } from '../../src/core/twake-v1';
 
 describe('twakeV1Routes', () => {
   it('names only known capabilities and privileges', () => {

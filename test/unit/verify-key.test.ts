@@ -1,7 +1,7 @@
 import { describe, expect, it } from '@jest/globals';
-import { digestKey } from '../../src/secrets';
-import type { ApplicationRecord } from '../../src/types';
-import { matchingKeys, verifyKey } from '../../src/verify-key';
+import { digestKey } from '../../src/core/secrets';
+import type { ApplicationRecord } from '../../src/core/types';
+import { matchingKeys, verifyKey } from '../../src/core/verify-key';
 
 const NOW = Date.UTC(2026, 0, 1);
 const record = (overrides: Partial<ApplicationRecord> = {}): ApplicationRecord => ({

@@ -1,6 +1,6 @@
 // The memory counters: fixed windows, and never more than their cap, whatever the number of keys.
 import { describe, expect, it } from '@jest/globals';
-import { BoundedWindowCounters } from '../../src/window-counters';
+import { BoundedWindowCounters } from '../../src/limits/window-counters';
 
 describe('BoundedWindowCounters', () => {
   it('holds at most maxKeys counters after 1,000,000 distinct keys, in linear time', () => {

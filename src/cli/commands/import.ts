@@ -1,7 +1,7 @@
 // `twake-app-auth import --from FILE [--dry-run]`: Twake's applications, keys and installations, in one transaction.
 import { readFileSync } from 'node:fs';
-import { importApplications, type TransactionalImportClient } from '../../import-applications';
-import { readTwakeExport, TwakeImportError, type TwakeExport } from '../../twake-import';
+import { importApplications, type TransactionalImportClient } from '../../admin/import-applications';
+import { readTwakeExport, TwakeImportError, type TwakeExport } from '../../admin/twake-import';
 import { table, type Result } from '../output';
 
 /**

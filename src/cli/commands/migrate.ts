@@ -1,5 +1,5 @@
 // `twake-app-auth migrate`: applies pending migrations, or adopts tables the user's own migrations created.
-import { migrateDatabase } from '../../migrate';
+import { migrateDatabase } from '../../database/migrate';
 import type { Result } from '../output';
 
 export async function migrateCommand(databaseUrl: string): Promise<Result> {

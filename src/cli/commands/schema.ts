@@ -1,6 +1,6 @@
 // `twake-app-auth schema --sql --provider P [--triggers]`: our tables' SQL, to paste into the user's own Prisma migration.
-import type { Provider } from '../../database-url';
-import { listMigrations } from '../../migrate';
+import type { Provider } from '../../database/database-url';
+import { listMigrations } from '../../database/migrate';
 
 /**
  * Every shipped migration of `provider`, in order, as one script; with `triggersOnly`, only the

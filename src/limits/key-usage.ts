@@ -1,5 +1,5 @@
 // Records when each key was last used, in batches off the request path (application_keys.last_used_at).
-import type { TwakeIdentity } from './types';
+import type { TwakeIdentity } from '../core/types';
 
 /** The one Prisma model operation the recorder uses. @public */
 export interface KeyUsagePrismaLike {

@@ -1,15 +1,15 @@
 // For backends already on passport-http: the validator's decision as a BasicStrategy verify function.
 import type { Request } from 'express';
 import { attachIdentity } from './attach-identity';
-import { decide, whenDecided } from './decide';
-import { InvalidCredentialsError, MissingCredentialsError, TwakeAuthError } from './errors';
-import { requireOptional } from './optional-dependency';
-import { parseAuthorization } from './parse-authorization';
+import { decide, whenDecided } from '../core/decide';
+import { InvalidCredentialsError, MissingCredentialsError, TwakeAuthError } from '../core/errors';
+import { requireOptional } from '../core/optional-dependency';
+import { parseAuthorization } from '../core/parse-authorization';
 import { asFailure } from './problem';
-import { parseOptions } from './options';
+import { parseOptions } from '../core/options';
 import { createBodyReader } from './read-body';
 import { factsFromRequest } from './request-facts';
-import type { TwakeAppAuthOptions, TwakeIdentity } from './types';
+import type { TwakeAppAuthOptions, TwakeIdentity } from '../core/types';
 
 /** passport-http's callback with `passReqToCallback: true`. @public */
 export type BasicVerifyFunction = (req: Request, userid: string, password: string, done: (error: unknown, user?: TwakeIdentity | false) => void) => void;

@@ -1,10 +1,10 @@
 // Programmatic administration: applications, keys, installations (the CLI is built on it).
 import { randomUUID } from 'node:crypto';
 import { checkedAccess, grantedAccess, grantsWithin, joinList, narrowStoredGrants, splitList, type AccessInput } from './access';
-import { hasInvisibleCharacters } from './control-characters';
-import { ApplicationNotFoundError, InvalidAdminInputError } from './errors';
-import { isValidCompanyId, MAX_GROUP_ID_LENGTH } from './group-id';
-import { digestKeyHex, generatePrivateKey, generatePublicId } from './secrets';
+import { hasInvisibleCharacters } from '../core/control-characters';
+import { ApplicationNotFoundError, InvalidAdminInputError } from '../core/errors';
+import { isValidCompanyId, MAX_GROUP_ID_LENGTH } from '../core/group-id';
+import { digestKeyHex, generatePrivateKey, generatePublicId } from '../core/secrets';
 
 type Where = Record<string, unknown>;
 

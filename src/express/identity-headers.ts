@@ -1,6 +1,6 @@
 // The identity headers forward-auth answers with, percent-encoded so that any company id fits in a header.
-import { decodeComponent } from './percent-decoding';
-import type { TwakeIdentity } from './types';
+import { decodeComponent } from '../core/percent-decoding';
+import type { TwakeIdentity } from '../core/types';
 
 type TextField = 'applicationId' | 'publicId' | 'companyId' | 'keyId' | 'name';
 type ListField = Exclude<keyof TwakeIdentity, TextField>;

@@ -2,21 +2,21 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { AssertionSigner } from './assertion/signer';
-import type { SigningKeyRing } from './assertion/signing-keys';
-import type { FailureThrottle } from './failure-throttle';
-import { forwardAuth } from './forward-auth';
-import { twakeAppAuth } from './middleware';
-import { InternalError, StoreUnavailableError } from './errors';
-import { twakeAuthErrorHandler } from './problem';
-import type { UnreadBodies } from './read-body';
-import type { RedisCounterState } from './redis-health';
-import type { RequestLimiter } from './request-limit';
+import type { AssertionSigner } from '../assertion/signer';
+import type { SigningKeyRing } from '../assertion/signing-keys';
+import type { FailureThrottle } from '../limits/failure-throttle';
+import { forwardAuth } from '../express/forward-auth';
+import { twakeAppAuth } from '../express/middleware';
+import { InternalError, StoreUnavailableError } from '../core/errors';
+import { twakeAuthErrorHandler } from '../express/problem';
+import type { UnreadBodies } from '../express/read-body';
+import type { RedisCounterState } from '../limits/redis-health';
+import type { RequestLimiter } from '../limits/request-limit';
 import type { ServerMetrics } from './metrics';
-import type { RouteTable } from './twake-v1';
+import type { RouteTable } from '../core/twake-v1';
 import { requestLog } from './request-log';
 import type { TrustProxy } from './trust-proxy';
-import type { ApplicationStore, CleartextKeyEvent, Mode, TwakeIdentity } from './types';
+import type { ApplicationStore, CleartextKeyEvent, Mode, TwakeIdentity } from '../core/types';
 
 /** What {@link createApp} needs. */
 export interface AppOptions {

@@ -16,7 +16,7 @@ import {
   TooManyRequestsError,
   TwakeAuthError,
 } from './errors';
-import type { ThrottleVerdict } from './failure-throttle';
+import type { ThrottleVerdict } from '../limits/failure-throttle';
 import type { GroupIdResult } from './group-id';
 import type { Configuration } from './options';
 import { parseAuthorization } from './parse-authorization';

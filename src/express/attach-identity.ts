@@ -1,6 +1,6 @@
 // Puts the identity on the request as a read-only property, and reads it back typed.
 import type { Request } from 'express';
-import type { TwakeIdentity } from './types';
+import type { TwakeIdentity } from '../core/types';
 
 /** Sets `req.twake`; handlers can read it but not assign it. */
 export function attachIdentity(req: Request, identity: TwakeIdentity): void {

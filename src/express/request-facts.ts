@@ -1,11 +1,11 @@
 // Gathers what the validator needs from an Express request (transport, header, client, company).
 import type { Request, Response } from 'express';
-import type { CompanyFacts, RequestFacts } from './decide';
-import { agreeOnCompany, fromForm, fromParsed, fromQueryString, needsDecoding, type CompanySource } from './group-id';
-import type { Configuration } from './options';
+import type { CompanyFacts, RequestFacts } from '../core/decide';
+import { agreeOnCompany, fromForm, fromParsed, fromQueryString, needsDecoding, type CompanySource } from '../core/group-id';
+import type { Configuration } from '../core/options';
 import { hasBody, type BodyReader } from './read-body';
-import { TwakeAuthError } from './errors';
-import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from './twake-v1';
+import { TwakeAuthError } from '../core/errors';
+import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../core/twake-v1';
 
 // A class rather than an object literal with a getter: one shape shared by every request, built cheaply.
 class ExpressRequestFacts implements RequestFacts {

@@ -1,8 +1,8 @@
 // The request a proxy asks forward-auth about: its method and path, from the headers each proxy sends.
 import type { Request } from 'express';
-import { InvalidForwardedRequestError, InvalidGroupIdError } from './errors';
-import { hasControlCharacters } from './control-characters';
-import { pathOf } from './twake-v1';
+import { InvalidForwardedRequestError, InvalidGroupIdError } from '../core/errors';
+import { hasControlCharacters } from '../core/control-characters';
+import { pathOf } from '../core/twake-v1';
 
 /** The validator's own forward-auth path; Envoy appends the original path and query to it. */
 export const FORWARD_AUTH_PATH = '/auth/verify';

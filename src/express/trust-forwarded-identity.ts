@@ -2,16 +2,16 @@
 import type { Request, RequestHandler } from 'express';
 import proxyAddr from 'proxy-addr';
 import { attachIdentity } from './attach-identity';
-import { ASSERTION_HEADER } from './assertion/claims';
-import { createAssertionVerifier, type AssertionVerifierOptions } from './assertion/verifier';
-import { InvalidGroupIdError, TwakeAuthError, UntrustedIdentityError } from './errors';
-import { isValidCompanyId } from './group-id';
+import { ASSERTION_HEADER } from '../assertion/claims';
+import { createAssertionVerifier, type AssertionVerifierOptions } from '../assertion/verifier';
+import { InvalidGroupIdError, TwakeAuthError, UntrustedIdentityError } from '../core/errors';
+import { isValidCompanyId } from '../core/group-id';
 import { GRANT_HEADERS, IDENTITY_HEADERS, decodeHeaderValue, decodeListHeader } from './identity-headers';
 import { refuse } from './problem';
 import { DEFAULT_BODY_TIMEOUT_MS, createBodyReader, type UnreadBodies } from './read-body';
 import { companyFacts } from './request-facts';
-import { pathOf } from './twake-v1';
-import type { TwakeIdentity } from './types';
+import { pathOf } from '../core/twake-v1';
+import type { TwakeIdentity } from '../core/types';
 
 /** Settings every mode of {@link trustForwardedIdentity} shares. @public */
 export interface ForwardedBodyOptions {

@@ -1,9 +1,9 @@
 // Reads an export of Twake's applications and group_apps (PHP-era rows or Node-era entities) into what to import.
-import { normaliseAllowedIps } from './allowed-ips';
-import { hasInvisibleCharacters } from './control-characters';
-import { isValidCompanyId } from './group-id';
-import { MAX_PRIVATE_KEY_LENGTH, MAX_PUBLIC_ID_LENGTH } from './parse-authorization';
-import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from './twake-v1';
+import { normaliseAllowedIps } from '../core/allowed-ips';
+import { hasInvisibleCharacters } from '../core/control-characters';
+import { isValidCompanyId } from '../core/group-id';
+import { MAX_PRIVATE_KEY_LENGTH, MAX_PUBLIC_ID_LENGTH } from '../core/parse-authorization';
+import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from '../core/twake-v1';
 
 /** One application to import: Twake's id becomes the public id, and its key keeps working. */
 export interface ImportedApplication {

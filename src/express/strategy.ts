@@ -1,13 +1,13 @@
 // The passport strategy: the middleware's decision behind passport's strategy protocol, with no base class to install.
 import type { Request } from 'express';
 import { attachIdentity } from './attach-identity';
-import { decide, whenDecided } from './decide';
-import { InvalidCredentialsError, MissingCredentialsError, TwakeAuthError } from './errors';
+import { decide, whenDecided } from '../core/decide';
+import { InvalidCredentialsError, MissingCredentialsError, TwakeAuthError } from '../core/errors';
 import { asFailure } from './problem';
-import { parseOptions, type Configuration } from './options';
+import { parseOptions, type Configuration } from '../core/options';
 import { createBodyReader, type BodyReader } from './read-body';
 import { factsFromRequest } from './request-facts';
-import type { TwakeAppAuthOptions, TwakeIdentity } from './types';
+import type { TwakeAppAuthOptions, TwakeIdentity } from '../core/types';
 
 /** What passport adds to a strategy before it calls `authenticate()` (passport's own protocol, typed here). */
 interface StrategyActions {

@@ -1,12 +1,12 @@
 // Checks the options once, at construction, and resolves every default.
 import { hasControlCharacters } from './control-characters';
-import { isSecureRequest } from './is-secure';
-import { createFailureThrottle, type FailureThrottle, type ThrottleOptions } from './failure-throttle';
-import type { CounterOptions } from './rate-limiters';
-import { createRequestLimiter, type RequestLimiter, type RequestLimitOptions } from './request-limit';
-import { DEFAULT_BODY_TIMEOUT_MS } from './read-body';
+import { isSecureRequest } from '../express/is-secure';
+import { createFailureThrottle, type FailureThrottle, type ThrottleOptions } from '../limits/failure-throttle';
+import type { CounterOptions } from '../limits/rate-limiters';
+import { createRequestLimiter, type RequestLimiter, type RequestLimitOptions } from '../limits/request-limit';
+import { DEFAULT_BODY_TIMEOUT_MS } from '../express/read-body';
 import type { Mode, Options } from './types';
-import { createNotInstalledBudget, DEFAULT_NOT_INSTALLED_LIMIT, type NotInstalledBudget, type NotInstalledLimitOptions } from './not-installed-budget';
+import { createNotInstalledBudget, DEFAULT_NOT_INSTALLED_LIMIT, type NotInstalledBudget, type NotInstalledLimitOptions } from '../limits/not-installed-budget';
 
 /** Options with every default applied, the throttle and request limiter built. */
 export type Configuration = Readonly<

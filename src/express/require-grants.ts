@@ -1,8 +1,8 @@
 // Route-level checks after twakeAppAuth(): the capabilities or privileges a handler needs, granted by the company.
 import type { RequestHandler } from 'express';
-import { MissingCapabilityError, MissingPrivilegeError } from './errors';
+import { MissingCapabilityError, MissingPrivilegeError } from '../core/errors';
 import { refuse } from './problem';
-import { missingFrom } from './twake-v1';
+import { missingFrom } from '../core/twake-v1';
 
 function requireGrants(kind: 'capabilities' | 'privileges', names: readonly string[]): RequestHandler {
   if (names.length === 0 || names.some((name) => typeof name !== 'string' || name === '')) {

@@ -1,18 +1,18 @@
 // Forward authentication for reverse proxies (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz).
 import type { Request, RequestHandler } from 'express';
-import { decide, whenDecided } from './decide';
-import { ABSENT, AMBIGUOUS, fromQueryString, type CompanySource } from './group-id';
+import { decide, whenDecided } from '../core/decide';
+import { ABSENT, AMBIGUOUS, fromQueryString, type CompanySource } from '../core/group-id';
 import { identityHeaders } from './identity-headers';
-import { parseOptions } from './options';
+import { parseOptions } from '../core/options';
 import { refuse } from './problem';
-import { ASSERTION_HEADER, MAX_BOUND_PATH_LENGTH } from './assertion/claims';
-import type { AssertionSigner } from './assertion/signer';
-import { InternalError, MissingOriginalUriError, UriTooLongError } from './errors';
+import { ASSERTION_HEADER, MAX_BOUND_PATH_LENGTH } from '../assertion/claims';
+import type { AssertionSigner } from '../assertion/signer';
+import { InternalError, MissingOriginalUriError, UriTooLongError } from '../core/errors';
 import { forwardedMethod, forwardedPath, originalUris } from './forwarded-request';
 import { createBodyReader } from './read-body';
 import { companyFacts, requestFactsWithRoute } from './request-facts';
-import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from './twake-v1';
-import type { TwakeAppAuthOptions } from './types';
+import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../core/twake-v1';
+import type { TwakeAppAuthOptions } from '../core/types';
 
 const GROUP_HEADER = 'x-twake-group-id';
 // Sent by nginx: `auth-request` asks for 400/413/415/429/503 as 403 with the real status in X-Twake-Status.

@@ -2,10 +2,10 @@
 import type * as SqliteAdapter from '@prisma/adapter-better-sqlite3';
 import type * as PgAdapter from '@prisma/adapter-pg';
 import type { PoolConfig } from 'pg';
-import type { PrismaClient as PostgresClient } from './generated/postgresql/client';
-import type { PrismaClient as SqliteClient } from './generated/sqlite/client';
+import type { PrismaClient as PostgresClient } from '../generated/postgresql/client';
+import type { PrismaClient as SqliteClient } from '../generated/sqlite/client';
 import { DEFAULT_DATABASE_URL, providerOf, sqlitePath, type Provider } from './database-url';
-import { requireAllOptional, requireOptional, type OptionalPeer } from './optional-dependency';
+import { requireAllOptional, requireOptional, type OptionalPeer } from '../core/optional-dependency';
 
 /** A connected database: its client, its provider, and how to close it. */
 export interface Database {
@@ -64,12 +64,12 @@ export function openDatabase(url: string, options: OpenDatabaseOptions = {}): Da
   if (provider === 'sqlite') {
     const { PrismaBetterSQLite3 } = requireOptional<typeof SqliteAdapter>('@prisma/adapter-better-sqlite3', 'SQLite');
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for this provider
-    const { PrismaClient } = require('./generated/sqlite/client') as { PrismaClient: typeof SqliteClient };
+    const { PrismaClient } = require('../generated/sqlite/client') as { PrismaClient: typeof SqliteClient };
     prisma = new PrismaClient({ adapter: new PrismaBetterSQLite3({ url: `file:${sqlitePath(url)}` }) });
   } else {
     const { PrismaPg } = requireOptional<typeof PgAdapter>('@prisma/adapter-pg', 'PostgreSQL');
     // eslint-disable-next-line @typescript-eslint/no-require-imports -- loaded only for this provider
-    const { PrismaClient } = require('./generated/postgresql/client') as { PrismaClient: typeof PostgresClient };
+    const { PrismaClient } = require('../generated/postgresql/client') as { PrismaClient: typeof PostgresClient };
     prisma = new PrismaClient({ adapter: new PrismaPg(postgresPoolConfig(url, options)) });
   }
   return { prisma, provider, close: () => prisma.$disconnect() };

@@ -6,10 +6,10 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type * as Pg from 'pg';
 import { providerOf, sqlitePath, type Provider } from './database-url';
 import { migrationObjects, presenceOf, type MigrationObjects, type MigrationPresence } from './migration-objects';
-import { requireOptional } from './optional-dependency';
+import { requireOptional } from '../core/optional-dependency';
 
 /** Folder holding `prisma/<provider>/migrations`. */
-const PRISMA_FOLDER = join(__dirname, '..', 'prisma');
+const PRISMA_FOLDER = join(__dirname, '..', '..', 'prisma');
 
 /**
  * Our own record of migrations, on PostgreSQL, in a schema of its own: Prisma's drift check looks only at

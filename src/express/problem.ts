@@ -1,6 +1,6 @@
 // Writes refusals as RFC 9457 problem details (application/problem+json), never with request data.
 import type { ErrorRequestHandler, NextFunction, Response } from 'express';
-import { InternalError, StoreUnavailableError, TwakeAuthError } from './errors';
+import { InternalError, StoreUnavailableError, TwakeAuthError } from '../core/errors';
 
 /** The JSON body of every refusal. @public */
 export interface ProblemBody {

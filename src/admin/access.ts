@@ -1,7 +1,7 @@
 // Checks what an application declares (capabilities, privileges, allowed IPs) and what a company grants, before anything is written.
-import { InvalidAllowedIpError, normaliseAllowedIps } from './allowed-ips';
-import { InvalidAdminInputError } from './errors';
-import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from './twake-v1';
+import { InvalidAllowedIpError, normaliseAllowedIps } from '../core/allowed-ips';
+import { InvalidAdminInputError } from '../core/errors';
+import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from '../core/twake-v1';
 
 /** What an application asks for, and from where it may call. @public */
 export interface AccessInput {

@@ -1,12 +1,12 @@
 // The Express middleware: lets an authenticated, installed application through, refuses everything else.
 import type { RequestHandler } from 'express';
 import { attachIdentity } from './attach-identity';
-import { decide, whenDecided } from './decide';
-import { parseOptions } from './options';
+import { decide, whenDecided } from '../core/decide';
+import { parseOptions } from '../core/options';
 import { refuse } from './problem';
 import { createBodyReader } from './read-body';
 import { factsFromRequest } from './request-facts';
-import type { TwakeAppAuthOptions } from './types';
+import type { TwakeAppAuthOptions } from '../core/types';
 
 /**
  * Creates the middleware. On success it sets `req.twake` and calls `next()`. Refusals (400, 401, 403, 413, 415, 429)

@@ -1,5 +1,5 @@
 // Error classes for every refusal the validator can give, each with one status and one stable code.
-import type { ThrottleVerdict } from './rate-limiters';
+import type { ThrottleVerdict } from '../limits/rate-limiters';
 
 /** Twake's legacy error codes, echoed as `twake_error` so clients written against Twake recognise failures. */
 const LEGACY_BAD_CREDENTIALS = 'unknown_application_or_bad_private_key';

@@ -1,13 +1,13 @@
 // Reads the standalone server's settings from the environment, refusing bad values with a clear message.
 import { readFileSync } from 'node:fs';
-import type { OpenDatabaseOptions } from './database';
-import { DEFAULT_DATABASE_URL, providerOf } from './database-url';
-import { modeFromEnvironment } from './options';
-import type { UnreadBodies } from './read-body';
-import { MAX_ASSERTION_TTL_SECONDS } from './assertion/claims';
-import { MIN_SECRET_BYTES, SIGNING_ALGORITHMS, type SigningAlgorithm } from './assertion/signing-keys';
+import type { OpenDatabaseOptions } from '../database/database';
+import { DEFAULT_DATABASE_URL, providerOf } from '../database/database-url';
+import { modeFromEnvironment } from '../core/options';
+import type { UnreadBodies } from '../express/read-body';
+import { MAX_ASSERTION_TTL_SECONDS } from '../assertion/claims';
+import { MIN_SECRET_BYTES, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../assertion/signing-keys';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
-import type { Mode } from './types';
+import type { Mode } from '../core/types';
 
 
 /** Everything `twake-app-auth serve` needs. */

@@ -3,7 +3,7 @@ import bodyParser from 'body-parser';
 import type { Request, RequestHandler, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
 import typeIs from 'type-is';
-import { BodyTimeoutError, BodyTooLargeError, InvalidBodyError, UnsupportedMediaTypeError, type TwakeAuthError } from './errors';
+import { BodyTimeoutError, BodyTooLargeError, InvalidBodyError, UnsupportedMediaTypeError, type TwakeAuthError } from '../core/errors';
 import { formText } from './form-body';
 
 /** What to do with a body the validator cannot read `group_id` from. @public */

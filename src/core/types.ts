@@ -1,9 +1,9 @@
 // Public types: the identity attached to requests, the store interface and the options.
 import type { Request } from 'express';
-import type { FailureThrottle, ThrottleOptions } from './failure-throttle';
-import type { NotInstalledLimitOptions } from './not-installed-budget';
-import type { UnreadBodies } from './read-body';
-import type { RequestLimiter, RequestLimitOptions } from './request-limit';
+import type { FailureThrottle, ThrottleOptions } from '../limits/failure-throttle';
+import type { NotInstalledLimitOptions } from '../limits/not-installed-budget';
+import type { UnreadBodies } from '../express/read-body';
+import type { RequestLimiter, RequestLimitOptions } from '../limits/request-limit';
 import type { RouteTable } from './twake-v1';
 
 /**

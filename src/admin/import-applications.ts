@@ -1,7 +1,7 @@
 // Writes a read Twake export into our tables, in one transaction, idempotently: creates, updates, or leaves alone.
 import { randomUUID } from 'node:crypto';
 import { joinList, narrowStoredGrants, splitList } from './access';
-import { digestKeyHex } from './secrets';
+import { digestKeyHex } from '../core/secrets';
 import type { ImportedApplication, TwakeExport } from './twake-import';
 
 /** The PrismaClient operations an import uses, typed structurally. */
