@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import regexp from 'eslint-plugin-regexp';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'src/generated/', 'test/prisma7/generated/', 'test/prisma7/generated.*.tmp/', 'node_modules/', 'scratch/'] },
+  { ignores: ['dist/', 'coverage/', 'src/generated/', 'test/prisma7/generated/', 'test/prisma7/generated.*.tmp/', 'node_modules/', 'scratch/', 'examples/*/node_modules/', 'examples/*/dist/', 'examples/*/src/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {

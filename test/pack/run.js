@@ -1,12 +1,13 @@
 // Packs both packages (the library at the root, twake-app-auth-server in server/), installs them into
 // fresh projects and runs the smoke tests there: the library with Express 5 and 4 (CommonJS, ES module,
 // TypeScript nodenext, the passport strategy), beside Prisma 7 and Prisma 6.19 (no ERESOLVE, one copy of
-// each shared package), and the server package's command on SQLite and PostgreSQL.
+// each shared package), the server package's command on SQLite and PostgreSQL, and the backends of examples/
+// (their own package.json, with twake-app-auth pointed at the tarball) through their own test scripts.
 // Usage: node test/pack/run.js   (needs the npm registry, and PostgreSQL at TEST_POSTGRES_URL; the server's
 // database is named PACK_DATABASE_PREFIX (default pkg_) followed by the process id, and dropped after)
 const assert = require('node:assert/strict');
 const { execFileSync, spawn } = require('node:child_process');
-const { cpSync, mkdirSync, mkdtempSync, readdirSync, rmSync, writeFileSync, existsSync } = require('node:fs');
+const { cpSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync, existsSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 
@@ -137,6 +138,30 @@ async function main() {
   }
 
   await server(emptyProject('server'), library, serverPackage);
+  examples(library);
+}
+
+/**
+ * Each folder of examples/ copied alone (without node_modules or build output), its twake-app-auth
+ * dependency pointed at the tarball, installed and tested with its own `npm test`: a failing test throws.
+ */
+function examples(library) {
+  const source = join(ROOT, 'examples');
+  for (const name of readdirSync(source, { withFileTypes: true }).filter((entry) => entry.isDirectory()).map((entry) => entry.name)) {
+    const dir = join(work, `example-${name}`);
+    const skipped = new Set(['node_modules', 'dist', 'generated', 'data', 'package-lock.json']);
+    cpSync(join(source, name), dir, { recursive: true, filter: (path) => !skipped.has(path.split('/').pop()) });
+    const manifestPath = join(dir, 'package.json');
+    const manifest = JSON.parse(readFileSync(manifestPath, 'utf8'));
+    assert.ok(manifest.dependencies['twake-app-auth'], `examples/${name} depends on twake-app-auth`);
+    manifest.dependencies['twake-app-auth'] = `file:${library}`;
+    writeFileSync(manifestPath, JSON.stringify(manifest, null, 2));
+    sh(dir, 'npm', ['install', ...quiet], { timeout: 15 * 60_000 });
+    const tested = sh(dir, 'npm', ['test']);
+    const passed = /^(?:#|ℹ) pass (\d+)$/m.exec(tested);
+    assert.ok(passed && Number(passed[1]) > 0, `examples/${name}: no test passed\n${tested}`);
+    console.log(`example ${name}: npm test ok (${passed[1]} tests, ${footprint(dir)})`);
+  }
 }
 
 /** Runs `twake-app-auth serve` from `dir` until `use(port)` settles. */

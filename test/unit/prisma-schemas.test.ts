@@ -14,6 +14,10 @@ describe('prisma schemas', () => {
     expect(models('postgresql')).toBe(models('sqlite'));
   });
 
+  it('should give examples/express5-typescript the same models', () => {
+    expect(models(join('..', 'examples', 'express5-typescript', 'prisma'))).toBe(models('sqlite'));
+  });
+
   it('should ship the same migrations for both providers', () => {
     const names = (provider: string) => readdirSync(join(root, provider, 'migrations')).sort();
     expect(names('sqlite').length).toBeGreaterThan(0);
