@@ -1,12 +1,11 @@
 // The signed identity assertion end to end: the real server signs it, a real Express backend verifies it
 // with trustForwardedIdentity() and the server's published keys, and every forgery or replay is refused.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import Database from 'better-sqlite3';
 import express from 'express';
-import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, generateKeyPair, importJWK, type JWK } from 'jose';
+import { SignJWT, base64url, decodeJwt, decodeProtectedHeader, generateKeyPair, type JWK } from 'jose';
 import request from 'supertest';
 import { trustForwardedIdentity, twakeAuthErrorHandler, type ForwardedIdentityOptions } from '../../src';
-import { sqlitePath } from '../../src/database/database-url';
+import { signWithStoredKey, storedSigningKeys } from '../helpers/signing-keys';
 import { basic } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
 import { timeUntil } from '../helpers/eventually';
@@ -16,22 +15,6 @@ import { startServerWithApp, type ServerWithApp } from '../helpers/server-with-a
 
 const ISSUER = 'twake-app-auth';
 const AUDIENCE = 'twake-backend';
-
-interface StoredKey {
-  id: string;
-  private_jwk: string;
-  public_jwk: string;
-}
-
-/** The signing keys as the server stored them, read straight from its SQLite file. */
-function storedKeys(env: NodeJS.ProcessEnv): StoredKey[] {
-  const database = new Database(sqlitePath(env.DATABASE_URL as string), { readonly: true });
-  try {
-    return database.prepare('SELECT id, private_jwk, public_jwk FROM signing_keys ORDER BY active_from').all() as StoredKey[];
-  } finally {
-    database.close();
-  }
-}
 
 /** A backend as docs/deploy.md shows it: the checked identity and the body it received. */
 function backend(options: ForwardedIdentityOptions) {
@@ -61,10 +44,7 @@ describe('identity assertion: signed by the server, verified by the backend', ()
     return response.headers['x-twake-assertion'] as string;
   }
   /** A token signed with the server's own stored key, with any claims and header. */
-  async function signWithStoredKey(claims: Record<string, unknown>, header: Record<string, unknown> = {}, key: StoredKey = storedKeys(fixture.env)[0] as StoredKey) {
-    const jwk = JSON.parse(key.private_jwk) as JWK;
-    return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: key.id, typ: 'twake-assertion+jwt', ...header }).sign(await importJWK(jwk, 'EdDSA'));
-  }
+  const signWithServerKey = (claims: Record<string, unknown>, header: Record<string, unknown> = {}) => signWithStoredKey(storedSigningKeys(fixture.env)[0], claims, header);
   const now = () => Math.floor(Date.now() / 1000);
   function claimsFor(method: string, path: string, extra: Record<string, unknown> = {}) {
     return { sub: 'app-id', public_id: fixture.app.publicId, company_id: 'acme', key_id: 'k', name: 'Assertion test', capabilities: [], privileges: [], method, path, iss: ISSUER, aud: AUDIENCE, iat: now(), exp: now() + 30, ...extra };
@@ -160,24 +140,24 @@ describe('identity assertion: signed by the server, verified by the backend', ()
       [{ exp: undefined }, {}],
     ];
     // Control: the same forging code with nothing changed passes, so each refusal is for its one change.
-    expect((await request(site).get(path).set('X-Twake-Assertion', await signWithStoredKey(claimsFor('GET', path)))).status).toBe(200);
+    expect((await request(site).get(path).set('X-Twake-Assertion', await signWithServerKey(claimsFor('GET', path)))).status).toBe(200);
     for (const [claims, header] of cases) {
-      const token = await signWithStoredKey(claimsFor('GET', path, claims), header);
+      const token = await signWithServerKey(claimsFor('GET', path, claims), header);
       expectProblem(await request(site).get(path).set('X-Twake-Assertion', token), 403, 'untrusted_identity');
     }
   });
 
   it('200 within the clock tolerance (5 s), 403 beyond it', async () => {
     const path = '/api/v1/notes';
-    const justExpired = await signWithStoredKey(claimsFor('GET', path, { iat: now() - 32, exp: now() - 2 }));
+    const justExpired = await signWithServerKey(claimsFor('GET', path, { iat: now() - 32, exp: now() - 2 }));
     expect((await request(site).get(path).set('X-Twake-Assertion', justExpired)).status).toBe(200);
-    const expired = await signWithStoredKey(claimsFor('GET', path, { iat: now() - 40, exp: now() - 10 }));
+    const expired = await signWithServerKey(claimsFor('GET', path, { iat: now() - 40, exp: now() - 10 }));
     expectProblem(await request(site).get(path).set('X-Twake-Assertion', expired), 403, 'untrusted_identity');
   });
 
   it('403: alg none, HS256 keyed with the public key (algorithm confusion), another key under a published kid, an unknown kid', async () => {
     const path = '/api/v1/notes';
-    const [stored] = storedKeys(fixture.env);
+    const [stored] = storedSigningKeys(fixture.env);
     const publicJwk = JSON.parse(stored?.public_jwk ?? '{}') as JWK & { x: string };
     const encode = (value: unknown) => base64url.encode(JSON.stringify(value));
     const unsigned = `${encode({ alg: 'none', typ: 'twake-assertion+jwt' })}.${encode(claimsFor('GET', path))}.`;

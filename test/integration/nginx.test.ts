@@ -10,9 +10,7 @@ import express from 'express';
 import type { Server } from 'node:http';
 import { trustForwardedIdentity, twakeAuthErrorHandler } from '../../src';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
-import Database from 'better-sqlite3';
-import { SignJWT, importJWK, type JWK } from 'jose';
-import { sqlitePath } from '../../src/database/database-url';
+import { signWithStoredKey, storedSigningKeys } from '../helpers/signing-keys';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
 import { makeSelfSignedCertificate, type SelfSigned } from '../helpers/self-signed';
 
@@ -312,21 +310,21 @@ ${locations}
 
     it('an assertion for this very request passes; the same one expired is refused', async () => {
       const [key] = storedSigningKeys(env);
-      expect(await sendWith(await signWith(key, claims()))).toMatchObject({ status: 200 });
-      expect(await sendWith(await signWith(key, claims({ iat: now() - 90, exp: now() - 60 })))).toEqual({ status: 403, code: 'untrusted_identity', twake: undefined });
+      expect(await sendWith(await signWithStoredKey(key, claims()))).toMatchObject({ status: 200 });
+      expect(await sendWith(await signWithStoredKey(key, claims({ iat: now() - 90, exp: now() - 60 })))).toEqual({ status: 403, code: 'untrusted_identity', twake: undefined });
     });
 
     it('a rotated key verifies during its grace and not after', async () => {
       const [old] = storedSigningKeys(env);
       const rotated = await runCli(['keys', 'rotate', '--activate-in', '0', '--grace', '2', '--json'], env);
       expect(rotated.code).toBe(0);
-      const token = await signWith(old, claims({ exp: now() + 50 }));
+      const token = await signWithStoredKey(old, claims({ exp: now() + 50 }));
       expect(await sendWith(token)).toMatchObject({ status: 200 });
       // Past the grace (2 s), the validator's reread of its keys (1 s) and the backend's key-set cache (1 s).
       await new Promise((resolve) => setTimeout(resolve, 4500));
       expect(await sendWith(token)).toEqual({ status: 403, code: 'untrusted_identity', twake: undefined });
       const [, current] = storedSigningKeys(env);
-      expect(await sendWith(await signWith(current, claims()))).toMatchObject({ status: 200 });
+      expect(await sendWith(await signWithStoredKey(current, claims()))).toMatchObject({ status: 200 });
     }, 20_000);
   });
 
@@ -342,27 +340,6 @@ ${locations}
     expect(last?.headers['ratelimit-policy']).toMatch(/^"ip";q=5;w=60$/);
   });
 });
-
-interface StoredSigningKey {
-  id: string;
-  private_jwk: string;
-}
-
-/** The validator's signing keys, oldest first, read from its SQLite file. */
-function storedSigningKeys(env: NodeJS.ProcessEnv): StoredSigningKey[] {
-  const database = new Database(sqlitePath(env.DATABASE_URL as string), { readonly: true });
-  try {
-    return database.prepare('SELECT id, private_jwk FROM signing_keys ORDER BY active_from').all() as StoredSigningKey[];
-  } finally {
-    database.close();
-  }
-}
-
-async function signWith(key: StoredSigningKey | undefined, claims: Record<string, unknown>): Promise<string> {
-  if (key === undefined) throw new Error('no stored signing key');
-  const privateKey = await importJWK(JSON.parse(key.private_jwk) as JWK, 'EdDSA');
-  return new SignJWT(claims).setProtectedHeader({ alg: 'EdDSA', kid: key.id, typ: 'twake-assertion+jwt' }).sign(privateKey);
-}
 
 /** Status and code of a refusal; the identity if the request went through. */
 function refusalOf(response: Answer): { status: number; code?: unknown; twake?: unknown } {
