@@ -40,11 +40,11 @@ async function timePerOp(operation) {
 async function inProcess() {
   const { createAssertionSigner } = require('../dist/assertion/signer');
   const { createAssertionVerifier } = require('../dist/assertion/verifier');
-  const { generateSigningKey, publishedAt } = require('../dist/assertion/signing-keys');
+  const { generateSigningKey } = require('../dist/assertion/signing-keys');
   const { importJWK } = require('jose');
   const row = await generateSigningKey('EdDSA', new Date());
   const key = { kid: row.id, alg: 'EdDSA', key: await importJWK(JSON.parse(row.privateJwk), 'EdDSA') };
-  const ring = { current: () => key, published: () => publishedAt([row], Date.now()), close: () => undefined };
+  const ring = { current: () => key, published: () => ({ keys: [JSON.parse(row.publicJwk)] }), close: () => undefined };
   const signer = createAssertionSigner({ keys: ring, issuer: 'twake-app-auth', audience: 'twake-backend' });
   const verify = createAssertionVerifier({ keys: ring.published(), issuer: 'twake-app-auth', audience: 'twake-backend' });
   // Remembers one token: alternating two, every verification checks a signature.

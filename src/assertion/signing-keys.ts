@@ -1,6 +1,6 @@
 // The keys that sign assertions: kept in the database so that every instance signs with the same ones,
 // published (public halves only) at /.well-known/jwks.json, rotated with a grace period.
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { generateKeyPairSync } from 'node:crypto';
 import type { CryptoKey, JWK } from 'jose';
 import { jose } from './jose';
 
@@ -53,10 +53,6 @@ export function signingRowAt(rows: readonly SigningKeyRow[], now: number): Signi
   return chosen;
 }
 
-/** The public keys of the rows published at `now`. */
-export function publishedAt(rows: readonly SigningKeyRow[], now: number): PublishedKeySet {
-  return { keys: rows.filter((row) => isPublished(row, now)).map((row) => JSON.parse(row.publicJwk) as JWK) };
-}
 
 /** A new key pair for `algorithm`, as a row to store; its id is the RFC 7638 thumbprint of the public key. */
 export async function generateSigningKey(algorithm: SigningAlgorithm, activeFrom: Date): Promise<SigningKeyRow> {
@@ -172,14 +168,16 @@ export const MIN_SECRET_BYTES = 32;
  * assertions, every backend included. See docs/security.md for the trade-off.
  */
 export function secretKeyRing(secret: string | Uint8Array): SigningKeyRing {
-  const key = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
-  if (key.length < MIN_SECRET_BYTES) throw new TypeError(`twake-app-auth: an assertion secret needs at least ${MIN_SECRET_BYTES} bytes.`);
-  const current: CurrentKey = { alg: 'HS256', key };
+  const current: CurrentKey = { alg: 'HS256', key: secretBytes(secret) };
   return { current: () => current, published: () => ({ keys: [] }), close: () => undefined };
 }
 
-/** A random secret suitable for {@link secretKeyRing}, base64url. */
-export const randomSecret = (): string => randomBytes(MIN_SECRET_BYTES).toString('base64url');
+/** A shared secret as the bytes HS256 keys with (a string as UTF-8); throws below {@link MIN_SECRET_BYTES}. */
+export function secretBytes(secret: string | Uint8Array): Uint8Array {
+  const key = typeof secret === 'string' ? new TextEncoder().encode(secret) : secret;
+  if (key.length < MIN_SECRET_BYTES) throw new TypeError(`twake-app-auth: an assertion secret needs at least ${MIN_SECRET_BYTES} bytes.`);
+  return key;
+}
 
 /** Options of {@link rotateSigningKeys}. */
 export interface RotateOptions {

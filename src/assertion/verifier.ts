@@ -6,6 +6,7 @@ import { IdentityKeysUnavailableError, UntrustedIdentityError } from '../core/er
 import type { TwakeIdentity } from '../core/types';
 import { ASSERTION_TYPE, MAX_ASSERTION_TTL_SECONDS, identityOfClaims, type BoundRequest } from './claims';
 import { jose } from './jose';
+import { secretBytes } from './signing-keys';
 
 /** Where the verifier takes the keys. @public */
 export type AssertionKeys =
@@ -64,9 +65,7 @@ class KeySetFailure extends Error {}
 function keyGetter(options: AssertionVerifierOptions): { getKey: JWTVerifyGetKey | Uint8Array; algorithms: string[] } {
   const { createLocalJWKSet, createRemoteJWKSet } = jose();
   if ('secret' in options && options.secret !== undefined) {
-    const secret = typeof options.secret === 'string' ? new TextEncoder().encode(options.secret) : options.secret;
-    if (secret.length < 32) throw new TypeError('twake-app-auth: an assertion secret needs at least 32 bytes.');
-    return { getKey: secret, algorithms: ['HS256'] };
+    return { getKey: secretBytes(options.secret), algorithms: ['HS256'] };
   }
   if ('keys' in options && options.keys !== undefined) {
     if (!Array.isArray(options.keys.keys)) throw new TypeError('twake-app-auth: keys must be a JSON Web Key Set ({ keys: [...] }).');

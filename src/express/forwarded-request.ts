@@ -34,9 +34,18 @@ export function forwardedMethod(req: Request): string {
 function strippedPrefix(req: Request): string {
   const copies = req.headersDistinct[FORWARDED_PREFIX];
   if (copies === undefined) return '';
-  const [prefix] = copies;
-  const valid = copies.length === 1 && prefix !== undefined && (prefix === '' || (prefix.startsWith('/') && !/[?#]/.test(prefix) && !hasControlCharacters(prefix)));
-  if (!valid) throw new InvalidForwardedRequestError();
+  const prefix = copies.length === 1 ? pathPrefix(copies[0]) : null;
+  if (prefix === null) throw new InvalidForwardedRequestError();
+  return prefix;
+}
+
+/**
+ * A path prefix a proxy stripped (`/api/v1`), without its trailing slash, to put back before a path; ''
+ * for none; null when it is not a path (no leading `/`, a query or fragment, control characters).
+ */
+export function pathPrefix(prefix: unknown): string | null {
+  if (prefix === undefined || prefix === '') return '';
+  if (typeof prefix !== 'string' || !prefix.startsWith('/') || /[?#]/.test(prefix) || hasControlCharacters(prefix)) return null;
   return prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
 }
 

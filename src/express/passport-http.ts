@@ -1,14 +1,11 @@
 // For backends already on passport-http: the validator's decision as a BasicStrategy verify function.
 import type { Request } from 'express';
-import { attachIdentity } from './attach-identity';
-import { decide, whenDecided } from '../core/decide';
-import { InvalidCredentialsError, MissingCredentialsError, TwakeAuthError } from '../core/errors';
+import { InvalidCredentialsError } from '../core/errors';
 import { requireOptional } from '../core/optional-dependency';
 import { parseAuthorization } from '../core/parse-authorization';
-import { asFailure } from './problem';
 import { parseOptions } from '../core/options';
 import { createBodyReader } from './read-body';
-import { factsFromRequest } from './request-facts';
+import { decideForPassport, type StrategyActions } from './strategy';
 import type { TwakeAppAuthOptions, TwakeIdentity } from '../core/types';
 
 /** passport-http's callback with `passReqToCallback: true`. @public */
@@ -79,21 +76,11 @@ function decider(options: TwakeAppAuthOptions): Decider {
       answered = true;
       done(error, user);
     };
-    whenDecided(
-      decide(config, factsFromRequest(req, res, config, readBody)),
-      (identity) => {
-        attachIdentity(req, identity);
-        answer(null, identity);
-      },
-      (error: unknown) => {
-        if (error instanceof MissingCredentialsError || error instanceof InvalidCredentialsError) {
-          // Kept for twakeAuthErrorHandler(), which renders the 401 with `failWithError: true`.
-          res.locals.twakeAuthRefusal = error;
-          answer(null, false);
-        } else answer(error instanceof TwakeAuthError ? error : asFailure(error));
-      },
-      (error) => answer(error),
-    );
+    decideForPassport(config, readBody, req, res, {
+      success: (identity) => answer(null, identity),
+      fail: () => answer(null, false),
+      error: (error) => answer(error),
+    });
   };
   return Object.assign(decideOn, { realm: config.realm });
 }
@@ -106,12 +93,6 @@ function passportHttpVerifies(header: string): boolean {
   return credentials.length >= 2 && credentials[0] !== '' && credentials[1] !== '';
 }
 
-/** What passport gives a strategy while it authenticates (its protocol). */
-interface StrategyActions {
-  success(user: TwakeIdentity): void;
-  fail(challenge: string | number, status?: number): void;
-  error(error: unknown): void;
-}
 
 /** The part of passport-http this package uses. */
 interface PassportHttp {

@@ -1,5 +1,5 @@
 // The passport strategy: the middleware's decision behind passport's strategy protocol, with no base class to install.
-import type { Request } from 'express';
+import type { Request, Response } from 'express';
 import { attachIdentity } from './attach-identity';
 import { decide, whenDecided } from '../core/decide';
 import { InvalidCredentialsError, MissingCredentialsError, TwakeAuthError } from '../core/errors';
@@ -10,10 +10,34 @@ import { factsFromRequest } from './request-facts';
 import type { TwakeAppAuthOptions, TwakeIdentity } from '../core/types';
 
 /** What passport adds to a strategy before it calls `authenticate()` (passport's own protocol, typed here). */
-interface StrategyActions {
+export interface StrategyActions {
   success(user: TwakeIdentity): void;
   fail(challenge: string, status: number): void;
   error(error: unknown): void;
+}
+
+/**
+ * The middleware's decision on `req`, reported through passport's protocol. Credentials that did not
+ * verify are a failure in passport's sense: the next strategy of a chain gets its turn; the last one
+ * answers 401 with the challenge. The refusal is kept for twakeAuthErrorHandler(), which renders it with
+ * `failWithError: true`. Every other refusal goes to `error()`; on success `req.twake` is set.
+ */
+export function decideForPassport(config: Configuration, readBody: BodyReader, req: Request, res: Response, actions: StrategyActions): void {
+  whenDecided(
+    decide(config, factsFromRequest(req, res, config, readBody)),
+    (identity) => {
+      attachIdentity(req, identity);
+      actions.success(identity);
+    },
+    (error: unknown) => {
+      if (error instanceof MissingCredentialsError || error instanceof InvalidCredentialsError) {
+        res.locals.twakeAuthRefusal = error;
+        actions.fail(error.headers['WWW-Authenticate'] ?? '', 401);
+      } else if (error instanceof TwakeAuthError) actions.error(error);
+      else actions.error(asFailure(error));
+    },
+    (error) => actions.error(error),
+  );
 }
 
 /**
@@ -54,23 +78,6 @@ export class TwakeAppStrategy {
       self.error(new TypeError('twake-app-auth: the strategy needs an Express request (req.res is missing).'));
       return;
     }
-    whenDecided(
-      decide(this.config, factsFromRequest(req, res, this.config, this.readBody)),
-      (identity) => {
-        attachIdentity(req, identity);
-        self.success(identity);
-      },
-      (error: unknown) => {
-        // Credentials that did not verify are a failure in passport's sense: the next strategy of a
-        // chain gets its turn; the last one answers 401 with the challenge. The refusal is kept for
-        // twakeAuthErrorHandler(), which renders it with `failWithError: true`.
-        if (error instanceof MissingCredentialsError || error instanceof InvalidCredentialsError) {
-          res.locals.twakeAuthRefusal = error;
-          self.fail(error.headers['WWW-Authenticate'] ?? '', 401);
-        } else if (error instanceof TwakeAuthError) self.error(error);
-        else self.error(asFailure(error));
-      },
-      (error) => self.error(error),
-    );
+    decideForPassport(this.config, this.readBody, req, res, self);
   }
 }

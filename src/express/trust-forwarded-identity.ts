@@ -9,6 +9,7 @@ import { isValidCompanyId } from '../core/group-id';
 import { GRANT_HEADERS, IDENTITY_HEADERS, decodeHeaderValue, decodeListHeader } from './identity-headers';
 import { refuse } from './problem';
 import { DEFAULT_BODY_TIMEOUT_MS, createBodyReader, type UnreadBodies } from './read-body';
+import { pathPrefix } from './forwarded-request';
 import { companyFacts } from './request-facts';
 import { pathOf } from '../core/twake-v1';
 import type { TwakeIdentity } from '../core/types';
@@ -106,10 +107,10 @@ function assertionOf(req: Request): string | null {
   return values !== undefined && values.length === 1 && values[0] !== undefined ? values[0] : null;
 }
 
-function checkedPrefix(prefix: string | undefined): string {
-  if (prefix === undefined || prefix === '') return '';
-  if (typeof prefix !== 'string' || !prefix.startsWith('/') || /[?#]/.test(prefix)) throw new TypeError('twake-app-auth: strippedPrefix must be a path such as "/api/v1".');
-  return prefix.endsWith('/') ? prefix.slice(0, -1) : prefix;
+function checkedPrefix(value: string | undefined): string {
+  const prefix = pathPrefix(value);
+  if (prefix === null) throw new TypeError('twake-app-auth: strippedPrefix must be a path such as "/api/v1".');
+  return prefix;
 }
 
 const ADDRESS_ONLY_WARNING =

@@ -69,12 +69,16 @@ async function warmCache(store: CachedStore, prisma: EnabledApplications, maxEnt
   }
 }
 
-/** Listens, or rejects with the listening error (EADDRINUSE, EADDRNOTAVAIL, EACCES…). */
-function listen(server: http.Server | https.Server, port: number, host: string): Promise<void> {
+/**
+ * Listens, or rejects with one line naming the address and the error (EADDRINUSE, EADDRNOTAVAIL,
+ * EACCES…): a process that cannot listen must not stay alive, and the caller exits non-zero with it.
+ */
+function listen(server: http.Server | https.Server, port: number, host: string, setting = ''): Promise<void> {
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
+    const fail = (error: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${host}:${port}${setting}: ${error.code ?? error.message}`, { cause: error }));
+    server.once('error', fail);
     server.listen(port, host, () => {
-      server.off('error', reject);
+      server.off('error', fail);
       resolve();
     });
   });
@@ -169,12 +173,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   });
 
   const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, app) : http.createServer(app);
-  try {
-    await listen(server, config.port, config.host);
-  } catch (error) {
-    // A process that cannot listen must not stay alive: the caller exits non-zero with this one line.
-    throw new Error(`cannot listen on ${config.host}:${config.port}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
-  }
+  await listen(server, config.port, config.host);
   // Metrics on a port of their own, so that the API port need not expose them (plain HTTP: scrapers are
   // inside the network; bind HOST accordingly).
   const metricsServer = metrics !== null && config.metricsPort !== null ? http.createServer((req, res) => {
@@ -185,11 +184,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     }
   }) : null;
   if (metricsServer !== null && config.metricsPort !== null) {
-    try {
-      await listen(metricsServer, config.metricsPort, config.host);
-    } catch (error) {
-      throw new Error(`cannot listen on ${config.host}:${config.metricsPort} (METRICS_PORT): ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`, { cause: error });
-    }
+    await listen(metricsServer, config.metricsPort, config.host, ' (METRICS_PORT)');
   }
   const { port } = server.address() as AddressInfo;
   const scheme = config.tls ? 'https' : 'http';
