@@ -12,7 +12,7 @@ const config: Config = {
     '^.+/node_modules/jose/.+\\.js$': ['ts-jest', { tsconfig: { allowJs: true, module: 'commonjs', target: 'ES2022' }, isolatedModules: true }],
   },
   transformIgnorePatterns: ['/node_modules/(?!jose/)'],
-  testTimeout: 30000,
+  testTimeout: 45000,
   globalSetup: '<rootDir>/test/helpers/global-setup.ts',
 };
 

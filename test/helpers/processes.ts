@@ -1,5 +1,7 @@
 // Runs the real CLI and the real server as child processes, from the built package.
 import { execFile, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
@@ -37,18 +39,64 @@ export interface ServerProcess {
   stop(): Promise<number | null>;
 }
 
-/** Starts `twake-app-auth serve` on a free port and waits for its "listening" line. */
-export function startServer(env: NodeJS.ProcessEnv, timeoutMs = 20_000): Promise<ServerProcess> {
-  const child = spawn(process.execPath, [CLI, 'serve'], {
+/**
+ * Asks a server that did not start for a Node diagnostic report (SIGUSR2), and answers what it was
+ * waiting on: its JavaScript stack and its pending libuv handles. A start that stalls once in CI is then
+ * explained by the failure itself.
+ */
+async function stallReport(child: ChildProcess, folder: string): Promise<string> {
+  child.kill('SIGUSR2');
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const [file] = readdirSync(folder);
+    if (file === undefined) continue;
+    try {
+      const report = JSON.parse(readFileSync(join(folder, file), 'utf8')) as { javascriptStack?: { stack?: string[] }; libuv?: { type: string; is_active: boolean; is_referenced?: boolean }[] };
+      const handles = (report.libuv ?? []).filter((handle) => handle.is_active).map((handle) => handle.type);
+      return `javascript stack: ${(report.javascriptStack?.stack ?? []).join(' | ')}\nactive libuv handles: ${handles.join(', ')}`;
+    } catch {
+      // The report is still being written.
+    }
+  }
+  return 'no diagnostic report';
+}
+
+/** How long one start may take (they take 0.5 to 2 s on this machine, loaded or not). */
+const START_TIMEOUT_MS = 15_000;
+
+class StartStalled extends Error {}
+
+/**
+ * Starts `twake-app-auth serve` on a free port and waits for its "listening" line. A start that stalls is
+ * reported with what the process was waiting on and tried once more, so that one stall on a shared CI
+ * machine does not fail every test of a file; a second stall fails.
+ */
+export async function startServer(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
+  try {
+    return await startServerOnce(env);
+  } catch (error) {
+    if (!(error instanceof StartStalled)) throw error;
+    process.stderr.write(`startServer: first start stalled, trying once more.\n${error.message}\n`);
+    return startServerOnce(env);
+  }
+}
+
+function startServerOnce(env: NodeJS.ProcessEnv, timeoutMs = START_TIMEOUT_MS): Promise<ServerProcess> {
+  const reports = mkdtempSync(join(tmpdir(), 'twake-app-auth-report-'));
+  const child = spawn(process.execPath, ['--report-on-signal', '--report-signal=SIGUSR2', `--report-directory=${reports}`, CLI, 'serve'], {
     env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
   const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  void exited.then(() => rmSync(reports, { recursive: true, force: true }));
   return new Promise((resolve, reject) => {
+    const started = Date.now();
     const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`server did not start:\n${logs.join('\n')}`));
+      void stallReport(child, reports).then((report) => {
+        child.kill('SIGKILL');
+        reject(new StartStalled(`server did not start within ${Date.now() - started} ms:\n${logs.join('\n')}\n${report}`));
+      });
     }, timeoutMs);
     const onLine = (line: string) => {
       logs.push(line);
