@@ -61,25 +61,10 @@ function decider(options: TwakeAppAuthOptions): Decider {
   const readBody = createBodyReader(config);
   const decideOn = (req: Request, done: Done) => {
     const res = req.res as NonNullable<Request['res']>;
-    // passport's protocol: the callback runs once. Should it throw (a custom callback), the error is not
-    // reported to it a second time but handed to Express's error handling, as a throw in a handler is.
-    let answered = false;
-    const answer: Done = (error, user) => {
-      if (answered) {
-        if (typeof req.next === 'function') req.next(error);
-        else
-          process.nextTick(() => {
-            throw error;
-          });
-        return;
-      }
-      answered = true;
-      done(error, user);
-    };
     decideForPassport(config, readBody, req, res, {
-      success: (identity) => answer(null, identity),
-      fail: () => answer(null, false),
-      error: (error) => answer(error),
+      success: (identity) => done(null, identity),
+      fail: () => done(null, false),
+      error: (error) => done(error),
     });
   };
   return Object.assign(decideOn, { realm: config.realm });

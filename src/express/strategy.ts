@@ -22,7 +22,8 @@ export interface StrategyActions {
  * answers 401 with the challenge. The refusal is kept for twakeAuthErrorHandler(), which renders it with
  * `failWithError: true`. Every other refusal goes to `error()`; on success `req.twake` is set.
  */
-export function decideForPassport(config: Configuration, readBody: BodyReader, req: Request, res: Response, actions: StrategyActions): void {
+export function decideForPassport(config: Configuration, readBody: BodyReader, req: Request, res: Response, passportActions: StrategyActions): void {
+  const actions = reportedOnce(req, passportActions);
   whenDecided(
     decide(config, factsFromRequest(req, res, config, readBody)),
     (identity) => {
@@ -38,6 +39,36 @@ export function decideForPassport(config: Configuration, readBody: BodyReader, r
     },
     (error) => actions.error(error),
   );
+}
+
+/**
+ * Passport's protocol: one report per request. Should the first one throw (a custom callback that
+ * throws), the error is not reported to the strategy a second time but handed to Express's error
+ * handling, as a throw in a handler is.
+ */
+function reportedOnce(req: Request, actions: StrategyActions): StrategyActions {
+  let reported = false;
+  const first = (): boolean => {
+    const isFirst = !reported;
+    reported = true;
+    return isFirst;
+  };
+  return {
+    success: (identity) => {
+      if (first()) actions.success(identity);
+    },
+    fail: (challenge, status) => {
+      if (first()) actions.fail(challenge, status);
+    },
+    error: (error) => {
+      if (first()) actions.error(error);
+      else if (typeof req.next === 'function') req.next(error);
+      else
+        process.nextTick(() => {
+          throw error;
+        });
+    },
+  };
 }
 
 /**

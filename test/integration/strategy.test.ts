@@ -73,6 +73,31 @@ describe('TwakeAppStrategy', () => {
     expectProblem(refused, 403, 'not_installed');
   });
 
+  it('calls a custom callback that throws once, and hands its error to Express (regression for a second report)', async () => {
+    const store = new MemoryStore();
+    store.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    const instance = new passport.Passport();
+    instance.use(new TwakeAppStrategy({ store, mode: 'development' }));
+    const calls: unknown[] = [];
+    const app = express();
+    app.use(instance.initialize());
+    app.get('/custom', (req, res, next) => {
+      instance.authenticate('twake-app', { session: false }, (error: unknown, user: unknown) => {
+        calls.push(error ?? user);
+        if (user) throw new Error('callback failed');
+        res.json({ user });
+      })(req, res, next);
+    });
+    app.use((error: Error, _req: express.Request, res: express.Response, _next: express.NextFunction) => {
+      res.status(500).json({ handled: error.message });
+    });
+    const response = await request(app).get('/custom?group_id=c1').set('Authorization', basic('app', 'right'));
+    expect(response.status).toBe(500);
+    expect(response.body).toEqual({ handled: 'callback failed' });
+    expect(calls).toHaveLength(1);
+    expect(calls[0]).toMatchObject({ publicId: 'app', companyId: 'c1' });
+  });
+
   it('should never call the deprecated Buffer constructor (DEP0005), unlike plain passport-http', () => {
     const plain = warningsOf('plain');
     // The control: passport-http's own parsing triggers the deprecation, so this test can fail.
