@@ -2,6 +2,7 @@
 import { InvalidAllowedIpError, normaliseAllowedIps } from '../core/allowed-ips';
 import { InvalidAdminInputError } from '../core/errors';
 import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from '../core/twake-v1';
+import { joinList, splitList } from '../stores/stored-lists';
 
 /** What an application asks for, and from where it may call. @public */
 export interface AccessInput {
@@ -54,10 +55,6 @@ export function grantedAccess(declared: { capabilities: readonly string[]; privi
   return { capabilities: names.filter((name) => declared.capabilities.includes(name)), privileges: names.filter((name) => declared.privileges.includes(name)) };
 }
 
-/** A stored comma-separated list. */
-export const joinList = (names: readonly string[]): string => names.join(',');
-/** A stored list read back. */
-export const splitList = (text: string | null | undefined): string[] => (text ? text.split(',').filter((name) => name !== '') : []);
 
 /** What a stored installation grants, within what its application declares. */
 export function grantsWithin(

@@ -1,6 +1,7 @@
 // Programmatic administration: applications, keys, installations (the CLI is built on it).
 import { randomUUID } from 'node:crypto';
-import { checkedAccess, grantedAccess, grantsWithin, joinList, narrowStoredGrants, splitList, type AccessInput } from './access';
+import { checkedAccess, grantedAccess, grantsWithin, narrowStoredGrants, type AccessInput } from './access';
+import { joinList, splitList } from '../stores/stored-lists';
 import { hasInvisibleCharacters } from '../core/control-characters';
 import { ApplicationNotFoundError, InvalidAdminInputError } from '../core/errors';
 import { isValidCompanyId, MAX_GROUP_ID_LENGTH } from '../core/group-id';

@@ -1,6 +1,7 @@
 // Writes a read Twake export into our tables, in one transaction, idempotently: creates, updates, or leaves alone.
 import { randomUUID } from 'node:crypto';
-import { joinList, narrowStoredGrants, splitList } from './access';
+import { narrowStoredGrants } from './access';
+import { joinList, splitList } from '../stores/stored-lists';
 import { digestKeyHex } from '../core/secrets';
 import type { ImportedApplication, TwakeExport } from './twake-import';
 

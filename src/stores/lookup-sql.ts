@@ -1,5 +1,5 @@
 // The SQL of a cold lookup, shared by the Prisma store and the driver stores, and its batched form.
-import { splitList } from '../admin/access';
+import { splitList } from './stored-lists';
 import type { ApplicationRecord, StoredKey } from '../core/types';
 import { digestFromHex } from '../core/secrets';
 

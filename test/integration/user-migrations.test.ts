@@ -10,7 +10,7 @@ import { openDatabase } from '../../src/database/database';
 import { createTestApplication } from '../../src/testing';
 import { listenForChanges } from '../../src/stores/postgres-changes';
 import { createCachedStore } from '../../src/stores/cached-store';
-import { createDriverStore } from '../../src/stores/driver-store';
+import { createDriverStore } from '../../src/database/driver-store';
 import type { Provider } from '../../src/database/database-url';
 import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
 import { describeOnPostgres } from '../helpers/describe-on-postgres';

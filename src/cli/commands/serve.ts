@@ -23,7 +23,7 @@ import { readServerConfig } from '../../server/server-config';
 import { listensPublicly } from '../../server/trust-proxy';
 import { createCachedStore, type CachedStore } from '../../stores/cached-store';
 import { listenForChanges } from '../../stores/postgres-changes';
-import { createDriverStore } from '../../stores/driver-store';
+import { createDriverStore } from '../../database/driver-store';
 import { createPrismaStore } from '../../stores/prisma-store';
 
 /** How long the start waits for a first connection to Redis. */

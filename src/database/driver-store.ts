@@ -3,12 +3,12 @@
 import type BetterSqlite3 from 'better-sqlite3';
 import type * as Pg from 'pg';
 import { requireOptional } from '../core/optional-dependency';
-import { postgresPoolConfig, type OpenDatabaseOptions } from '../database/database';
-import { providerOf, sqlitePath } from '../database/database-url';
+import { postgresPoolConfig, type OpenDatabaseOptions } from './database';
+import { providerOf, sqlitePath } from './database-url';
 import type { ApplicationStore } from '../core/types';
-import { batchedLookups, type BatchRow } from './batched-lookups';
-import { BATCH_LOOKUP_SQL, lookupSql, toRecord, type LookupRow } from './lookup-sql';
-import { utcTimestampTypes } from './utc-timestamps';
+import { batchedLookups, type BatchRow } from '../stores/batched-lookups';
+import { BATCH_LOOKUP_SQL, lookupSql, toRecord, type LookupRow } from '../stores/lookup-sql';
+import { utcTimestampTypes } from '../stores/utc-timestamps';
 
 /** A store that owns its connections. */
 export interface DriverStore extends ApplicationStore {
