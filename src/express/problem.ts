@@ -10,6 +10,11 @@ export interface ProblemBody {
   code: string;
   /** Twake's legacy error code, for clients written against Twake. */
   twake_error: string;
+  /**
+   * The same legacy code under the member Twake's PHP answered (`{"error": …}`), for clients that test
+   * `body.error`: Twake's own string where it had one, otherwise `code`.
+   */
+  error: string;
   /** The capabilities or privileges not granted (`missing_capability`, `missing_privilege` only). */
   missing?: string[];
 }
@@ -22,6 +27,7 @@ export function toProblem(error: TwakeAuthError): ProblemBody {
     status: error.status,
     code: error.code,
     twake_error: error.twakeError,
+    error: error.twakeError,
     ...(error.missing.length > 0 ? { missing: [...error.missing] } : {}),
   };
 }
