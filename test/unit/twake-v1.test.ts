@@ -13,7 +13,7 @@ describe('twakeV1Routes', () => {
   it.each(['/api/v1/messages/save', '/API/V1/Messages/Save', '/api/v1/messages/save/', '/api/v1//messages//save', '/api/v1/messages/%73ave', '/api/v1/drive/../messages/save', '/api/v1/./messages/save', '/api/v1/messages/%2e/save', '/api/v1/../v1/messages/save', '/x/../api/v1/messages/save', '/api/v1/%zz/../messages/%73ave', '/api/v1\\messages\\save', '/prefix/api/v1/messages/save', 'messages/save', '/messages/save'])(
     'finds messages/save under %s',
     (path) => {
-      expect(requirementOf(twakeV1Routes, path)).toEqual({ capabilities: ['messages_save'], privileges: [] });
+      expect(requirementOf(twakeV1Routes, path)).toEqual({ capabilities: ['messages_save'], privileges: [], methods: ['POST'] });
     },
   );
 
@@ -29,16 +29,16 @@ describe('twakeV1Routes', () => {
 describe('requirementOf on hostile paths', () => {
   it('refuses a path over the limit with 414 before reading it, and reads one at the limit', () => {
     const atLimit = `/api/v1/messages/save/${'./'.repeat(MAX_ROUTE_PATH_LENGTH)}`.slice(0, MAX_ROUTE_PATH_LENGTH);
-    expect(requirementOf(twakeV1Routes, atLimit)).toEqual({ capabilities: ['messages_save'], privileges: [] });
+    expect(requirementOf(twakeV1Routes, atLimit)).toEqual({ capabilities: ['messages_save'], privileges: [], methods: ['POST'] });
     expect(() => requirementOf(twakeV1Routes, `${atLimit}.`)).toThrow(UriTooLongError);
     expect(() => requirementOf(twakeV1Routes, `/${'a'.repeat(200_000)}`)).toThrow(UriTooLongError);
   });
 
   it('drops trailing dots and spaces of a segment, and keeps those inside', () => {
-    expect(requirementOf(twakeV1Routes, '/api/v1/messages/save. . .')).toEqual({ capabilities: ['messages_save'], privileges: [] });
-    expect(requirementOf(twakeV1Routes, '/api/v1/messages/save%20.%2e')).toEqual({ capabilities: ['messages_save'], privileges: [] });
+    expect(requirementOf(twakeV1Routes, '/api/v1/messages/save. . .')).toEqual({ capabilities: ['messages_save'], privileges: [], methods: ['POST'] });
+    expect(requirementOf(twakeV1Routes, '/api/v1/messages/save%20.%2e')).toEqual({ capabilities: ['messages_save'], privileges: [], methods: ['POST'] });
     expect(requirementOf(twakeV1Routes, '/api/v1/messages/sa.ve')).toBeNull();
-    expect(requirementOf(twakeV1Routes, '/api/v1/messages/.../save')).toEqual({ capabilities: ['messages_save'], privileges: [] });
+    expect(requirementOf(twakeV1Routes, '/api/v1/messages/.../save')).toEqual({ capabilities: ['messages_save'], privileges: [], methods: ['POST'] });
   });
 
   // The middleware reads a path once when it is both the full path and the mounted one (request-facts.ts):
