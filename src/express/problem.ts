@@ -40,8 +40,8 @@ export function sendProblem(res: Response, error: TwakeAuthError): void {
   res.setHeader('X-Twake-Error', error.code);
   // nginx auth_request turns every status but 2xx/401/403 into a 500: forward-auth may ask for a 403
   // carrying the real status in X-Twake-Status instead (see docs/deploy.md).
-  const mapped = res.locals.twakeAuthRequestStatuses === true && error.status !== 401;
-  const passThrough = mapped && error.status !== 403;
+  const mapped = res.locals.twakeAuthRequestStatuses === true;
+  const passThrough = mapped && error.status !== 401 && error.status !== 403;
   res.status(passThrough ? 403 : error.status);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');
