@@ -205,6 +205,15 @@ ${locations}
     expect(answer(agreeing)).toEqual({ status: 200, company: 'alpha' });
   });
 
+  it('the same for a JSON body sent without Content-Type (read as JSON, as Twake read it): never another company', async () => {
+    const untyped = (body: string) => send(nginxPort, tls.cert, 'POST', '/api/v1/checked/x?group_id=alpha', { Authorization: auth, 'Content-Length': String(Buffer.byteLength(body)) }, body);
+    const other = await untyped('{"group_id":"beta"}');
+    expect(other.status).toBe(400);
+    expect(JSON.parse(other.body)).toMatchObject({ code: 'invalid_group_id', error: 'you_need_to_provide_a_valid_group_id_field_in_any_api_request' });
+    expect(answer(await untyped('{"group_id":"alpha"}'))).toEqual({ status: 200, company: 'alpha' });
+    expect(JSON.parse((await untyped('group_id=beta')).body)).toMatchObject({ code: 'unsupported_media_type' });
+  });
+
   it('passes the assertion of a long path (2,000 characters) through the auth subrequest', async () => {
     const path = `/api/v1/raw/${'x'.repeat(2000 - '/api/v1/raw/'.length)}`;
     const answered = await get(`${path}?group_id=alpha`);
