@@ -101,6 +101,26 @@ describe('the v1 route table (middleware, routes: twakeV1Routes)', () => {
     expectProblem(await request(app).get(`${path}?group_id=all`).set('Authorization', AUTH), 405, 'method_not_allowed');
   });
 
+  it('judges the transport before the method: a GET over plain HTTP outside development mode is 403 https_required', async () => {
+    const production = express();
+    production.use('/api/v1', twakeAppAuth({ store: store(), mode: 'production', routes: twakeV1Routes }));
+    production.all('/api/v1/*path', (_req, res) => res.send('never'));
+    production.use(twakeAuthErrorHandler());
+    expectProblem(await request(production).get('/api/v1/messages/remove?group_id=all').set('Authorization', AUTH), 403, 'https_required');
+  });
+
+  it('still revokes a key seen in clear on a method the route does not take', async () => {
+    const revoked: string[] = [];
+    const production = express();
+    const memory = store();
+    const revoking = { findApplication: (publicId: string, companyId: string | null) => memory.findApplication(publicId, companyId), revokeKey: () => Promise.resolve(true) };
+    production.use('/api/v1', twakeAppAuth({ store: revoking, mode: 'production', routes: twakeV1Routes, revokeKeysSeenInCleartext: true, onCleartextKeyRevoked: (event) => revoked.push(event.publicId) }));
+    production.use(twakeAuthErrorHandler());
+    expectProblem(await request(production).get('/api/v1/messages/remove?group_id=all').set('Authorization', AUTH), 403, 'https_required');
+    for (let wait = 0; wait < 50 && revoked.length === 0; wait += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(revoked).toEqual(['bot']);
+  });
+
   it('lets a real Jitsi messages/remove call through with no capability granted (Twake asked none)', async () => {
     const answer = await request(app).post('/api/v1/messages/remove').set('Authorization', AUTH).send({ group_id: 'none', message: { id: 'm1' } });
     expect(answer.status).toBe(200);
