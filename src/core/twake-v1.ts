@@ -32,8 +32,8 @@ export interface Requirement {
   readonly capabilities: readonly string[];
   readonly privileges: readonly string[];
   /**
-   * Methods the route answers, upper case. Another method is refused before the credentials with 405
-   * `method_not_allowed` and an `Allow` header. Absent: any method.
+   * Methods the route answers, upper case. Another method is refused with 405 `method_not_allowed` and
+   * an `Allow` header, after the transport check and before the credentials. Absent: any method.
    */
   readonly methods?: readonly string[];
 }
