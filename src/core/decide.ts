@@ -4,6 +4,7 @@ import {
   InvalidCredentialsError,
   IpNotAllowedError,
   MissingCapabilityError,
+  MethodNotAllowedError,
   MissingPrivilegeError,
   InvalidGroupIdError,
   MissingCredentialsError,
@@ -380,8 +381,11 @@ const decisionOf = (code: string, status: number, started: number): Decision => 
 
 function decideNow(config: Configuration, facts: RequestFacts): TwakeIdentity | Promise<TwakeIdentity> {
   try {
-    if (facts.refusal) throw facts.refusal;
+    const refusal = facts.refusal;
+    if (refusal && !(refusal instanceof MethodNotAllowedError)) throw refusal;
     if (!facts.secure && config.mode !== 'development') return refuseCleartext(config, facts);
+    // A method the route does not take: after the transport, so that a key sent in clear is still revoked.
+    if (refusal) throw refusal;
     const parsed = parseAuthorization(facts.authorization);
     if (parsed.status === 'missing') throw new MissingCredentialsError(config.realm);
     if (parsed.status === 'invalid') return refuseCredentials(config, facts.clientIp, null);

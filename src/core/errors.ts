@@ -146,6 +146,13 @@ export class TooManyRequestsError extends TwakeAuthError {
   }
 }
 
+/** 405: the route table lists the methods of this route and the request's is not one of them; `Allow` names them. @public */
+export class MethodNotAllowedError extends TwakeAuthError {
+  constructor(allowed: readonly string[]) {
+    super(405, 'method_not_allowed', 'Method not allowed on this route', { headers: { Allow: allowed.join(', ') } });
+  }
+}
+
 /** 414: a path too long for the route table to read (`routes`, forward-auth's original URI). @public */
 export class UriTooLongError extends TwakeAuthError {
   constructor() {

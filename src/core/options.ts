@@ -135,6 +135,9 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   if (routes !== undefined && routes !== null && (typeof routes !== 'object' || Object.values(routes).some((requirement) => !Array.isArray(requirement?.capabilities) || !Array.isArray(requirement?.privileges)))) {
     fail('option "routes" must map paths to { capabilities: [], privileges: [] }, e.g. twakeV1Routes.');
   }
+  if (routes !== undefined && routes !== null && Object.values(routes).some((requirement) => requirement.methods !== undefined && !isMethodList(requirement.methods))) {
+    fail('option "routes": a route\'s "methods" must be a non-empty array of upper-case methods such as ["POST"], or absent for any method.');
+  }
   if (onDecision !== undefined && onDecision !== null && typeof onDecision !== 'function') fail('option "onDecision" must be a function (decision) => void.');
   if (now !== undefined && typeof now !== 'function') fail('option "now" must be a function returning milliseconds.');
 
@@ -157,4 +160,9 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     routes: routes ?? null,
     now: now ?? Date.now,
   });
+}
+
+// A route's methods: upper case, as they are compared with the request's (RFC 9110 §9.1: case-sensitive).
+function isMethodList(methods: unknown): boolean {
+  return Array.isArray(methods) && methods.length > 0 && methods.every((method) => typeof method === 'string' && /^[A-Z]+$/.test(method));
 }

@@ -1,5 +1,5 @@
 // Twake's v1 application API vocabulary, as data: capabilities, privileges and what each v1 route requires.
-import { UriTooLongError } from './errors';
+import { MethodNotAllowedError, UriTooLongError } from './errors';
 import { decodeComponent } from './percent-decoding';
 
 /** Write rights a company can grant an application (Twake's v1 names). @public */
@@ -27,41 +27,61 @@ export const TWAKE_PRIVILEGES = Object.freeze([
   'tasks_task_remove',
 ] as const);
 
-/** What a route needs granted: every capability and every privilege listed. @public */
+/** What a route needs granted: every capability and every privilege listed; and the methods it answers. @public */
 export interface Requirement {
   readonly capabilities: readonly string[];
   readonly privileges: readonly string[];
+  /**
+   * Methods the route answers, upper case. Another method is refused with 405 `method_not_allowed` and
+   * an `Allow` header, after the transport check and before the credentials. Absent: any method.
+   */
+  readonly methods?: readonly string[];
 }
 
 /** Route (path under `/api/v1/`, lower case, no slashes around) → requirement. @public */
 export type RouteTable = Readonly<Record<string, Requirement>>;
 
-const needs = (capabilities: string[], privileges: string[] = []): Requirement => Object.freeze({ capabilities: Object.freeze(capabilities), privileges: Object.freeze(privileges) });
+const POST_ONLY = Object.freeze(['POST']);
+const post = (capabilities: string[], privileges: string[] = []): Requirement =>
+  Object.freeze({ capabilities: Object.freeze(capabilities), privileges: Object.freeze(privileges), methods: POST_ONLY });
 
 /**
- * Twake's v1 routes and what each requires; a route not listed needs only a valid key and the
- * installation. Pass as `twakeAppAuth({ store, routes: twakeV1Routes })`.
+ * Twake's v1 routes that check the application, each with what its controller asks of
+ * `getAppFromRequest($request, $capabilities, $privileges)` and the methods its Routing.php lists
+ * (all POST), under `twake/backend/core/src/DevelopersApiV1/`. Twake's `users/notifications` and
+ * `core/token` never checked the application: they are not in the table (see the README).
+ * Pass as `twakeAppAuth({ store, routes: twakeV1Routes })`.
  *
  * @public
  */
 export const twakeV1Routes: RouteTable = Object.freeze({
-  'messages/save': needs(['messages_save']),
-  'messages/remove': needs(['messages_remove']),
-  'general/configure': needs(['display_modal']),
-  'drive/save': needs(['drive_save']),
-  'drive/remove': needs(['drive_remove']),
-  'drive/list': needs([], ['workspace_drive', 'drive_list']),
-  'drive/find': needs([], ['workspace_drive', 'drive_list']),
-  'drive/download': needs([], ['workspace_drive', 'drive_list']),
-  'calendar/event/save': needs(['calendar_event_save']),
-  'calendar/event/remove': needs(['calendar_event_remove']),
-  'calendar/get_calendars': needs([], ['workspace_calendar']),
-  'tasks/task/save': needs(['tasks_task_save']),
-  'tasks/task/remove': needs(['tasks_task_remove']),
-  'tasks/get_boards': needs([], ['workspace_tasks']),
-  'tasks/task/get': needs([], ['workspace_tasks']),
-  'tasks/task/get_lists': needs([], ['workspace_tasks']),
-  'channels/get_by_workspace': needs([], ['channels']),
+  // Messages/Controller/Message.php: saveMessage, removeMessage ($capabilities = []).
+  'messages/save': post(['messages_save']),
+  'messages/remove': post([]),
+  // General/Controller/General.php: configure, closeConfigure ($capabilities = []).
+  'general/configure': post(['display_modal']),
+  'general/configure_close': post([]),
+  // Drive/Controller/Drive.php: save, remove, getList, find, download.
+  'drive/save': post(['drive_save']),
+  'drive/remove': post(['drive_remove']),
+  'drive/list': post([], ['drive_list']),
+  'drive/find': post([], ['workspace_drive']),
+  'drive/download': post([], ['workspace_drive']),
+  // Calendar/Controller/Calendar.php: saveEvent, removeEvent, getCalendarList.
+  'calendar/event/save': post(['calendar_event_save']),
+  'calendar/event/remove': post(['calendar_event_remove']),
+  'calendar/get_calendars': post([], ['workspace_calendar']),
+  // Tasks/Controller/Tasks.php: saveTask, removeTask, getBoardList, getTasksInBoard, getListsInBoard.
+  'tasks/task/save': post(['tasks_task_save']),
+  'tasks/task/remove': post(['tasks_task_remove']),
+  'tasks/get_boards': post([], ['workspace_tasks']),
+  'tasks/task/get': post([], ['workspace_tasks']),
+  'tasks/task/get_lists': post([], ['workspace_tasks']),
+  // Channels/Controller/Channel.php: getChannelsByWorkspace, getDirectChannel ($capabilities = []).
+  'channels/get_by_workspace': post([], ['channels']),
+  'channels/get_direct_channel': post([]),
+  // Users/Controller/Users.php: getAction ($capabilities = []).
+  'users/get': post([]),
 });
 
 /**
@@ -181,10 +201,24 @@ const ABSOLUTE_FORM = /^[a-z][a-z\d+.-]*:\/\//i;
 export function mergeRequirements(requirements: ReadonlyArray<Requirement | null>): Requirement | null {
   const present = requirements.filter((requirement): requirement is Requirement => requirement !== null);
   if (present.length <= 1) return present[0] ?? null;
-  return {
+  const limited = present.flatMap((requirement) => (requirement.methods === undefined ? [] : [requirement.methods]));
+  const merged = {
     capabilities: [...new Set(present.flatMap((requirement) => requirement.capabilities))],
     privileges: [...new Set(present.flatMap((requirement) => requirement.privileges))],
   };
+  // Every reading's methods must allow it: the intersection.
+  if (limited.length === 0) return merged;
+  const [first = [], ...others] = limited;
+  return { ...merged, methods: first.filter((method) => others.every((methods) => methods.includes(method))) };
+}
+
+/**
+ * Refuses `method` when `requirement` lists the methods its route answers and `method` is not one of
+ * them (405 with `Allow`). HEAD is not read as GET: a route that takes only POST answers neither.
+ */
+export function checkMethod(requirement: Requirement | null, method: string): void {
+  const methods = requirement?.methods;
+  if (methods !== undefined && !methods.includes(method.toUpperCase())) throw new MethodNotAllowedError(methods);
 }
 
 /** Names of `wanted` that `granted` lacks. */

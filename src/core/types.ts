@@ -220,7 +220,8 @@ export interface Options {
   onDecision: ((decision: Decision) => void) | null;
   /**
    * Route table enforced on every request: a route listed needs its capabilities and privileges granted
-   * by the company (403 `missing_capability` / `missing_privilege`), e.g. `twakeV1Routes`. Paths are
+   * by the company (403 `missing_capability` / `missing_privilege`), and is refused any method its
+   * `methods` does not list (405 `method_not_allowed`), e.g. `twakeV1Routes`. Paths are
    * matched from `/api/v1/` when the request path holds it, otherwise relative to where the middleware
    * is mounted. Defaults to null (no route requirement; see `requireCapabilities`).
    */

@@ -11,7 +11,7 @@ import { InternalError, MissingOriginalUriError, UriTooLongError } from '../core
 import { forwardedMethod, forwardedPath, originalUris } from './forwarded-request';
 import { createBodyReader } from './read-body';
 import { companyFacts, requestFactsWithRoute } from './request-facts';
-import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../core/twake-v1';
+import { checkMethod, mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../core/twake-v1';
 import type { TwakeAppAuthOptions } from '../core/types';
 
 const GROUP_HEADER = 'x-twake-group-id';
@@ -86,7 +86,10 @@ export function forwardAuth(options: TwakeAppAuthOptions, forwardOptions: Forwar
       // client have sent the prefix itself), and the validator's own. The strictest reading wins.
       // (Copies of the original URI are all the same by now: one reading, not one per copy.)
       const paths = [forwarded.path, ...[...new Set(originalUris(request))].map(pathOf), pathOf(request.originalUrl ?? request.url ?? '')].filter((path): path is string => path !== null);
-      return mergeRequirements(paths.map((path) => requirementOf(routes, path, true)));
+      const requirement = mergeRequirements(paths.map((path) => requirementOf(routes, path, true)));
+      // The original request's method (the proxy's header): nginx's own subrequest is always a GET.
+      checkMethod(requirement, forwarded.method);
+      return requirement;
     };
     whenDecided(
       decide(config, requestFactsWithRoute(req, config, company, readForwarded)),

@@ -10,6 +10,11 @@ export interface ProblemBody {
   code: string;
   /** Twake's legacy error code, for clients written against Twake. */
   twake_error: string;
+  /**
+   * The same legacy code under the member Twake's PHP answered (`{"error": …}`), for clients that test
+   * `body.error`: Twake's own string where it had one, otherwise `code`.
+   */
+  error: string;
   /** The capabilities or privileges not granted (`missing_capability`, `missing_privilege` only). */
   missing?: string[];
 }
@@ -22,6 +27,7 @@ export function toProblem(error: TwakeAuthError): ProblemBody {
     status: error.status,
     code: error.code,
     twake_error: error.twakeError,
+    error: error.twakeError,
     ...(error.missing.length > 0 ? { missing: [...error.missing] } : {}),
   };
 }
@@ -34,8 +40,8 @@ export function sendProblem(res: Response, error: TwakeAuthError): void {
   res.setHeader('X-Twake-Error', error.code);
   // nginx auth_request turns every status but 2xx/401/403 into a 500: forward-auth may ask for a 403
   // carrying the real status in X-Twake-Status instead (see docs/deploy.md).
-  const mapped = res.locals.twakeAuthRequestStatuses === true && error.status !== 401;
-  const passThrough = mapped && error.status !== 403;
+  const mapped = res.locals.twakeAuthRequestStatuses === true;
+  const passThrough = mapped && error.status !== 401 && error.status !== 403;
   res.status(passThrough ? 403 : error.status);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');

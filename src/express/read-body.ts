@@ -74,18 +74,41 @@ function bodyError(error: unknown): TwakeAuthError {
 }
 
 /**
+ * A body sent without Content-Type, read as JSON as Twake's PHP read it: kept when it is a JSON object.
+ * Otherwise (not JSON, an array, a scalar) the backend could read it some other way: it is refused as an
+ * unreadable body, or, when those are allowed, handed on as its bytes (`req.body`, a Buffer), since the
+ * stream has been read. A body too large or too slow is refused as such.
+ */
+function untypedOutcome(req: Request, error: unknown, bytes: Buffer | undefined, unreadable: BodyOutcome): BodyOutcome {
+  if (error === TIMED_OUT || (error as { type?: unknown } | null | undefined)?.type === 'entity.too.large') return { body: undefined, error: bodyError(error) };
+  (req as { _body?: boolean })._body = true;
+  const body: unknown = req.body;
+  if (error === undefined || error === null) {
+    if (body !== null && typeof body === 'object' && !Array.isArray(body)) return { body, error: null };
+  }
+  req.body = unreadable.error === null ? bytes : undefined;
+  return unreadable;
+}
+
+/**
  * Creates a body reader. A body that takes longer than `bodyTimeoutMs` to arrive is refused with 408. A body that an earlier parser turned into an object is read as it is. An unread
  * JSON (`application/json`, `application/*+json`) or urlencoded body is parsed (at most `bodyLimit`) and marked
  * parsed the way every body-parser version checks (`req._body`), so parsers mounted later leave it alone.
  * A urlencoded body must be UTF-8, declared or by default (415 otherwise), made of UTF-8 bytes (400), and
  * comes with its text (see form-body.ts).
+ * A body without Content-Type is parsed as JSON, as Twake's PHP did, and kept only when it is a JSON object.
  * Any other body, or one already consumed into a string, a Buffer or nothing, could name a company we
  * cannot see: it is refused with 415 unless `unreadBodies` is `allow`.
  */
 export function createBodyReader(settings: BodyReaderSettings): BodyReader {
   const { bodyLimit: limit, unreadBodies, bodyTimeoutMs: timeoutMs } = settings;
   const everything = () => true;
-  const json = bodyParser.json({ limit, type: everything });
+  // The bytes of each body sent without Content-Type, kept in case it is not JSON (see untypedOutcome).
+  const untypedBytes = new WeakMap<IncomingMessage, Buffer>();
+  const keepUntyped = (req: IncomingMessage, _res: unknown, bytes: Buffer): void => {
+    if (req.headers['content-type'] === undefined) untypedBytes.set(req, bytes);
+  };
+  const json = bodyParser.json({ limit, type: everything, verify: keepUntyped });
   // Each urlencoded body's text, from its bytes (verify sees them before body-parser decodes them).
   const forms = new WeakMap<IncomingMessage, string>();
   const verify = (req: IncomingMessage, _res: unknown, bytes: Buffer, charset: string): void => {
@@ -98,9 +121,11 @@ export function createBodyReader(settings: BodyReaderSettings): BodyReader {
   return async (req, res) => {
     if (!hasBody(req)) return isParsedObject(req.body) ? { body: req.body, error: null } : NO_BODY;
     if (isConsumed(req)) return isParsedObject(req.body) ? { body: req.body, error: null } : unreadable;
-    const parser = typeIs(req, JSON_TYPES) ? json : typeIs(req, URLENCODED_TYPES) ? urlencoded : null;
+    const untyped = req.headers['content-type'] === undefined;
+    const parser = untyped || typeIs(req, JSON_TYPES) ? json : typeIs(req, URLENCODED_TYPES) ? urlencoded : null;
     if (parser === null) return unreadable;
     const error = await run(parser, req, res, timeoutMs);
+    if (untyped) return untypedOutcome(req, error, untypedBytes.get(req), unreadable);
     if (error !== undefined && error !== null) return { body: undefined, error: bodyError(error) };
     (req as { _body?: boolean })._body = true;
     const form = forms.get(req);

@@ -5,7 +5,7 @@ import { agreeOnCompany, fromForm, fromParsed, fromQueryString, needsDecoding, t
 import type { Configuration } from '../core/options';
 import { hasBody, type BodyReader } from './read-body';
 import { TwakeAuthError } from '../core/errors';
-import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../core/twake-v1';
+import { checkMethod, mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../core/twake-v1';
 
 // A class rather than an object literal with a getter: one shape shared by every request, built cheaply.
 class ExpressRequestFacts implements RequestFacts {
@@ -91,7 +91,8 @@ export function companyFacts(req: Request, res: Response, readBody: BodyReader, 
 
 /**
  * What the route of a request requires in `config.routes`: looked up from `/api/v1/` when the full path
- * holds it, otherwise from the path relative to where the middleware is mounted.
+ * holds it, otherwise from the path relative to where the middleware is mounted. A method the route
+ * does not answer is refused (405).
  */
 export function routeRequirement(req: Request, routes: RouteTable | null): Requirement | null {
   if (routes === null) return null;
@@ -99,7 +100,12 @@ export function routeRequirement(req: Request, routes: RouteTable | null): Requi
   const path = req.path ?? '';
   // Mounted at the root, both readings are the same path, and the relative reading of a path holding
   // /api/v1/ is the same as the reading from /api/v1/: one look-up answers both.
-  if (path === full) return requirementOf(routes, path);
+  const requirement = path === full ? requirementOf(routes, path) : bothReadings(routes, full, path);
+  checkMethod(requirement, req.method);
+  return requirement;
+}
+
+function bothReadings(routes: RouteTable, full: string, path: string): Requirement | null {
   const fromFull = requirementOf(routes, full, true);
   const fromMount = requirementOf(routes, path);
   return fromFull === null || fromMount === fromFull ? fromMount : mergeRequirements([fromFull, fromMount]);

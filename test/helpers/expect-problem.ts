@@ -12,9 +12,12 @@ export function expectProblem(response: Response, status: number, code: string):
     status,
     code,
     twake_error: expect.any(String),
+    error: expect.any(String),
     // Only grant refusals list what is missing, and never an empty list.
     ...(code === 'missing_capability' || code === 'missing_privilege' ? { missing: expect.arrayContaining([expect.any(String)]) } : {}),
   });
+  // Twake's legacy member, for clients that test body.error: the same string as twake_error.
+  expect(response.body.error).toBe(response.body.twake_error);
   if (status === 401) expect(response.headers['www-authenticate']).toBe('Basic realm="Twake applications", charset="UTF-8"');
   else expect(response.headers['www-authenticate']).toBeUndefined();
 }

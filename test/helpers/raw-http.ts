@@ -6,9 +6,9 @@ import { readFileSync } from 'node:fs';
  * Sends one request (`Connection: close`) and resolves the status code of its answer: 0 if none came (a
  * server may reset a connection whose request it refused before reading it all).
  */
-export function rawRequest(port: number, target: string, headers: Record<string, string> | ReadonlyArray<readonly [string, string]> = {}): Promise<number> {
+export function rawRequest(port: number, target: string, headers: Record<string, string> | ReadonlyArray<readonly [string, string]> = {}, method = 'GET'): Promise<number> {
   const fields = Array.isArray(headers) ? headers : Object.entries(headers);
-  const lines = [`GET ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...fields.map(([name, value]) => `${name}: ${value}`)];
+  const lines = [`${method} ${target} HTTP/1.1`, 'Host: 127.0.0.1', 'Connection: close', ...fields.map(([name, value]) => `${name}: ${value}`)];
   return new Promise((resolve) => {
     const socket = net.connect(port, '127.0.0.1', () => socket.end(`${lines.join('\r\n')}\r\n\r\n`));
     let answer = '';

@@ -250,9 +250,12 @@ describe('forward-auth as each proxy asks it', () => {
     const traefik = { Authorization: auth(), 'X-Forwarded-For': '198.51.100.7', 'X-Forwarded-Method': 'POST', 'X-Forwarded-Prefix': '/api/v1' };
     const save = await request(fixture.server.url).get('/auth/verify').set({ ...traefik, 'X-Forwarded-Uri': '/messages/save?group_id=acme' });
     expectProblem(save, 403, 'missing_capability');
-    const read = await request(fixture.server.url).get('/auth/verify').set({ ...traefik, 'X-Forwarded-Method': 'GET', 'X-Forwarded-Uri': '/channels/get_by_workspace?group_id=acme' });
+    const read = await request(fixture.server.url).get('/auth/verify').set({ ...traefik, 'X-Forwarded-Uri': '/channels/get_by_workspace?group_id=acme' });
     expect(read.status).toBe(204);
-    expect(decodeJwt(read.headers['x-twake-assertion'] as string)).toMatchObject({ method: 'GET', path: '/api/v1/channels/get_by_workspace' });
+    expect(decodeJwt(read.headers['x-twake-assertion'] as string)).toMatchObject({ method: 'POST', path: '/api/v1/channels/get_by_workspace' });
+    // Twake routed it by POST only (Channels/Resources/Routing.php): the prefix counts for the method too.
+    const get = await request(fixture.server.url).get('/auth/verify').set({ ...traefik, 'X-Forwarded-Method': 'GET', 'X-Forwarded-Uri': '/channels/get_by_workspace?group_id=acme' });
+    expectProblem(get, 405, 'method_not_allowed');
   });
 
   it('a client-sent X-Forwarded-Prefix cannot move the original path out of the route table', async () => {
@@ -292,10 +295,12 @@ describe('forward-auth as each proxy asks it', () => {
 
   it('Envoy: the original path appended, the original method kept, and X-Forwarded-For as use_remote_address: true writes it', async () => {
     // Envoy appends the address the connection came from; a client may have prepended anything.
-    const envoy = (forwardedFor: string) => request(fixture.server.url).delete('/auth/verify/api/v1/channels/get_by_workspace?group_id=acme').set({ Authorization: auth(), 'X-Forwarded-For': forwardedFor });
+    const envoy = (forwardedFor: string) => request(fixture.server.url).post('/auth/verify/api/v1/channels/get_by_workspace?group_id=acme').set({ Authorization: auth(), 'X-Forwarded-For': forwardedFor });
     const passed = await envoy('203.0.113.66, 198.51.100.7');
     expect(passed.status).toBe(204);
-    expect(decodeJwt(passed.headers['x-twake-assertion'] as string)).toMatchObject({ method: 'DELETE', path: '/api/v1/channels/get_by_workspace' });
+    expect(decodeJwt(passed.headers['x-twake-assertion'] as string)).toMatchObject({ method: 'POST', path: '/api/v1/channels/get_by_workspace' });
+    // Envoy's own method is the original one: a DELETE on a POST-only route is refused.
+    expectProblem(await request(fixture.server.url).delete('/auth/verify/api/v1/channels/get_by_workspace?group_id=acme').set({ Authorization: auth(), 'X-Forwarded-For': '198.51.100.7' }), 405, 'method_not_allowed');
     // The client claims an allowed address; the connection came from elsewhere: refused.
     expectProblem(await envoy('198.51.100.7, 203.0.113.66'), 403, 'ip_not_allowed');
   });

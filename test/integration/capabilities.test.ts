@@ -34,15 +34,100 @@ function v1App(memory: MemoryStore) {
 describe('the v1 route table (middleware, routes: twakeV1Routes)', () => {
   const app = v1App(store());
 
-  it.each(Object.entries(twakeV1Routes))('%s: refused without its grants, naming what is missing; through with them', async (route, requirement) => {
-    const refused = await request(app).post(`/api/v1/${route}`).set('Authorization', AUTH).send({ group_id: 'none' });
-    const code = requirement.capabilities.length > 0 ? 'missing_capability' : 'missing_privilege';
-    expectProblem(refused, 403, code);
-    expect(refused.body.missing).toEqual(requirement.capabilities.length > 0 ? requirement.capabilities : requirement.privileges);
-    expect(refused.body.twake_error).toBe(`you_do_not_have_this_set_of_required_${code === 'missing_capability' ? 'capabilities' : 'privileges'}`);
-    const through = await request(app).post(`/api/v1/${route}`).set('Authorization', AUTH).send({ group_id: 'all' });
-    expect(through.status).toBe(200);
-    expect(through.body.capabilities).toEqual([...TWAKE_CAPABILITIES]);
+  // Each row as read in twake/backend/core/src/DevelopersApiV1/<file> (the controller's $capabilities /
+  // $privileges handed to getAppFromRequest; Routing.php lists POST alone for every route), written out
+  // here rather than taken from twakeV1Routes, so that the table is checked against Twake, not itself.
+  const TWAKE_V1: ReadonlyArray<readonly [route: string, file: string, capabilities: string[], privileges: string[]]> = [
+    ['messages/save', 'Messages/Controller/Message.php saveMessage', ['messages_save'], []],
+    ['messages/remove', 'Messages/Controller/Message.php removeMessage', [], []],
+    ['general/configure', 'General/Controller/General.php configure', ['display_modal'], []],
+    ['general/configure_close', 'General/Controller/General.php closeConfigure', [], []],
+    ['drive/save', 'Drive/Controller/Drive.php save', ['drive_save'], []],
+    ['drive/remove', 'Drive/Controller/Drive.php remove', ['drive_remove'], []],
+    ['drive/list', 'Drive/Controller/Drive.php getList', [], ['drive_list']],
+    ['drive/find', 'Drive/Controller/Drive.php find', [], ['workspace_drive']],
+    ['drive/download', 'Drive/Controller/Drive.php download', [], ['workspace_drive']],
+    ['calendar/event/save', 'Calendar/Controller/Calendar.php saveEvent', ['calendar_event_save'], []],
+    ['calendar/event/remove', 'Calendar/Controller/Calendar.php removeEvent', ['calendar_event_remove'], []],
+    ['calendar/get_calendars', 'Calendar/Controller/Calendar.php getCalendarList', [], ['workspace_calendar']],
+    ['tasks/task/save', 'Tasks/Controller/Tasks.php saveTask', ['tasks_task_save'], []],
+    ['tasks/task/remove', 'Tasks/Controller/Tasks.php removeTask', ['tasks_task_remove'], []],
+    ['tasks/get_boards', 'Tasks/Controller/Tasks.php getBoardList', [], ['workspace_tasks']],
+    ['tasks/task/get', 'Tasks/Controller/Tasks.php getTasksInBoard', [], ['workspace_tasks']],
+    ['tasks/task/get_lists', 'Tasks/Controller/Tasks.php getListsInBoard', [], ['workspace_tasks']],
+    ['channels/get_by_workspace', 'Channels/Controller/Channel.php getChannelsByWorkspace', [], ['channels']],
+    ['channels/get_direct_channel', 'Channels/Controller/Channel.php getDirectChannel', [], []],
+    ['users/get', 'Users/Controller/Users.php getAction', [], []],
+  ];
+
+  it('holds exactly the routes of Twake that check the application', () => {
+    expect(Object.keys(twakeV1Routes).sort()).toEqual(TWAKE_V1.map(([route]) => route).sort());
+  });
+
+  it.each(TWAKE_V1)('%s (%s): POST needs %j and %j, nothing more', async (route, _file, capabilities, privileges) => {
+    expect(twakeV1Routes[route]).toEqual({ capabilities, privileges, methods: ['POST'] });
+    // Installed in `none` with nothing granted: refused naming what is missing, or through when Twake asked nothing.
+    const bare = await request(app).post(`/api/v1/${route}`).set('Authorization', AUTH).send({ group_id: 'none' });
+    if (capabilities.length > 0 || privileges.length > 0) {
+      const code = capabilities.length > 0 ? 'missing_capability' : 'missing_privilege';
+      expectProblem(bare, 403, code);
+      expect(bare.body.missing).toEqual(capabilities.length > 0 ? capabilities : privileges);
+      expect(bare.body.error).toBe(`you_do_not_have_this_set_of_required_${code === 'missing_capability' ? 'capabilities' : 'privileges'}`);
+    } else {
+      expect(bare.status).toBe(200);
+    }
+    // Granted exactly what the row names (nothing else): through.
+    const exact = new MemoryStore();
+    exact.add({ publicId: 'bot', keys: [{ privateKey: KEY }], companies: ['c'], grants: { c: { capabilities, privileges } } });
+    expect((await request(v1App(exact)).post(`/api/v1/${route}`).set('Authorization', AUTH).send({ group_id: 'c' })).status).toBe(200);
+  });
+
+  it.each(TWAKE_V1.map(([route]) => route))('%s: refuses GET (Twake routed POST only) with 405 and Allow: POST, before the credentials', async (route) => {
+    for (const authorization of [AUTH, basicAuthorization('bot', 'nope')]) {
+      const answer = await request(app).get(`/api/v1/${route}?group_id=all`).set('Authorization', authorization);
+      expectProblem(answer, 405, 'method_not_allowed');
+      expect(answer.headers.allow).toBe('POST');
+      expect(answer.body.error).toBe('method_not_allowed');
+    }
+  });
+
+  it.each(['PUT', 'DELETE', 'PATCH', 'HEAD', 'OPTIONS'])('refuses %s on a POST-only route too (HEAD is not read as GET, nor anything as POST)', async (method) => {
+    const answer = await request(app)[method.toLowerCase() as 'put'](`/api/v1/messages/remove?group_id=all`).set('Authorization', AUTH);
+    expect(answer.status).toBe(405);
+    expect(answer.headers.allow).toBe('POST');
+  });
+
+  it.each(['/api/v1/Messages/Remove', '/api/v1/messages/remove/', '/api/v1/messages/%72emove', '/api/v1/x/../messages/remove'])('refuses GET on the spelling %s too', async (path) => {
+    expectProblem(await request(app).get(`${path}?group_id=all`).set('Authorization', AUTH), 405, 'method_not_allowed');
+  });
+
+  it('judges the transport before the method: a GET over plain HTTP outside development mode is 403 https_required', async () => {
+    const production = express();
+    production.use('/api/v1', twakeAppAuth({ store: store(), mode: 'production', routes: twakeV1Routes }));
+    production.all('/api/v1/*path', (_req, res) => res.send('never'));
+    production.use(twakeAuthErrorHandler());
+    expectProblem(await request(production).get('/api/v1/messages/remove?group_id=all').set('Authorization', AUTH), 403, 'https_required');
+  });
+
+  it('still revokes a key seen in clear on a method the route does not take', async () => {
+    const revoked: string[] = [];
+    const production = express();
+    const memory = store();
+    const revoking = { findApplication: (publicId: string, companyId: string | null) => memory.findApplication(publicId, companyId), revokeKey: () => Promise.resolve(true) };
+    production.use('/api/v1', twakeAppAuth({ store: revoking, mode: 'production', routes: twakeV1Routes, revokeKeysSeenInCleartext: true, onCleartextKeyRevoked: (event) => revoked.push(event.publicId) }));
+    production.use(twakeAuthErrorHandler());
+    expectProblem(await request(production).get('/api/v1/messages/remove?group_id=all').set('Authorization', AUTH), 403, 'https_required');
+    for (let wait = 0; wait < 50 && revoked.length === 0; wait += 1) await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(revoked).toEqual(['bot']);
+  });
+
+  it('lets a real Jitsi messages/remove call through with no capability granted (Twake asked none)', async () => {
+    const answer = await request(app).post('/api/v1/messages/remove').set('Authorization', AUTH).send({ group_id: 'none', message: { id: 'm1' } });
+    expect(answer.status).toBe(200);
+  });
+
+  it('takes any method on routes outside the table', async () => {
+    expect((await request(app).get('/api/v1/some/other/route?group_id=none').set('Authorization', AUTH)).status).toBe(200);
   });
 
   it.each(['/api/v1/Messages/Save', '/api/v1/messages/save/', '/api/v1/messages/%73ave'])('requires messages_save for the spelling %s too (Express routes ignore case)', async (path) => {
@@ -139,18 +224,18 @@ describe('forward-auth with the v1 table', () => {
   app.use(twakeAuthErrorHandler());
 
   it('takes the requirement from the original URI and answers the grants in headers', async () => {
-    const refused = await request(app).get('/auth/verify').set('Authorization', AUTH).set('X-Original-URI', '/api/v1/messages/save?group_id=none');
+    const refused = await request(app).post('/auth/verify').set('Authorization', AUTH).set('X-Original-URI', '/api/v1/messages/save?group_id=none');
     expectProblem(refused, 403, 'missing_capability');
-    const through = await request(app).get('/auth/verify').set('Authorization', AUTH).set('X-Forwarded-Uri', '/api/v1/messages/save?group_id=all');
+    const through = await request(app).post('/auth/verify').set('Authorization', AUTH).set('X-Forwarded-Uri', '/api/v1/messages/save?group_id=all');
     expect(through.status).toBe(204);
     expect(through.headers['x-twake-capabilities']).toBe(TWAKE_CAPABILITIES.join(','));
     expect(through.headers['x-twake-privileges']).toBe(TWAKE_PRIVILEGES.join(','));
   });
 
   it('takes it from its own path (Envoy appends the original path), and from every URI sent', async () => {
-    expectProblem(await request(app).get('/auth/verify/api/v1/drive/list?group_id=none').set('Authorization', AUTH), 403, 'missing_privilege');
+    expectProblem(await request(app).post('/auth/verify/api/v1/drive/list?group_id=none').set('Authorization', AUTH), 403, 'missing_privilege');
     // A harmless original URI does not hide a protected own path.
-    expectProblem(await request(app).get('/auth/verify/api/v1/drive/list?group_id=none').set('Authorization', AUTH).set('X-Original-URI', '/api/v1/auth/test?group_id=none'), 403, 'missing_privilege');
+    expectProblem(await request(app).post('/auth/verify/api/v1/drive/list?group_id=none').set('Authorization', AUTH).set('X-Original-URI', '/api/v1/auth/test?group_id=none'), 403, 'missing_privilege');
   });
 
   it.each([
@@ -165,16 +250,43 @@ describe('forward-auth with the v1 table', () => {
     '/api/v1/messages\\save?group_id=none',
     '/API/V1/MESSAGES/SAVE?group_id=none',
   ])('finds the requirement in the original URI %s (a spelling a proxy or router may read as messages/save)', async (uri) => {
-    const answer = await request(app).get('/auth/verify').set('Authorization', AUTH).set('X-Twake-Group-Id', 'none').set('X-Original-URI', uri);
+    const answer = await request(app).post('/auth/verify').set('Authorization', AUTH).set('X-Twake-Group-Id', 'none').set('X-Original-URI', uri);
     expectProblem(answer, 403, 'missing_capability');
   });
 
   it('finds it in its own path with a fragment too (Envoy style)', async () => {
-    const answer = await request(app).get('/auth/verify/api/v1/messages/save').set('Authorization', AUTH).set('X-Twake-Group-Id', 'none');
+    const answer = await request(app).post('/auth/verify/api/v1/messages/save').set('Authorization', AUTH).set('X-Twake-Group-Id', 'none');
     expectProblem(answer, 403, 'missing_capability');
   });
 
+  it.each([
+    ['X-Original-Method', 'GET'],
+    ['X-Forwarded-Method', 'GET'],
+    ['X-Original-Method', 'DELETE'],
+  ])('refuses the original method %s: %s on a POST-only route with 405 and Allow (nginx and Traefik send it apart)', async (header, method) => {
+    const answer = await request(app).get('/auth/verify').set('Authorization', AUTH).set(header, method).set('X-Original-URI', '/api/v1/drive/find?group_id=all');
+    expectProblem(answer, 405, 'method_not_allowed');
+    expect(answer.headers.allow).toBe('POST');
+  });
+
+  it('judges the original method, not the subrequest\'s: a GET subrequest for a POST passes', async () => {
+    const answer = await request(app).get('/auth/verify').set('Authorization', AUTH).set('X-Original-Method', 'POST').set('X-Original-URI', '/api/v1/drive/find?group_id=all');
+    expect(answer.status).toBe(204);
+  });
+
+  it('refuses a GET subrequest that names no original method (Envoy sends the original one)', async () => {
+    expectProblem(await request(app).get('/auth/verify/api/v1/drive/find?group_id=all').set('Authorization', AUTH), 405, 'method_not_allowed');
+  });
+
+  it('asks for the 405 as a 403 carrying the real status when nginx maps statuses', async () => {
+    const answer = await request(app).get('/auth/verify').set('Authorization', AUTH).set('X-Original-Method', 'GET').set('X-Original-URI', '/api/v1/drive/find?group_id=all').set('X-Twake-Status-Mapping', 'auth-request');
+    expect(answer.status).toBe(403);
+    expect(answer.headers['x-twake-status']).toBe('405');
+    expect(answer.headers.allow).toBe('POST');
+    expect(JSON.parse(answer.headers['x-twake-problem'] as string)).toMatchObject({ status: 405, code: 'method_not_allowed', error: 'method_not_allowed' });
+  });
+
   it('leaves paths outside /api/v1/ to the key and the installation', async () => {
-    expect((await request(app).get('/auth/verify').set('Authorization', AUTH).set('X-Original-URI', '/messages/save?group_id=none')).status).toBe(204);
+    expect((await request(app).post('/auth/verify').set('Authorization', AUTH).set('X-Original-URI', '/messages/save?group_id=none')).status).toBe(204);
   });
 });

@@ -205,6 +205,15 @@ ${locations}
     expect(answer(agreeing)).toEqual({ status: 200, company: 'alpha' });
   });
 
+  it('the same for a JSON body sent without Content-Type (read as JSON, as Twake read it): never another company', async () => {
+    const untyped = (body: string) => send(nginxPort, tls.cert, 'POST', '/api/v1/checked/x?group_id=alpha', { Authorization: auth, 'Content-Length': String(Buffer.byteLength(body)) }, body);
+    const other = await untyped('{"group_id":"beta"}');
+    expect(other.status).toBe(400);
+    expect(JSON.parse(other.body)).toMatchObject({ code: 'invalid_group_id', error: 'you_need_to_provide_a_valid_group_id_field_in_any_api_request' });
+    expect(answer(await untyped('{"group_id":"alpha"}'))).toEqual({ status: 200, company: 'alpha' });
+    expect(JSON.parse((await untyped('group_id=beta')).body)).toMatchObject({ code: 'unsupported_media_type' });
+  });
+
   it('passes the assertion of a long path (2,000 characters) through the auth subrequest', async () => {
     const path = `/api/v1/raw/${'x'.repeat(2000 - '/api/v1/raw/'.length)}`;
     const answered = await get(`${path}?group_id=alpha`);
@@ -230,22 +239,37 @@ ${locations}
   it('restores 400 and 403 with their codes through the named location', async () => {
     const missing = await get('/api/v1/raw/x');
     expect(missing.status).toBe(400);
-    expect(JSON.parse(missing.body)).toEqual({ type: 'urn:twake-app-auth:error:missing_group_id', title: 'group_id is required', status: 400, code: 'missing_group_id', twake_error: 'you_need_to_provide_a_valid_group_id_field_in_any_api_request' });
+    expect(JSON.parse(missing.body)).toEqual({ type: 'urn:twake-app-auth:error:missing_group_id', title: 'group_id is required', status: 400, code: 'missing_group_id', twake_error: 'you_need_to_provide_a_valid_group_id_field_in_any_api_request', error: 'you_need_to_provide_a_valid_group_id_field_in_any_api_request' });
     expect(missing.headers['content-type']).toBe('application/problem+json; charset=utf-8');
     expect(missing.headers['cache-control']).toBe('no-store');
     const elsewhere = await get('/api/v1/raw/x?group_id=beta');
     expect(elsewhere.status).toBe(403);
-    expect(JSON.parse(elsewhere.body)).toMatchObject({ status: 403, code: 'not_installed', twake_error: 'you_need_to_provide_a_valid_group_id_field_in_any_api_request' });
+    expect(JSON.parse(elsewhere.body)).toMatchObject({ status: 403, code: 'not_installed', twake_error: 'you_need_to_provide_a_valid_group_id_field_in_any_api_request', error: 'you_need_to_provide_a_valid_group_id_field_in_any_api_request' });
     // A grant refusal keeps the names it lacks.
-    const ungranted = await get('/api/v1/messages/save?group_id=alpha');
+    const ungranted = await postJson('/api/v1/messages/save?group_id=alpha', { group_id: 'alpha' });
     expect(ungranted.status).toBe(403);
-    expect(JSON.parse(ungranted.body)).toMatchObject({ code: 'missing_capability', twake_error: 'you_do_not_have_this_set_of_required_capabilities', missing: ['messages_save'] });
+    expect(JSON.parse(ungranted.body)).toMatchObject({ code: 'missing_capability', twake_error: 'you_do_not_have_this_set_of_required_capabilities', error: 'you_do_not_have_this_set_of_required_capabilities', missing: ['messages_save'] });
+  });
+
+  it('405 with Allow: POST for a GET on a route Twake took only by POST, through the named location', async () => {
+    const answer = await get('/api/v1/messages/remove?group_id=alpha');
+    expect(answer.status).toBe(405);
+    expect(answer.headers.allow).toBe('POST');
+    expect(answer.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(JSON.parse(answer.body)).toMatchObject({ status: 405, code: 'method_not_allowed', error: 'method_not_allowed' });
+    // Control: the POST Twake took, with no capability asked (Messages/Controller/Message.php), goes through.
+    const posted = await postJson('/api/v1/messages/remove?group_id=alpha', { group_id: 'alpha' });
+    expect(posted.status).not.toBe(405);
+    expect(posted.status).not.toBe(403);
   });
 
   it('401 with the Basic challenge for a wrong key', async () => {
     const wrong = await get('/api/v1/raw/x?group_id=alpha', { Authorization: `Basic ${Buffer.from(`${app.publicId}:wrong`).toString('base64')}` });
     expect(wrong.status).toBe(401);
     expect(wrong.headers['www-authenticate']).toBe('Basic realm="Twake applications", charset="UTF-8"');
+    // The problem body, not nginx's page: legacy clients test body.error.
+    expect(wrong.headers['content-type']).toBe('application/problem+json; charset=utf-8');
+    expect(JSON.parse(wrong.body)).toMatchObject({ status: 401, code: 'invalid_credentials', twake_error: 'unknown_application_or_bad_private_key', error: 'unknown_application_or_bad_private_key' });
   });
 
   describe('another location to the same backend (the bypass an address-only trust allowed)', () => {

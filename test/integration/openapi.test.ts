@@ -25,7 +25,7 @@ afterAll(async () => {
 });
 
 /** Sends a request to the server, checks its answer against the description, and returns it. */
-async function call(method: string, target: string, headers: Record<string, string> = {}, body?: string): Promise<Observed> {
+async function call(method: string, target: string, headers: Record<string, string> = {}, body?: string | Uint8Array): Promise<Observed> {
   const response = await fetch(`${started.server.url}${target}`, { method, headers, body });
   const observed: Observed = { method, target, status: response.status, headers: response.headers, body: await response.text() };
   const template = templateOf(document, target.split('?')[0] ?? '');
@@ -55,6 +55,11 @@ describe('the server against docs/openapi.yaml', () => {
     expect((await call('POST', '/api/v1/auth/test?group_id=acme', { Authorization: valid, 'Content-Type': 'application/json' }, '{"group_id":"other"}')).status).toBe(400);
     expect((await call('GET', '/api/v1/auth/test?group_id=elsewhere', { Authorization: valid })).status).toBe(403);
     expect((await call('POST', '/api/v1/auth/test?group_id=acme', { Authorization: valid, 'Content-Type': 'text/plain' }, 'hello')).status).toBe(415);
+    // Bytes, so that fetch adds no Content-Type: read as JSON when it is a JSON object, as Twake's PHP did.
+    const untyped = (text: string) => new TextEncoder().encode(text);
+    expect(json(await call('POST', '/api/v1/auth/test', { Authorization: valid }, untyped('{"group_id":"acme"}'))).company).toEqual({ id: 'acme' });
+    expect((await call('POST', '/api/v1/auth/test', { Authorization: valid }, untyped('{"group_id":"elsewhere"}'))).status).toBe(403);
+    expect(json(await call('POST', '/api/v1/auth/test?group_id=acme', { Authorization: valid }, untyped('group_id=acme'))).code).toBe('unsupported_media_type');
     const large = JSON.stringify({ group_id: 'acme', padding: 'x'.repeat(200 * 1024) });
     expect((await call('POST', '/api/v1/auth/test', { Authorization: valid, 'Content-Type': 'application/json' }, large)).status).toBe(413);
   });
@@ -76,6 +81,10 @@ describe('the server against docs/openapi.yaml', () => {
     expect((await call('PATCH', '/auth/verify', { Authorization: valid, 'X-Original-URI': '/api/v1/users?group_id=elsewhere' })).status).toBe(403);
     expect((await call('GET', '/auth/verify', { Authorization: valid, 'X-Original-URI': `/api/v1/${'a'.repeat(5000)}?group_id=acme` })).status).toBe(414);
     expect(json(await call('POST', '/auth/verify', { Authorization: valid, 'X-Original-URI': '/api/v1/users?group_id=acme', 'Content-Type': 'text/plain' }, 'x')).code).toBe('unsupported_media_type');
+    // A GET on a route Twake took only by POST (Messages/Resources/Routing.php).
+    const notPost = await call('GET', '/auth/verify', { Authorization: valid, 'X-Original-Method': 'GET', 'X-Original-URI': '/api/v1/messages/remove?group_id=acme' });
+    expect({ status: notPost.status, allow: notPost.headers.get('allow'), code: json(notPost).code, error: json(notPost).error }).toEqual({ status: 405, allow: 'POST', code: 'method_not_allowed', error: 'method_not_allowed' });
+    expect(json(await call('GET', '/auth/verify', { 'X-Original-URI': '/api/v1/users?group_id=acme' })).error).toBe('unknown_application_or_bad_private_key');
     const mapped = await call('GET', '/auth/verify', { Authorization: valid, 'X-Twake-Status-Mapping': 'auth-request' });
     expect({ status: mapped.status, real: mapped.headers.get('x-twake-status'), body: json(mapped).status }).toEqual({ status: 403, real: '400', body: 400 });
     // A path Express cannot decode never reaches the validator: a problem without twake_error.

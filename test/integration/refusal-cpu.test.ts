@@ -106,8 +106,9 @@ describe('worst paths through the real server (TWAKE_ROUTES=v1, the default)', (
   // forward-auth refuses an original path too long to bind in an assertion (414) before the credentials.
   describe('in the forward-auth path', () => expectCheapRefusals(target, (port, path) => rawRequest(port, `/auth/verify${path}`), 16 * 1024, MAX_BOUND_PATH_LENGTH));
   describe('in X-Original-URI', () => expectCheapRefusals(target, (port, path) => rawRequest(port, '/auth/verify', { 'X-Original-URI': path }), 16 * 1024, MAX_BOUND_PATH_LENGTH));
-  describe('queries of forward-auth (its own, as Envoy sends them)', () => expectCheapQueries(target, (port, query) => rawRequest(port, `/auth/verify/api/v1/messages/save?${query}`)));
-  describe('queries of X-Original-URI', () => expectCheapQueries(target, (port, query) => rawRequest(port, '/auth/verify', { 'X-Original-URI': `/api/v1/messages/save?${query}` })));
+  // messages/save takes only POST: the method is sent apart (rawRequest sends GET), so that the query is read.
+  describe('queries of forward-auth (its own, as Envoy sends them)', () => expectCheapQueries(target, (port, query) => rawRequest(port, `/auth/verify/api/v1/messages/save?${query}`, { 'X-Forwarded-Method': 'POST' })));
+  describe('queries of X-Original-URI', () => expectCheapQueries(target, (port, query) => rawRequest(port, '/auth/verify', { 'X-Original-URI': `/api/v1/messages/save?${query}`, 'X-Original-Method': 'POST' })));
   describe('queries of the middleware route (/api/v1/auth/test)', () => expectCheapQueries(target, (port, query) => rawRequest(port, `/api/v1/auth/test?${query}`)));
 
   // Regression: every copy of a repeated original-URI header was read, hundreds in 16 KB of headers
@@ -116,7 +117,7 @@ describe('worst paths through the real server (TWAKE_ROUTES=v1, the default)', (
     const { port } = target();
     const copies = [['X-Original-URI', '/api/v1/messages/save'], ['X-Original-URI', '/api/v1/drive/list']] as const;
     expect(await rawRequest(port, '/auth/verify', copies)).toBe(400);
-    expect(await rawRequest(port, '/auth/verify', [copies[0], copies[0]])).toBe(401);
+    expect(await rawRequest(port, '/auth/verify', [copies[0], copies[0], ['X-Original-Method', 'POST']])).toBe(401);
   });
 
   it.each([
@@ -144,5 +145,6 @@ describe('worst paths through the middleware with routes (Express 5, 256 KB head
   });
 
   expectCheapRefusals(() => ({ pid: child.pid as number, port }), (port, path) => rawRequest(port, path), 256 * 1024);
-  expectCheapQueries(() => ({ pid: child.pid as number, port }), (port, query) => rawRequest(port, `/api/v1/messages/save?${query}`));
+  // A POST, the one method messages/save takes: a GET would be refused 405 before the query is read.
+  expectCheapQueries(() => ({ pid: child.pid as number, port }), (port, query) => rawRequest(port, `/api/v1/messages/save?${query}`, {}, 'POST'));
 });

@@ -35,7 +35,7 @@ describe.each(BOTH_INTEGRATIONS)('%s', (integration) => {
       expect(response.body).toEqual({ checked: 'alpha', seen: ['alpha'] });
     });
 
-    it('415: a body of a type the validator cannot read (text/plain, multipart, no type)', async () => {
+    it('415: a body of a type the validator cannot read (text/plain, multipart, no type and not JSON)', async () => {
       for (const type of ['text/plain', 'multipart/form-data; boundary=x', 'application/octet-stream']) {
         const response = await post({ express: 5, integration }, '/api/v1/act?group_id=alpha', type, 'group_id=beta');
         expectProblem(response, 415, 'unsupported_media_type');
@@ -43,9 +43,16 @@ describe.each(BOTH_INTEGRATIONS)('%s', (integration) => {
       const untyped = await request(createTenancyApp({ store }, { express: 5, integration }))
         .post('/api/v1/act?group_id=alpha')
         .set('Authorization', auth)
-        .send(Buffer.from('{"group_id":"beta"}'))
+        .send(Buffer.from('group_id=beta'))
         .unset('Content-Type');
       expectProblem(untyped, 415, 'unsupported_media_type');
+      // Without a type, a JSON object is read as JSON (as Twake's PHP did): its company is checked.
+      const untypedJson = await request(createTenancyApp({ store }, { express: 5, integration }))
+        .post('/api/v1/act?group_id=alpha')
+        .set('Authorization', auth)
+        .send(Buffer.from('{"group_id":"beta"}'))
+        .unset('Content-Type');
+      expectProblem(untypedJson, 400, 'invalid_group_id');
     });
 
     it('401 before 415: an unreadable body is judged only after the credentials', async () => {

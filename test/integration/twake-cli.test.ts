@@ -91,7 +91,7 @@ describe.each(testProviders())('capabilities, privileges, allowed IPs and import
     const created = await cliJson<{ publicId: string; privateKey: string }>(['app', 'create', '--name', 'Live', '--capabilities', 'messages_save'], env);
     await cliJson(['app', 'install', created.publicId, '--company', 'live', '--grant', ''], env);
     const verify = () =>
-      request(server.url).get('/auth/verify').auth(created.publicId, created.privateKey).set('X-Original-URI', '/api/v1/messages/save?group_id=live').set('X-Forwarded-For', '10.1.2.3');
+      request(server.url).get('/auth/verify').auth(created.publicId, created.privateKey).set('X-Original-Method', 'POST').set('X-Original-URI', '/api/v1/messages/save?group_id=live').set('X-Forwarded-For', '10.1.2.3');
     const first = await verify();
     expect(first.status).toBe(403);
     expect(first.body.code).toBe('missing_capability');

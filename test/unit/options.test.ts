@@ -74,6 +74,9 @@ describe('parseOptions', () => {
     ['an unknown requestLimit key', { store, requestLimit: { limit: 5, windw: 60 } }, /unknown requestLimit option "windw"/],
     ['a bad unreadBodies', { store, unreadBodies: 'ignore' }, /option "unreadBodies"/],
     ['a bad bodyTimeoutMs', { store, bodyTimeoutMs: 0 }, /option "bodyTimeoutMs"/],
+    ['a route whose methods is a string', { store, routes: { 'a/b': { capabilities: [], privileges: [], methods: 'POST' } } }, /"methods" must be a non-empty array/],
+    ['a route with no method at all', { store, routes: { 'a/b': { capabilities: [], privileges: [], methods: [] } } }, /"methods" must be a non-empty array/],
+    ['a route with a lower-case method (never equal to a request method)', { store, routes: { 'a/b': { capabilities: [], privileges: [], methods: ['post'] } } }, /upper-case methods/],
   ])('should throw a TypeError for %s', (_name, options, message) => {
     expect(() => parseOptions(options as never)).toThrow(TypeError);
     expect(() => parseOptions(options as never)).toThrow(message);

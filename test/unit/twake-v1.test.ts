@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
-import { UriTooLongError } from '../../src/core/errors';
-import { MAX_ROUTE_PATH_LENGTH, pathOf, requirementOf, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES, twakeV1Routes } from '../../src/core/twake-v1';
+import { MethodNotAllowedError, UriTooLongError } from '../../src/core/errors';
+import { checkMethod, mergeRequirements, MAX_ROUTE_PATH_LENGTH, pathOf, requirementOf, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES, twakeV1Routes, type Requirement } from '../../src/core/twake-v1';
 
 describe('twakeV1Routes', () => {
   it('names only known capabilities and privileges', () => {
@@ -13,7 +13,7 @@ describe('twakeV1Routes', () => {
   it.each(['/api/v1/messages/save', '/API/V1/Messages/Save', '/api/v1/messages/save/', '/api/v1//messages//save', '/api/v1/messages/%73ave', '/api/v1/drive/../messages/save', '/api/v1/./messages/save', '/api/v1/messages/%2e/save', '/api/v1/../v1/messages/save', '/x/../api/v1/messages/save', '/api/v1/%zz/../messages/%73ave', '/api/v1\\messages\\save', '/prefix/api/v1/messages/save', 'messages/save', '/messages/save'])(
     'finds messages/save under %s',
     (path) => {
-      expect(requirementOf(twakeV1Routes, path)).toEqual({ capabilities: ['messages_save'], privileges: [] });
+      expect(requirementOf(twakeV1Routes, path)).toEqual({ capabilities: ['messages_save'], privileges: [], methods: ['POST'] });
     },
   );
 
@@ -29,16 +29,16 @@ describe('twakeV1Routes', () => {
 describe('requirementOf on hostile paths', () => {
   it('refuses a path over the limit with 414 before reading it, and reads one at the limit', () => {
     const atLimit = `/api/v1/messages/save/${'./'.repeat(MAX_ROUTE_PATH_LENGTH)}`.slice(0, MAX_ROUTE_PATH_LENGTH);
-    expect(requirementOf(twakeV1Routes, atLimit)).toEqual({ capabilities: ['messages_save'], privileges: [] });
+    expect(requirementOf(twakeV1Routes, atLimit)).toEqual({ capabilities: ['messages_save'], privileges: [], methods: ['POST'] });
     expect(() => requirementOf(twakeV1Routes, `${atLimit}.`)).toThrow(UriTooLongError);
     expect(() => requirementOf(twakeV1Routes, `/${'a'.repeat(200_000)}`)).toThrow(UriTooLongError);
   });
 
   it('drops trailing dots and spaces of a segment, and keeps those inside', () => {
-    expect(requirementOf(twakeV1Routes, '/api/v1/messages/save. . .')).toEqual({ capabilities: ['messages_save'], privileges: [] });
-    expect(requirementOf(twakeV1Routes, '/api/v1/messages/save%20.%2e')).toEqual({ capabilities: ['messages_save'], privileges: [] });
+    expect(requirementOf(twakeV1Routes, '/api/v1/messages/save. . .')).toEqual({ capabilities: ['messages_save'], privileges: [], methods: ['POST'] });
+    expect(requirementOf(twakeV1Routes, '/api/v1/messages/save%20.%2e')).toEqual({ capabilities: ['messages_save'], privileges: [], methods: ['POST'] });
     expect(requirementOf(twakeV1Routes, '/api/v1/messages/sa.ve')).toBeNull();
-    expect(requirementOf(twakeV1Routes, '/api/v1/messages/.../save')).toEqual({ capabilities: ['messages_save'], privileges: [] });
+    expect(requirementOf(twakeV1Routes, '/api/v1/messages/.../save')).toEqual({ capabilities: ['messages_save'], privileges: [], methods: ['POST'] });
   });
 
   // The middleware reads a path once when it is both the full path and the mounted one (request-facts.ts):
@@ -71,5 +71,40 @@ describe('requirementOf on hostile paths', () => {
     ['?x', ''],
   ])('reads the path of %s as %s', (target, path) => {
     expect(pathOf(target)).toBe(path);
+  });
+});
+
+describe('methods in a route table', () => {
+  const post: Requirement = { capabilities: [], privileges: [], methods: ['POST'] };
+  const any: Requirement = { capabilities: ['x'], privileges: [] };
+
+  it('refuses a method the route does not list with 405 and Allow, and takes the listed one', () => {
+    expect(() => checkMethod(post, 'POST')).not.toThrow();
+    for (const method of ['GET', 'HEAD', 'PUT', 'OPTIONS']) {
+      expect(() => checkMethod(post, method)).toThrow(MethodNotAllowedError);
+    }
+    try {
+      checkMethod(post, 'GET');
+    } catch (error) {
+      expect(error).toMatchObject({ status: 405, code: 'method_not_allowed', headers: { Allow: 'POST' } });
+    }
+  });
+
+  it('takes any method on a route without methods, and on no route', () => {
+    expect(() => checkMethod(any, 'DELETE')).not.toThrow();
+    expect(() => checkMethod(null, 'DELETE')).not.toThrow();
+  });
+
+  it('merges readings into the methods every one of them takes (the strictest reading wins)', () => {
+    expect(mergeRequirements([post, any])).toEqual({ capabilities: ['x'], privileges: [], methods: ['POST'] });
+    expect(mergeRequirements([any, { capabilities: [], privileges: [] }])).toEqual({ capabilities: ['x'], privileges: [] });
+    const none = mergeRequirements([post, { capabilities: [], privileges: [], methods: ['GET'] }]);
+    expect(none?.methods).toEqual([]);
+    expect(() => checkMethod(none, 'POST')).toThrow(MethodNotAllowedError);
+    expect(() => checkMethod(none, 'GET')).toThrow(MethodNotAllowedError);
+  });
+
+  it('lists POST alone for every Twake v1 route', () => {
+    for (const requirement of Object.values(twakeV1Routes)) expect(requirement.methods).toEqual(['POST']);
   });
 });
