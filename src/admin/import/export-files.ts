@@ -50,7 +50,7 @@ function firstLine(file: string): string {
 /** Which format a file is in, from its first line. */
 export function formatOf(file: string): ExportFormat {
   const line = firstLine(file);
-  if (line === '[json]' || /^-+$/.test(line)) return 'cqlsh';
+  if (CQLSH_NOISE.test(line)) return 'cqlsh';
   if (line.startsWith('{') && line.endsWith('}')) {
     try {
       const parsed = JSON.parse(line) as unknown;

@@ -45,8 +45,8 @@ export function translateGrant(application: TwakeApplication, installation: Twak
   }
   if (application.developerCompany !== null && application.developerCompany === installation.companyId) {
     const before = capabilities.length + privileges.length;
-    capabilities = [...new Set([...capabilities, ...application.capabilities])];
-    privileges = [...new Set([...privileges, ...application.privileges])];
+    capabilities = [...new Set([...application.capabilities, ...capabilities])];
+    privileges = [...new Set([...application.privileges, ...privileges])];
     if (capabilities.length + privileges.length > before) rules.push("developer company (Twake's $group_id == $app->getGroupId()): all declared");
   }
   const undeclared = {

@@ -74,11 +74,14 @@ export class CellReader {
 }
 
 /**
- * MongoDB rows hold Twake's time UUIDs reordered for sorting (time_hi-time_mid-time_low-…, Node's
- * toMongoDbOrderable); applications send the usual form, so it is put back.
+ * Time UUIDs as Twake's databases hold them, back in the form applications send: MongoDB reorders them
+ * for sorting (time_hi-time_mid-time_low-…, Node's toMongoDbOrderable); PHP on MySQL stores Ramsey's
+ * ordered-time binary as 32 hex digits (MysqlTimeUUIDType: time_hi, time_mid, time_low, then the rest).
  */
 export function uuidFromStore(value: unknown): unknown {
   if (typeof value !== 'string') return value;
+  const binary = /^(1[0-9a-f]{3})([0-9a-f]{4})([0-9a-f]{8})([0-9a-f]{4})([0-9a-f]{12})$/i.exec(value);
+  if (binary !== null) return `${binary[3]}-${binary[2]}-${binary[1]}-${binary[4]}-${binary[5]}`;
   const orderable = /^([0-9a-f]{4})-([0-9a-f]{4})-([0-9a-f]{8})-([0-9a-f]{4}-[0-9a-f]{12})$/i.exec(value);
   return orderable === null ? value : `${orderable[3]}-${orderable[2]}-${orderable[1]}-${orderable[4]}`;
 }
