@@ -37,7 +37,7 @@ Commands:
          [--twake-secret HEX] [--dry-run]      (exports: JSON, JSON lines, cqlsh SELECT JSON; see README)
          [--update-existing] [--overwrite]     also change applications that exist / reset them to the file
          [--allow-weak-keys]                   import keys shorter than Twake made, flagged for rotation
-         [--declare-undeclared-grants]         keep grants Twake honoured beyond the declaration
+         [--twake-grants]                      grant all Twake allowed, even beyond declarations
   keys list                                    keys that sign forward-auth's identity assertions
   keys rotate [--grace SECONDS]                add a signing key; the current ones stay published
          [--activate-in SECONDS]               this long after it signs (default 3600); the new
@@ -86,7 +86,7 @@ type Values = {
   'update-existing'?: boolean;
   overwrite?: boolean;
   'allow-weak-keys'?: boolean;
-  'declare-undeclared-grants'?: boolean;
+  'twake-grants'?: boolean;
   'activate-in'?: string;
   algorithm?: string;
 };
@@ -185,7 +185,7 @@ async function runImport(values: Values, env: NodeJS.ProcessEnv, databaseUrl: st
     updateExisting: values['update-existing'] === true,
     overwrite: values.overwrite === true,
     allowWeakKeys: values['allow-weak-keys'] === true,
-    undeclaredGrants: values['declare-undeclared-grants'] === true ? 'declare' : 'drop',
+    undeclaredGrants: values['twake-grants'] === true ? 'declare' : 'drop',
   });
 }
 
@@ -215,7 +215,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         'update-existing': { type: 'boolean' },
         overwrite: { type: 'boolean' },
         'allow-weak-keys': { type: 'boolean' },
-        'declare-undeclared-grants': { type: 'boolean' },
+        'twake-grants': { type: 'boolean' },
         'activate-in': { type: 'string' },
         algorithm: { type: 'string' },
         help: { type: 'boolean', short: 'h' },

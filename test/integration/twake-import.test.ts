@@ -150,11 +150,14 @@ describe.each(testProviders())('import of Twake exports on %s', (provider) => {
     expect((await find(php.legacyBot.publicId))?.installations.find((row) => row.companyId === 'company-empty')?.capabilities).toEqual(['messages_save', 'display_modal', 'messages_send']);
   });
 
-  it('keeps a grant Twake honoured beyond the declaration with --declare-undeclared-grants', async () => {
-    const report = await cliJson<Report>(['import', ...ALL, '--overwrite', '--declare-undeclared-grants'], env);
-    expect(report.translations['granted but no longer declared (Twake honoured it): added to the declaration']).toBe(1);
+  it('keeps a grant Twake honoured beyond the declaration with --twake-grants', async () => {
+    const report = await cliJson<Report>(['import', ...ALL, '--overwrite', '--twake-grants'], env);
+    expect(report.translations['granted but no longer declared (Twake honoured it): added to the declaration']).toBe(3);
+    expect(report.translations['empty capabilities (Twake allowed every capability): every v1 capability']).toBe(1);
     const legacy = await find(php.legacyBot.publicId);
     expect(legacy?.privileges).toEqual(['channels', 'workspace']);
+    expect(legacy?.installations.find((row) => row.companyId === 'company-empty')?.capabilities).toContain('drive_save');
+    expect((await find(php.jitsi.publicId))?.installations[0]?.privileges).toContain('workspace_drive');
     expect(legacy?.installations.find((row) => row.companyId === 'company-narrow')).toEqual({ companyId: 'company-narrow', capabilities: ['messages_save'], privileges: ['channels', 'workspace'] });
   });
 

@@ -23,7 +23,11 @@ export interface ImportOptions {
   overwrite?: boolean;
   /** Import keys shorter than Twake generated, flagged for rotation, instead of refusing the file. Defaults to false. */
   allowWeakKeys?: boolean;
-  /** Grants Twake honoured beyond the declaration: `drop` them, or `declare` them on the application. Defaults to `drop`. */
+  /**
+   * Grants Twake honoured beyond the declaration (a name no longer declared, an empty capability list, null
+   * privileges): `drop` them, or `declare` them on the application, granting exactly what Twake allowed
+   * (`--twake-grants`). Defaults to `drop`.
+   */
   undeclaredGrants?: UndeclaredGrants;
   /** Rows per transaction. Defaults to 5000. */
   batchSize?: number;
@@ -231,7 +235,7 @@ async function runPlanned(
       progress(1);
       continue;
     }
-    const grant = translateGrant({ ...application, privateKey: '' }, installation);
+    const grant = translateGrant({ ...application, privateKey: '' }, installation, options.undeclaredGrants);
     for (const rule of grant.rules) report.translations[rule] = (report.translations[rule] ?? 0) + 1;
     const undeclared = [...grant.undeclared.capabilities, ...grant.undeclared.privileges];
     if (undeclared.length > 0) {
@@ -239,7 +243,7 @@ async function runPlanned(
       report.translations[rule] = (report.translations[rule] ?? 0) + 1;
       if (!ignored.has(application.publicId)) {
         ignored.add(application.publicId);
-        application.notes.push(`${options.undeclaredGrants === 'declare' ? 'declared, as Twake honoured them' : 'dropped (Twake honoured them; --declare-undeclared-grants keeps them)'}: grants of ${JSON.stringify(undeclared)} it no longer declares`);
+        application.notes.push(`${options.undeclaredGrants === 'declare' ? 'declared, as Twake honoured them' : 'dropped (Twake honoured them; --twake-grants keeps them)'}: grants of ${JSON.stringify(undeclared)} it no longer declares`);
       }
     }
     let { capabilities, privileges } = grant;

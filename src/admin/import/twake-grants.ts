@@ -1,7 +1,11 @@
 // What an installation granted as Twake applied it (ApplicationApi::hasCapability / hasPrivilege), as explicit lists.
+import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from '../../core/twake-v1';
 import type { TwakeApplication, TwakeInstallation } from './twake-records';
 
-/** How grants Twake honoured beyond the application's declaration are imported. */
+/**
+ * How grants Twake honoured beyond the application's declaration are imported: `drop` them (within the
+ * declaration only), or `declare` them: exactly what Twake allowed, added to the declaration.
+ */
 export type UndeclaredGrants = 'drop' | 'declare';
 
 /** An installation's grants, and each rule of Twake's that produced them (counted in the summary). */
@@ -24,7 +28,10 @@ export interface TranslatedGrant {
  * - a granted name no longer declared: still honoured by Twake (the group_app list is checked first).
  * Node-era rows have no grant columns: the Node backend granted what the application declares.
  */
-export function translateGrant(application: TwakeApplication, installation: TwakeInstallation): TranslatedGrant {
+export function translateGrant(application: TwakeApplication, installation: TwakeInstallation, mode: UndeclaredGrants = 'drop'): TranslatedGrant {
+  // Twake's "anything" on the v1 API: every v1 name, next to what the application declares.
+  const anyCapability = mode === 'declare' ? [...application.capabilities, ...TWAKE_CAPABILITIES] : application.capabilities;
+  const anyPrivilege = mode === 'declare' ? [...application.privileges, ...TWAKE_PRIVILEGES] : application.privileges;
   const rules: string[] = [];
   let capabilities: string[];
   let privileges: string[];
@@ -33,14 +40,14 @@ export function translateGrant(application: TwakeApplication, installation: Twak
     privileges = [...application.privileges];
     rules.push('no grant columns (Node era): all declared');
   } else if (installation.privileges === null) {
-    capabilities = [...application.capabilities];
-    privileges = [...application.privileges];
-    rules.push('privileges null (Twake skipped every check): all declared');
+    capabilities = [...new Set(anyCapability)];
+    privileges = [...new Set(anyPrivilege)];
+    rules.push(mode === 'declare' ? 'privileges null (Twake skipped every check): every v1 name' : 'privileges null (Twake skipped every check): all declared');
   } else {
     privileges = [...installation.privileges];
     if (installation.capabilities === null || installation.capabilities.length === 0) {
-      capabilities = [...application.capabilities];
-      rules.push('empty capabilities (Twake allowed every capability): all declared');
+      capabilities = [...new Set(anyCapability)];
+      rules.push(mode === 'declare' ? 'empty capabilities (Twake allowed every capability): every v1 capability' : 'empty capabilities (Twake allowed every capability): all declared');
     } else capabilities = [...installation.capabilities];
   }
   if (application.developerCompany !== null && application.developerCompany === installation.companyId) {
