@@ -240,6 +240,12 @@ describe.each(testProviders())('import of Twake exports on %s', (provider) => {
   });
 });
 
+it('reports a database it cannot reach in one line with its cause, after checking the file', async () => {
+  const run = await runCli(['import', ...ALL], { DATABASE_URL: 'postgresql://postgres@127.0.0.1:1/nowhere', TWAKE_IMPORT_SECRET: TEST_TWAKE_SECRET });
+  expect(run.code).toBe(1);
+  expect(run.stderr).toMatch(/^twake-app-auth: cannot reach the database \(.*ECONNREFUSED.*\)\n$/);
+});
+
 it('leaves no stray files in the fixture folder', () => {
   expect(readdirSync(folder).every((name) => /\.(jsonl?|txt)$/.test(name))).toBe(true);
 });
