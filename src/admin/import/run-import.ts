@@ -219,9 +219,11 @@ async function runPlanned(
     rows = [];
   };
   const ignored = new Set<string>();
+  // Pass 1 counted every cell already: a reader of its own, so that nothing is counted twice.
+  const again = new CellReader(options.secret);
   for await (const record of recordsOf(options.files)) {
     if (!isInstallation(record)) continue;
-    const installation = readInstallation(record.raw, record.where, cells, []);
+    const installation = readInstallation(record.raw, record.where, again, []);
     if (installation === null) continue;
     const application = planned.get(installation.publicId);
     if (application === undefined) {
