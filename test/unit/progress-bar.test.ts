@@ -11,6 +11,8 @@ describe('progressBar', () => {
   it('should draw on a terminal and end its line', () => {
     const tty = stream(true);
     const bar = progressBar('import', tty.stream);
+    bar.counted('checking', 20_000);
+    expect(tty.written.pop()).toBe('\rimport: checking 20,000 rows');
     bar.update(50, 100);
     bar.update(100, 100);
     bar.done();
@@ -22,6 +24,7 @@ describe('progressBar', () => {
     const pipe = stream(false);
     const bar = progressBar('import', pipe.stream);
     bar.update(1, 2);
+    bar.counted('checking', 10_000);
     bar.done();
     expect(pipe.written).toEqual([]);
   });

@@ -33,6 +33,8 @@ export interface ImportOptions {
   batchSize?: number;
   /** Called as rows are written (and once at the end). */
   onProgress?: (done: number, total: number) => void;
+  /** Called every 10,000 rows checked, before anything is written (the total is not known yet). */
+  onChecked?: (rows: number) => void;
 }
 
 /** What happened (or, with `dryRun`, would happen) to one application. */
@@ -116,7 +118,10 @@ export async function planImport(options: ImportOptions): Promise<{ cells: CellR
   let installationCount = 0;
 
   // Pass 1: check every record; keep applications (with their key's digest only), count installations.
+  let checked = 0;
   for await (const record of recordsOf(options.files)) {
+    checked += 1;
+    if (checked % 10_000 === 0) options.onChecked?.(checked);
     if ('invalid' in record.raw && Object.keys(record.raw).length === 1) {
       problems.push(`${record.where}: not an object`);
     } else if (isInstallation(record)) {

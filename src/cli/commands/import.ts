@@ -44,17 +44,17 @@ export async function importCommand(databaseUrl: string, options: ImportOptions)
     if (options.dryRun === true) {
       const lookup = await openReadOnlyImportStore(databaseUrl);
       try {
-        return await runImport(lookup, options);
+        return await runImport(lookup, { ...options, onChecked: (rows) => bar.counted('checking', rows) });
       } finally {
         await lookup.close();
       }
     }
     // Checked in full before migrating: a refused file writes nothing, not even a new database file.
-    await planImport(options);
+    await planImport({ ...options, onChecked: (rows) => bar.counted('checking', rows) });
     await migrate(databaseUrl);
     const store = await openImportStore(databaseUrl);
     try {
-      return await runImport(store, { ...options, onProgress: bar.update });
+      return await runImport(store, { ...options, onChecked: (rows) => bar.counted('reading', rows), onProgress: bar.update });
     } finally {
       await store.close();
     }
