@@ -23,7 +23,7 @@ export interface AdminPrismaClient {
     findMany(args: {
       orderBy: { createdAt: 'asc' };
       include: {
-        keys: { orderBy: { createdAt: 'asc' }; select: { id: true; createdAt: true; expiresAt: true; revokedAt: true; lastUsedAt: true } };
+        keys: { orderBy: { createdAt: 'asc' }; select: { id: true; createdAt: true; expiresAt: true; revokedAt: true; lastUsedAt: true; needsRotation: true } };
         installations: { orderBy: { companyId: 'asc' }; select: { companyId: true; grantedCapabilities: true; grantedPrivileges: true } };
       };
     }): PromiseLike<
@@ -36,7 +36,8 @@ export interface AdminPrismaClient {
         privileges: string;
         allowedIps: string;
         createdAt: Date;
-        keys: Array<{ id: string; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null }>;
+        importState: string | null;
+        keys: Array<{ id: string; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null; needsRotation: boolean }>;
         installations: Array<{ companyId: string; grantedCapabilities: string; grantedPrivileges: string }>;
       }>
     >;
@@ -95,7 +96,10 @@ export interface ApplicationSummary {
   companies: string[];
   /** What each company granted. */
   installations: Array<{ companyId: string; capabilities: string[]; privileges: string[] }>;
-  keys: Array<{ id: string; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null }>;
+  /** Created by `twake-app-auth import` (which leaves other applications alone on a re-run). */
+  imported: boolean;
+  /** `needsRotation`: an imported key shorter than Twake generated (`--allow-weak-keys`). */
+  keys: Array<{ id: string; createdAt: Date; expiresAt: Date | null; revokedAt: Date | null; lastUsedAt: Date | null; needsRotation: boolean }>;
 }
 
 /** Administration operations. Each one that changes access calls `onChange(publicId)` afterwards. @public */
@@ -200,7 +204,7 @@ export function createAdmin(
       const applications = await prisma.application.findMany({
         orderBy: { createdAt: 'asc' },
         include: {
-          keys: { orderBy: { createdAt: 'asc' }, select: { id: true, createdAt: true, expiresAt: true, revokedAt: true, lastUsedAt: true } },
+          keys: { orderBy: { createdAt: 'asc' }, select: { id: true, createdAt: true, expiresAt: true, revokedAt: true, lastUsedAt: true, needsRotation: true } },
           installations: { orderBy: { companyId: 'asc' }, select: { companyId: true, grantedCapabilities: true, grantedPrivileges: true } },
         },
       });
@@ -217,6 +221,7 @@ export function createAdmin(
           companies: installations.map((installation) => installation.companyId),
           // As the validator reads them: within what the application declares now.
           installations: installations.map((installation) => ({ companyId: installation.companyId, ...grantsWithin(installation, declared) })),
+          imported: application.importState !== null,
           keys: application.keys,
         };
       });

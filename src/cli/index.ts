@@ -9,10 +9,10 @@ import { InvalidAdminInputError } from '../core/errors';
 import { MAX_GROUP_ID_LENGTH } from '../core/group-id';
 import { migrate } from '../database/migrate';
 import { databaseUrlFrom } from '../server/server-config';
-import { TwakeImportError } from '../admin/twake-import';
+import { TwakeImportError } from '../admin/import/import-error';
 import { checkedAccess, type AccessInput } from '../admin/access';
 import { createCommand, installCommand, listCommand, rotateKeyCommand, setCommand, setEnabledCommand, uninstallCommand } from './commands/app';
-import { importCommand, readImportFile } from './commands/import';
+import { importCommand } from './commands/import';
 import { listKeysCommand, parseAlgorithm, rotateKeysCommand } from './commands/keys';
 import { migrateCommand } from './commands/migrate';
 import { schemaSql } from './commands/schema';
@@ -33,7 +33,11 @@ Commands:
   app uninstall PUBLIC_ID --company COMPANY    remove that installation
   app rotate-key PUBLIC_ID [--grace SECONDS]   issue a new key; older keys expire after the grace (default 0)
   app disable PUBLIC_ID | app enable PUBLIC_ID refuse / allow all of an application's keys
-  import --from FILE [--dry-run]               import Twake applications, keys and installations
+  import --from FILE [--from FILE…]            import Twake applications, keys and installations
+         [--twake-secret HEX] [--dry-run]      (exports: JSON, JSON lines, cqlsh SELECT JSON; see README)
+         [--update-existing] [--overwrite]     also change applications that exist / reset them to the file
+         [--allow-weak-keys]                   import keys shorter than Twake made, flagged for rotation
+         [--twake-grants]                      grant all Twake allowed, even beyond declarations
   keys list                                    keys that sign forward-auth's identity assertions
   keys rotate [--grace SECONDS]                add a signing key; the current ones stay published
          [--activate-in SECONDS]               this long after it signs (default 3600); the new
@@ -50,7 +54,8 @@ other invisible characters.
 --json: results on stdout and errors on stderr as JSON ({"error": {"code", "message", "causes"}}).
 --verbose: with an error, its causes too.
 
-Environment: DATABASE_URL (default file:./data/twake-app-auth.db); see .env.example for the server's.`;
+Environment: DATABASE_URL (default file:./data/twake-app-auth.db); TWAKE_IMPORT_SECRET (import's
+--twake-secret, never printed); see .env.example for the server's.`;
 
 /** The version of the installed package, from its package.json. */
 function packageVersion(): string {
@@ -75,8 +80,13 @@ type Values = {
   privileges?: string;
   'allowed-ips'?: string;
   grant?: string;
-  from?: string;
+  from?: string[];
   'dry-run'?: boolean;
+  'twake-secret'?: string;
+  'update-existing'?: boolean;
+  overwrite?: boolean;
+  'allow-weak-keys'?: boolean;
+  'twake-grants'?: boolean;
   'activate-in'?: string;
   algorithm?: string;
 };
@@ -163,16 +173,20 @@ function schemaCommand(extra: string | undefined, values: Values): string {
   return values.json === true ? `${JSON.stringify({ sql })}\n` : sql;
 }
 
-async function runImport(file: string, dryRun: boolean, databaseUrl: string): Promise<Result> {
-  // A bad file is refused before the database is created or migrated.
-  const checked = readImportFile(file);
-  await migrate(databaseUrl);
-  const database = openDatabase(databaseUrl);
-  try {
-    return await importCommand(database.prisma, checked, dryRun);
-  } finally {
-    await database.close();
-  }
+async function runImport(values: Values, env: NodeJS.ProcessEnv, databaseUrl: string): Promise<Result> {
+  const files = values.from ?? [];
+  if (files.length === 0 || files.some((file) => file.trim() === '')) throw new UsageError('missing --from');
+  const secret = values['twake-secret'] ?? (env.TWAKE_IMPORT_SECRET?.trim() || undefined);
+  // A bad file is refused before the database is created or migrated; a dry run creates and migrates nothing.
+  return importCommand(databaseUrl, {
+    files,
+    secret,
+    dryRun: values['dry-run'] === true,
+    updateExisting: values['update-existing'] === true,
+    overwrite: values.overwrite === true,
+    allowWeakKeys: values['allow-weak-keys'] === true,
+    undeclaredGrants: values['twake-grants'] === true ? 'declare' : 'drop',
+  });
 }
 
 /** Runs the CLI with `argv` (without node and the script); resolves the exit code. */
@@ -195,8 +209,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
         privileges: { type: 'string' },
         'allowed-ips': { type: 'string' },
         grant: { type: 'string' },
-        from: { type: 'string' },
+        from: { type: 'string', multiple: true },
         'dry-run': { type: 'boolean' },
+        'twake-secret': { type: 'string' },
+        'update-existing': { type: 'boolean' },
+        overwrite: { type: 'boolean' },
+        'allow-weak-keys': { type: 'boolean' },
+        'twake-grants': { type: 'boolean' },
         'activate-in': { type: 'string' },
         algorithm: { type: 'string' },
         help: { type: 'boolean', short: 'h' },
@@ -229,7 +248,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       result = await migrateCommand(databaseUrl);
     } else if (command === 'import') {
       if (verb !== undefined) throw new UsageError('import takes no argument');
-      result = await runImport(required(values.from, '--from'), values['dry-run'] === true, databaseUrl);
+      result = await runImport(values, io.env, databaseUrl);
     } else if (command === 'app') {
       result = await runAppCommand(verb, rest, values, databaseUrl, invocation(io.env));
     } else if (command === 'keys') {

@@ -13,9 +13,10 @@ export function startCli(argv: readonly string[]): void {
     stderr: (text) => process.stderr.write(text),
     env: process.env,
   }).then(
-    // Exits at once: a client, pool or timer still open (after a failed start, or once serve has stopped)
-    // must not keep a process alive that serves nothing. Output to pipes and files is already written.
-    (code) => process.exit(code),
+    // Exits once the output is flushed (a large --json report to a slow pipe is written asynchronously),
+    // but without waiting for anything else: a client, pool or timer still open (after a failed start, or
+    // once serve has stopped) must not keep a process alive that serves nothing.
+    (code) => process.stdout.write('', () => process.stderr.write('', () => process.exit(code))),
     (error: unknown) => {
       process.stderr.write(`twake-app-auth: ${escapeText(error instanceof Error ? (error.message.split('\n')[0] ?? '') : String(error))}\n`);
       process.exit(1);

@@ -165,7 +165,8 @@ describe.each(testProviders())('admin on %s', (provider) => {
       allowedIps: [],
       companies: ['z-company'],
       installations: [{ companyId: 'z-company', capabilities: [], privileges: [] }],
-      keys: [{ id: expect.any(String), createdAt: expect.any(Date), expiresAt: null, revokedAt: null, lastUsedAt: null }],
+      imported: false,
+      keys: [{ id: expect.any(String), createdAt: expect.any(Date), expiresAt: null, revokedAt: null, lastUsedAt: null, needsRotation: false }],
     });
   });
 

@@ -98,8 +98,8 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
     // SQLite's second migration creates nothing (PostgreSQL change triggers only): there is nothing to apply.
     const all =
       provider === 'sqlite'
-        ? ['20261128000000_init', '20261130000000_capabilities', '20261203000000_signing_keys']
-        : ['20261128000000_init', '20261129000000_change_notifications', '20261130000000_capabilities', '20261203000000_signing_keys'];
+        ? ['20261128000000_init', '20261130000000_capabilities', '20261203000000_signing_keys', '20261204000000_import_tracking']
+        : ['20261128000000_init', '20261129000000_change_notifications', '20261130000000_capabilities', '20261203000000_signing_keys', '20261204000000_import_tracking'];
     expect(await cliJson(['migrate'], env)).toEqual({ applied: all, adopted: [] });
     expect(await cliJson(['migrate'], env)).toEqual({ applied: [], adopted: [] });
     expect((await runCli(['migrate'], env)).stdout).toBe('Database is up to date.\n');

@@ -9,7 +9,11 @@ import { eventually } from '../helpers/eventually';
 import { cliJson, type ServerProcess } from '../helpers/processes';
 import { basicAuthorization } from '../../src/testing';
 import { createAdmin } from '../../src';
-import { importApplications, type TransactionalImportClient } from '../../src/admin/import-applications';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { runImport } from '../../src/admin/import/run-import';
+import { openImportStore } from '../../src/admin/import/open-import-store';
 import { useTestDatabase } from '../helpers/use-test-database';
 
 interface Listed {
@@ -76,9 +80,17 @@ describe.each(testProviders())('grants stay within the declaration through the a
     const admin = createAdmin(database().prisma);
     const created = await admin.createApplication({ name: 'Imported', ...wide });
     await admin.install(created.publicId, 'acme');
-    const narrowing = { publicId: created.publicId, name: 'Imported', privateKey: created.privateKey, capabilities: ['messages_save'], privileges: ['channels'], allowedIps: [] };
-    const [summary] = await importApplications(database().prisma as unknown as TransactionalImportClient, { applications: [narrowing], installations: [] });
-    expect(summary?.installationsUpdated).toEqual(['acme']);
+    const file = join(mkdtempSync(join(tmpdir(), 'narrowing-')), 'export.json');
+    const narrowing = { id: created.publicId, identity: { name: 'Imported' }, api: { private_key: created.privateKey }, access: { write: ['messages_save'], read: ['channels'] } };
+    writeFileSync(file, JSON.stringify({ applications: [narrowing] }));
+    const store = await openImportStore(database().url);
+    try {
+      const report = await runImport(store, { files: [file], updateExisting: true, overwrite: true });
+      expect(report.counts.overwritten).toBe(1);
+    } finally {
+      await store.close();
+    }
+    expect(await grantsIn(created.publicId, 'acme')).toEqual({ companyId: 'acme', capabilities: ['messages_save'], privileges: ['channels'] });
     await admin.setAccess(created.publicId, wide);
     expect(await grantsIn(created.publicId, 'acme')).toEqual({ companyId: 'acme', capabilities: ['messages_save'], privileges: ['channels'] });
   });

@@ -1,14 +1,10 @@
-// The CLI's capabilities, privileges, allowed IPs and Twake import, on SQLite and PostgreSQL, against the real server process.
+// The CLI's capabilities, privileges, allowed IPs on SQLite and PostgreSQL, against the real server process.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import request from 'supertest';
 import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
 import { timeUntil } from '../helpers/eventually';
 
-const EXPORT = join(__dirname, '..', 'fixtures', 'twake', 'export.json');
 // The documented propagation bounds: PostgreSQL notifies at once (1 s), SQLite waits for the cache TTL (2 s).
 const BOUND_MS = { sqlite: 2000, postgresql: 1000 } as const;
 
@@ -21,7 +17,7 @@ interface Summary {
 }
 
 
-describe.each(testProviders())('capabilities, privileges, allowed IPs and import on %s', (provider) => {
+describe.each(testProviders())('capabilities, privileges, allowed IPs on %s', (provider) => {
   let env: NodeJS.ProcessEnv;
   let drop: () => Promise<void>;
   let server: ServerProcess;
@@ -102,92 +98,5 @@ describe.each(testProviders())('capabilities, privileges, allowed IPs and import
 
     await cliJson(['app', 'set', created.publicId, '--allowed-ips', '192.168.0.0/16'], env);
     await timeUntil(async () => (await verify()).body.code === 'ip_not_allowed', BOUND_MS[provider] + 500);
-  });
-
-  it('imports both Twake shapes with their keys, idempotently, and reports a dry run without writing', async () => {
-    const document = JSON.parse(readFileSync(EXPORT, 'utf8'));
-    const dry = await cliJson<{ dryRun: boolean; applications: Array<{ application: string }> }>(['import', '--from', EXPORT, '--dry-run'], env);
-    expect(dry.applications.map((summary) => summary.application)).toEqual(['created', 'created']);
-    expect((await list()).some((application) => application.publicId === document.applications[0].id)).toBe(false);
-
-    const first = await cliJson<{ applications: Array<Record<string, unknown>> }>(['import', '--from', EXPORT], env);
-    expect(first.applications).toEqual([
-      { publicId: document.applications[0].id, name: 'Legacy PHP bot', application: 'created', keyAdded: true, installationsCreated: ['company-a'], installationsUpdated: [] },
-      { publicId: document.applications[1].id, name: 'Node-era bot', application: 'created', keyAdded: true, installationsCreated: ['company-b'], installationsUpdated: [] },
-    ]);
-    const again = await cliJson<{ applications: Array<Record<string, unknown>> }>(['import', '--from', EXPORT], env);
-    expect(again.applications.map((summary) => [summary.application, summary.keyAdded, summary.installationsCreated])).toEqual([
-      ['unchanged', false, []],
-      ['unchanged', false, []],
-    ]);
-    const imported = (await list()).filter((application) => application.publicId === document.applications[0].id || application.publicId === document.applications[1].id);
-    expect(imported).toEqual([
-      expect.objectContaining({ capabilities: ['messages_save', 'display_modal'], privileges: ['channels'], allowedIps: [], installations: [{ companyId: 'company-a', capabilities: ['messages_save', 'display_modal'], privileges: ['channels'] }] }),
-      expect.objectContaining({ capabilities: ['messages_save', 'messages_remove'], privileges: ['channels', 'workspace'], allowedIps: ['127.0.0.1/32', '::1/128'], installations: [{ companyId: 'company-b', capabilities: ['messages_save'], privileges: [] }] }),
-    ]);
-
-    // The same Twake keys work against the server (the Node-era one only from its allowed addresses).
-    const php = document.applications[0];
-    const node = document.applications[1];
-    const phpAnswer = await request(server.url).get('/api/v1/auth/test?group_id=company-a').auth(php.id, php.api_private_key).set('X-Forwarded-For', '203.0.113.5');
-    expect(phpAnswer.status).toBe(200);
-    expect((await request(server.url).get('/api/v1/auth/test?group_id=company-b').auth(node.id, node.api.private_key)).status).toBe(200);
-    const elsewhere = await request(server.url).get('/api/v1/auth/test?group_id=company-b').auth(node.id, node.api.private_key).set('X-Forwarded-For', '203.0.113.5');
-    expect(elsewhere.body.code).toBe('ip_not_allowed');
-  });
-
-  it('refuses grants the application does not declare, and the same installation twice, before writing', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'twake-import-'));
-    const file = join(folder, 'grants.json');
-    const app = { id: 'c0ffee00-0000-4000-8000-000000000001', name: 'Modal only', api_private_key: 'c2VjcmV0', capabilities: ['display_modal'] };
-    writeFileSync(
-      file,
-      JSON.stringify({
-        applications: [app],
-        group_apps: [
-          { group_id: 'g1', app_id: app.id, capabilities: ['messages_save'], privileges: ['drive_list'] },
-          { group_id: 'g2', app_id: app.id },
-          { group_id: 'g2', app_id: app.id },
-        ],
-      }),
-    );
-    for (const args of [['import', '--from', file], ['import', '--from', file, '--dry-run']]) {
-      const run = await runCli(args, env);
-      expect(run.code).toBe(1);
-      expect(run.stderr).toContain('group_apps[0]: grants ["messages_save","drive_list"], which the application does not declare');
-      expect(run.stderr).toContain('group_apps[2]: the same application and company as group_apps[1]');
-    }
-    expect((await list()).some((application) => application.publicId === app.id)).toBe(false);
-  });
-
-  it('refuses bad input before creating or migrating a database', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'twake-refused-'));
-    const fresh = { DATABASE_URL: `file:${join(folder, 'fresh.db')}` };
-    expect((await runCli(['app', 'create', '--name', 'X', '--capabilities', 'fly'], fresh)).code).toBe(2);
-    expect((await runCli(['app', 'create', '--name', 'X', '--allowed-ips', 'nope'], fresh)).code).toBe(2);
-    writeFileSync(join(folder, 'bad.json'), '{"applications": [{}]}');
-    expect((await runCli(['import', '--from', join(folder, 'bad.json')], fresh)).code).toBe(1);
-    expect(readdirSync(folder)).toEqual(['bad.json']);
-  });
-
-  it('reports every malformed record by index and writes nothing of the file', async () => {
-    const folder = mkdtempSync(join(tmpdir(), 'twake-import-'));
-    const file = join(folder, 'bad.json');
-    const good = { id: 'b1e2c3d4-0000-4000-8000-000000000001', name: 'Would be fine', api_private_key: 'c2VjcmV0' };
-    writeFileSync(
-      file,
-      JSON.stringify({
-        applications: [good, { id: 'x', name: 'No key' }, { identity: { name: 'No id' }, api: { private_key: 'k' } }, { ...good, id: 'b1e2c3d4-0000-4000-8000-000000000002', capabilities: ['fly'] }],
-        group_apps: [{ group_id: 'c', app_id: 'nobody' }],
-      }),
-    );
-    const run = await runCli(['import', '--from', file], env);
-    expect(run.code).toBe(1);
-    expect(run.stderr.trim().split('\n')).toHaveLength(1);
-    expect(run.stderr).toContain('applications[1]: missing or invalid private key');
-    expect(run.stderr).toContain('applications[2].id');
-    expect(run.stderr).toContain('applications[3].capabilities: unknown ["fly"]');
-    expect(run.stderr).toContain('group_apps[0].app_id');
-    expect((await list()).some((application) => application.publicId === good.id)).toBe(false);
   });
 });

@@ -82,7 +82,7 @@ describe.each(testProviders())('a user project owning its migrations (%s)', (pro
 
     const migrated = await cliJson<{ applied: string[]; adopted: string[] }>(['migrate'], env);
     expect(migrated.applied).toEqual([]);
-    expect(migrated.adopted).toEqual(provider === 'postgresql' ? ['20261128000000_init', '20261129000000_change_notifications', '20261130000000_capabilities', '20261203000000_signing_keys'] : []);
+    expect(migrated.adopted).toEqual(provider === 'postgresql' ? ['20261128000000_init', '20261129000000_change_notifications', '20261130000000_capabilities', '20261203000000_signing_keys', '20261204000000_import_tracking'] : []);
     // Again: nothing to do.
     expect(await cliJson(['migrate'], env)).toEqual({ applied: [], adopted: [] });
 
@@ -169,7 +169,7 @@ describeOnPostgres('migrate on a user database without triggers (postgresql)', (
     try {
       await applyUserMigration(provider, empty.url, readFileSync(join(FIXTURES, `${provider}.migration.sql`), 'utf8'));
       const migrated = await cliJson<{ applied: string[]; adopted: string[] }>(['migrate'], { DATABASE_URL: empty.url });
-      expect(migrated).toEqual({ applied: ['20261129000000_change_notifications'], adopted: ['20261128000000_init', '20261130000000_capabilities', '20261203000000_signing_keys'] });
+      expect(migrated).toEqual({ applied: ['20261129000000_change_notifications'], adopted: ['20261128000000_init', '20261130000000_capabilities', '20261203000000_signing_keys', '20261204000000_import_tracking'] });
     } finally {
       await empty.drop();
     }

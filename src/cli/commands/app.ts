@@ -43,7 +43,7 @@ export async function listCommand(admin: Admin, command = 'twake-app-auth'): Pro
           `granted by ${installation.companyId}`,
           `capabilities: ${listed(installation.capabilities, '(none)')}; privileges: ${listed(installation.privileges, '(none)')}`,
         ]),
-        ['keys', `${activeKeys.length} active of ${application.keys.length}`],
+        ['keys', `${activeKeys.length} active of ${application.keys.length}${activeKeys.some((key) => key.needsRotation) ? ' (ROTATE: a weak imported key, shorter than Twake generated)' : ''}`],
         ['last used', lastUsed === null ? 'never' : lastUsed.toISOString()],
       ]),
       '',

@@ -1,56 +1,68 @@
-// `twake-app-auth import --from FILE [--dry-run]`: Twake's applications, keys and installations, in one transaction.
-import { readFileSync } from 'node:fs';
-import { importApplications, type TransactionalImportClient } from '../../admin/import-applications';
-import { readTwakeExport, TwakeImportError, type TwakeExport } from '../../admin/twake-import';
+// `twake-app-auth import --from FILE…`: Twake's applications, keys and installations, checked first, then written in resumable batches.
+import { planImport, runImport, type ImportOptions, type ImportReport } from '../../admin/import/run-import';
+import { openImportStore, openReadOnlyImportStore } from '../../admin/import/open-import-store';
+import { migrate } from '../../database/migrate';
+import { progressBar } from '../progress-bar';
 import { table, type Result } from '../output';
 
-/**
- * V8's JSON message ("Unexpected token } in JSON at position 29", or "…is not valid JSON", quoting the
- * text) as one readable line: what is wrong, at which line and column.
- */
-function jsonErrorAt(text: string, message: string): string {
-  const position = /at position (\d+)/.exec(message);
-  const what = (message.split(/ in JSON at position| at position|, "/)[0] ?? message).replace(/^Unexpected token/, 'unexpected character').replace(/^Expected/, 'expected');
-  if (position === null) return text.trim() === '' ? 'the file is empty' : what.charAt(0).toLowerCase() + what.slice(1);
-  const offset = Number(position[1]);
-  const before = text.slice(0, offset);
-  const line = before.split('\n').length;
-  const column = offset - before.lastIndexOf('\n');
-  return `${what.charAt(0).toLowerCase() + what.slice(1)} at line ${line}, column ${column}`;
-}
+const plural = (count: number, word: string): string => `${count.toLocaleString('en')} ${word}${count === 1 ? '' : 's'}`;
 
-/** Reads FILE (JSON) and checks every record, before anything touches the database. */
-export function readImportFile(file: string): TwakeExport {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (error) {
-    throw new TwakeImportError([`${file}: cannot be read (${(error as NodeJS.ErrnoException).code ?? (error as Error).message})`]);
-  }
-  let document: unknown;
-  try {
-    document = JSON.parse(text);
-  } catch (error) {
-    throw new TwakeImportError([`${file} is not valid JSON: ${jsonErrorAt(text, (error as Error).message)}`]);
-  }
-  return readTwakeExport(document);
-}
-
-/** Imports a checked file (or, with `dryRun`, reports what it would do). */
-export async function importCommand(prisma: TransactionalImportClient, checked: TwakeExport, dryRun: boolean): Promise<Result> {
-  const summaries = await importApplications(prisma, checked, { dryRun });
-  const verb = dryRun ? 'would be' : 'was';
-  const human = summaries.flatMap((summary) => [
-    `${summary.name}`,
+/** The report as lines for a person: totals, each translation of Twake's rules, warnings, then each application's notes. */
+function humanReport(report: ImportReport): string[] {
+  const verb = report.dryRun ? 'would be ' : '';
+  const { counts, installations } = report;
+  const lines = [
+    report.dryRun ? 'Dry run: nothing was written (no file, no migration, no row).' : 'Imported.',
     ...table([
-      ['public id', summary.publicId],
-      ['application', `${verb} ${summary.application}`],
-      ['key', summary.keyAdded ? `${verb} added (the same Twake key keeps working)` : 'already there'],
-      ['installed in', summary.installationsCreated.length === 0 ? '(no new company)' : summary.installationsCreated.join(', ')],
-      ['grants updated', summary.installationsUpdated.length === 0 ? '(none)' : summary.installationsUpdated.join(', ')],
+      ['applications', `${counts.created} ${verb}created, ${counts.resumed} ${verb}resumed, ${counts.updated} ${verb}updated, ${counts.overwritten} ${verb}overwritten, ${counts.kept} kept as they are, ${counts.skipped} skipped (not created by an import)`],
+      ['keys', `${report.keysAdded} ${verb}added (the same Twake keys keep working)`],
+      ['installations', `${installations.read} read, ${installations.written} ${verb}written, ${installations.orphans} orphan rows skipped, ${installations.ofSkippedApplications} of applications left as they are`],
+      ['encrypted cells', `${report.decrypted.v2} v2, ${report.decrypted.v1} v1, ${report.decrypted.legacy} legacy, ${report.decrypted.plain} plain`],
     ]),
-    '',
-  ]);
-  human.push(dryRun ? 'Dry run: nothing was written.' : 'Imported keys were kept reversibly by Twake: rotate them (app rotate-key PUBLIC_ID --grace SECONDS).');
-  return { json: { dryRun, applications: summaries }, human };
+  ];
+  const translations = Object.entries(report.translations);
+  if (translations.length > 0) lines.push('', "Twake's grant rules applied:", ...translations.map(([rule, count]) => `  ${plural(count, 'installation')}: ${rule}`));
+  if (report.weakKeys.length > 0) lines.push('', `${plural(report.weakKeys.length, 'weak key')} imported, flagged for rotation in app list: ${report.weakKeys.slice(0, 20).join(', ')}${report.weakKeys.length > 20 ? ', …' : ''}`);
+  if (report.warningCount > 0) lines.push('', `${plural(report.warningCount, 'warning')}:`, ...report.warnings.slice(0, 20).map((warning) => `  ${warning}`), ...(report.warningCount > 20 ? [`  … and ${report.warningCount - 20} more (--json lists up to 1000)`] : []));
+  const noted = report.applications.filter((application) => application.notes.length > 0);
+  if (noted.length > 0) {
+    lines.push('', 'Translations per application:');
+    for (const application of noted.slice(0, 50)) lines.push(`  ${application.publicId} (${application.name}):`, ...application.notes.map((note) => `    ${note}`));
+    if (noted.length > 50) lines.push(`  … and ${noted.length - 50} more applications (--json lists them all)`);
+  }
+  if (!report.dryRun && counts.created + counts.resumed > 0) lines.push('', 'Twake kept these keys reversibly encrypted: rotate them (app rotate-key PUBLIC_ID --grace SECONDS).');
+  return lines;
+}
+
+/**
+ * Checks every file, then (unless `dryRun`) migrates the database and writes. A dry run opens the
+ * database read-only, when it exists, to say what would be created or left alone.
+ */
+export async function importCommand(databaseUrl: string, options: ImportOptions): Promise<Result> {
+  const bar = progressBar('import');
+  const run = async (): Promise<ImportReport> => {
+    if (options.dryRun === true) {
+      const lookup = await openReadOnlyImportStore(databaseUrl);
+      try {
+        return await runImport(lookup, { ...options, onChecked: (rows) => bar.counted('checking', rows) });
+      } finally {
+        await lookup.close();
+      }
+    }
+    // Checked in full before migrating: a refused file writes nothing, not even a new database file.
+    await planImport({ ...options, onChecked: (rows) => bar.counted('checking', rows) });
+    await migrate(databaseUrl);
+    const store = await openImportStore(databaseUrl);
+    try {
+      return await runImport(store, { ...options, onChecked: (rows) => bar.counted('reading', rows), onProgress: bar.update });
+    } finally {
+      await store.close();
+    }
+  };
+  try {
+    const report = await run();
+    return { json: { ...report }, human: humanReport(report) };
+  } finally {
+    bar.done();
+  }
 }

@@ -8,7 +8,8 @@ CREATE TABLE "applications" (
     "privileges" TEXT NOT NULL DEFAULT '',
     "allowed_ips" TEXT NOT NULL DEFAULT '',
     "created_at" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP,
-    "updated_at" DATETIME NOT NULL
+    "updated_at" DATETIME NOT NULL,
+    "import_state" TEXT
 );
 
 -- CreateTable
@@ -20,6 +21,7 @@ CREATE TABLE "application_keys" (
     "expires_at" DATETIME,
     "revoked_at" DATETIME,
     "last_used_at" DATETIME,
+    "needs_rotation" BOOLEAN NOT NULL DEFAULT false,
     CONSTRAINT "application_keys_application_id_fkey" FOREIGN KEY ("application_id") REFERENCES "applications" ("id") ON DELETE CASCADE ON UPDATE CASCADE
 );
 
