@@ -1,6 +1,7 @@
 // Forward authentication for reverse proxies (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz).
 import type { Request, RequestHandler } from 'express';
 import { decide, whenDecided } from '../core/decide';
+import { companyIdFromQuery, fromCompanyPath } from '../core/company-path';
 import { ABSENT, AMBIGUOUS, fromQueryString, type CompanySource } from '../core/group-id';
 import { identityHeaders } from './identity-headers';
 import { parseOptions } from '../core/options';
@@ -40,6 +41,20 @@ function fromOriginalUri(req: Request): CompanySource {
   return uris[0] === undefined ? ABSENT : fromQueryString(uris[0]);
 }
 
+/** The company in the path of the original URI (Node-era routes), from every copy the proxy sent. */
+function fromOriginalPath(req: Request): CompanySource {
+  const uris = [...new Set(originalUris(req))];
+  if (uris.length > 1) return AMBIGUOUS;
+  return uris[0] === undefined ? ABSENT : fromCompanyPath(uris[0]);
+}
+
+/** `company_id` in the query of the original URI. */
+function companyIdOfOriginalUri(req: Request): CompanySource {
+  const uris = [...new Set(originalUris(req))];
+  if (uris.length > 1) return AMBIGUOUS;
+  return uris[0] === undefined ? ABSENT : companyIdFromQuery(uris[0]);
+}
+
 /** Options of {@link forwardAuth} beyond the middleware's. */
 export interface ForwardAuthOptions {
   /** Signs the identity assertion of every pass; null for none (the identity headers only). */
@@ -72,7 +87,7 @@ export function forwardAuth(options: TwakeAppAuthOptions, forwardOptions: Forwar
   const uriRequired = (forwardOptions.originalUri ?? 'required') === 'required';
   return (req, res, next) => {
     res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
-    const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req)]);
+    const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req), fromOriginalPath(req), companyIdOfOriginalUri(req)]);
     const forwarded: Forwarded = { method: req.method, path: null };
     // Read with the route (refusals here come before the credentials, as a path too long does).
     const readForwarded = (request: Request, routes: RouteTable | null): Requirement | null => {

@@ -167,6 +167,14 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     metrics,
     metricsRoute: config.metricsPort === null,
     routes: config.twakeRoutes === 'v1' ? twakeV1Routes : null,
+    tokens:
+      config.tokens === null
+        ? null
+        : {
+            ...(config.tokens.signing === 'secret' ? { secret: config.tokens.secret ?? '' } : { keys: signingKeys }),
+            accessTtlSeconds: config.tokens.accessTtlSeconds,
+            refreshTtlSeconds: config.tokens.refreshTtlSeconds,
+          },
     checkReady: async () => {
       await database.prisma.$queryRaw`SELECT 1`;
     },
