@@ -30,8 +30,8 @@ export { twakeAppMe } from './express/app-me';
 export type { TwakeApplicationObject } from './tokens/application-object';
 export type { TokenOptions } from './tokens/token-settings';
 export type { AccessToken } from './tokens/claims';
-export { twakeNodeRoutes } from './core/twake-node';
-export type { NodeRoute, NodeRouteTable, NodeScope } from './core/twake-node';
+export { twakeNodeRoutes, NODE_CAPABILITIES, NODE_PRIVILEGES } from './core/twake-node';
+export type { NodeAction, NodeRoute, NodeRouteTable, NodeScope } from './core/twake-node';
 // Stores: the Prisma adapter for production, the memory store for tests and demos.
 export { createPrismaStore } from './stores/prisma-store';
 export type { PrismaClientLike } from './stores/prisma-store';

@@ -11,7 +11,7 @@ const COMPANIES = 'companies';
  * empty and `.` segments dropped, `..` resolved (so that `/companies/a/../b/` names b, as a proxy that
  * normalises it would send it). Null when a segment cannot be decoded.
  */
-function segmentsOf(path: string): string[] | null {
+export function segmentsOf(path: string): string[] | null {
   const resolved: string[] = [];
   for (const raw of path.replaceAll('\\', '/').split('/')) {
     const segment = raw.includes('%') ? decodeComponent(raw) : raw;

@@ -47,6 +47,7 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
   onAuthenticated: true,
   onDecision: true,
   routes: true,
+  nodeRoutes: true,
   tokens: true,
   now: true,
 };
@@ -110,7 +111,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   for (const key of Object.keys(options)) {
     if (!(key in OPTION_KEYS)) fail(`unknown option "${key}". Known options: ${Object.keys(OPTION_KEYS).join(', ')}.`);
   }
-  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, bodyTimeoutMs, throttle, requestLimit, notInstalledLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onCleartextRevocationFailed, onAuthenticated, onDecision, routes, tokens, now } = options;
+  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, bodyTimeoutMs, throttle, requestLimit, notInstalledLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onCleartextRevocationFailed, onAuthenticated, onDecision, routes, nodeRoutes, tokens, now } = options;
   if (store === undefined || store === null || typeof store.findApplication !== 'function') {
     fail('option "store" must be an ApplicationStore with a findApplication(publicId, companyId) method, for example createPrismaStore(prisma).');
   }
@@ -151,6 +152,9 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   }
   if (onDecision !== undefined && onDecision !== null && typeof onDecision !== 'function') fail('option "onDecision" must be a function (decision) => void.');
   if (now !== undefined && typeof now !== 'function') fail('option "now" must be a function returning milliseconds.');
+  if (nodeRoutes !== undefined && nodeRoutes !== null && (!Array.isArray(nodeRoutes) || nodeRoutes.some((route: unknown) => typeof (route as { path?: unknown })?.path !== 'string'))) {
+    fail('option "nodeRoutes" must be a list of routes such as twakeNodeRoutes.');
+  }
   const clock = now ?? Date.now;
   const tokenSettings = tokens === undefined || tokens === null ? null : parseTokenOptions(tokens);
 
@@ -171,6 +175,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     onAuthenticated: onAuthenticated ?? (() => undefined),
     onDecision: onDecision ?? null,
     routes: routes ?? null,
+    nodeRoutes: nodeRoutes ?? null,
     tokens: tokenSettings === null ? null : Object.freeze({ settings: tokenSettings, verifier: createTokenVerifier(tokenSettings, clock) }),
     now: clock,
   });

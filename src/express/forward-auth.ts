@@ -12,6 +12,7 @@ import { InternalError, MissingOriginalUriError, UriTooLongError } from '../core
 import { forwardedMethod, forwardedPath, originalUris } from './forwarded-request';
 import { createBodyReader } from './read-body';
 import { companyFacts, requestFactsWithRoute } from './request-facts';
+import { nodeRequirementOf, type NodeRouteTable } from '../core/twake-node';
 import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../core/twake-v1';
 import type { TwakeAppAuthOptions } from '../core/types';
 
@@ -90,18 +91,19 @@ export function forwardAuth(options: TwakeAppAuthOptions, forwardOptions: Forwar
     const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req), fromOriginalPath(req), companyIdOfOriginalUri(req)]);
     const forwarded: Forwarded = { method: req.method, path: null };
     // Read with the route (refusals here come before the credentials, as a path too long does).
-    const readForwarded = (request: Request, routes: RouteTable | null): Requirement | null => {
+    const readForwarded = (request: Request, routes: RouteTable | null, nodeRoutes: NodeRouteTable | null): Requirement | null => {
       forwarded.path = forwardedPath(request);
       res.locals.twakeOriginalPath = forwarded.path;
       forwarded.method = forwardedMethod(request);
       if (forwarded.path === null && uriRequired) throw new MissingOriginalUriError();
       if (signer !== null && forwarded.path !== null && forwarded.path.length > MAX_BOUND_PATH_LENGTH) throw new UriTooLongError();
-      if (routes === null) return null;
+      if (routes === null && nodeRoutes === null) return null;
       // Every path a router could act on: the original one (with Traefik's prefix, and without it should a
       // client have sent the prefix itself), and the validator's own. The strictest reading wins.
       // (Copies of the original URI are all the same by now: one reading, not one per copy.)
       const paths = [forwarded.path, ...[...new Set(originalUris(request))].map(pathOf), pathOf(request.originalUrl ?? request.url ?? '')].filter((path): path is string => path !== null);
-      return mergeRequirements(paths.map((path) => requirementOf(routes, path, true)));
+      const v1 = routes === null ? null : mergeRequirements(paths.map((path) => requirementOf(routes, path, true)));
+      return nodeRoutes === null ? v1 : mergeRequirements([v1, nodeRequirementOf(nodeRoutes, forwarded.method, paths)]);
     };
     whenDecided(
       decide(config, requestFactsWithRoute(req, config, company, readForwarded)),

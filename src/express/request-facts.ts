@@ -5,6 +5,7 @@ import { agreeOnCompany, fromForm, fromParsed, fromQueryString, needsDecoding, t
 import type { Configuration } from '../core/options';
 import { hasBody, type BodyReader } from './read-body';
 import { TwakeAuthError } from '../core/errors';
+import { nodeRequirementOf, type NodeRouteTable } from '../core/twake-node';
 import { companyIdFromParsed, companyIdFromQuery, fromCompanyPath } from '../core/company-path';
 import { mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../core/twake-v1';
 
@@ -39,11 +40,11 @@ export function requestFactsWithRoute(
   req: Request,
   config: Configuration,
   company: RequestFacts['company'],
-  readRequirement: (req: Request, routes: RouteTable | null) => Requirement | null,
+  readRequirement: (req: Request, routes: RouteTable | null, nodeRoutes: NodeRouteTable | null) => Requirement | null,
 ): RequestFacts {
   let requirement: Requirement | null;
   try {
-    requirement = readRequirement(req, config.routes);
+    requirement = readRequirement(req, config.routes, config.nodeRoutes);
   } catch (error) {
     if (!(error instanceof TwakeAuthError)) throw error;
     return requestFacts(req, config, company, null, error);
@@ -97,7 +98,14 @@ export function companyFacts(req: Request, res: Response, readBody: BodyReader, 
  * What the route of a request requires in `config.routes`: looked up from `/api/v1/` when the full path
  * holds it, otherwise from the path relative to where the middleware is mounted.
  */
-export function routeRequirement(req: Request, routes: RouteTable | null): Requirement | null {
+export function routeRequirement(req: Request, routes: RouteTable | null, nodeRoutes: NodeRouteTable | null = null): Requirement | null {
+  const v1 = v1Requirement(req, routes);
+  if (nodeRoutes === null) return v1;
+  const node = nodeRequirementOf(nodeRoutes, req.method ?? 'GET', [pathOf(req.originalUrl ?? req.url ?? ''), req.path ?? '']);
+  return mergeRequirements([v1, node]);
+}
+
+function v1Requirement(req: Request, routes: RouteTable | null): Requirement | null {
   if (routes === null) return null;
   const full = pathOf(req.originalUrl ?? req.url ?? '');
   const path = req.path ?? '';

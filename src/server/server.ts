@@ -14,6 +14,7 @@ import type { RedisCounterState } from '../limits/redis-health';
 import type { RequestLimiter } from '../limits/request-limit';
 import type { ServerMetrics } from './metrics';
 import type { RouteTable } from '../core/twake-v1';
+import type { NodeRouteTable } from '../core/twake-node';
 import { requestLog } from './request-log';
 import type { TokenOptions } from '../tokens/token-settings';
 import { twakeAppLogin } from '../express/app-login';
@@ -52,6 +53,8 @@ export interface AppOptions {
   assertions?: { signer: AssertionSigner; keys: SigningKeyRing } | null;
   /** Whether forward-auth refuses a request whose original URI it cannot see. Defaults to required. */
   originalUri?: 'required' | 'optional';
+  /** Node-era scope table enforced on company paths by forward-auth and the token routes, or null. Defaults to null. */
+  nodeRoutes?: NodeRouteTable | null;
   /** Twake's application login and Bearer tokens on company paths; null (default) for none. */
   tokens?: TokenOptions | null;
   /** Resolves when the database answers; rejects when it does not. */
@@ -115,6 +118,7 @@ export function createApp(options: AppOptions): Express {
   const shared = {
     onDecision: metrics === null ? null : metrics.onDecision,
     routes: options.routes ?? null,
+    nodeRoutes: options.nodeRoutes ?? null,
     tokens: options.tokens ?? null,
     notInstalledLimit: options.notInstalledLimit,
     unreadBodies: options.unreadBodies ?? 'refuse',
