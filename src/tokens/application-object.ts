@@ -18,8 +18,9 @@ export interface TwakeApplicationObject {
 const codeOf = (name: string): string =>
   name
     .toLowerCase()
-    .replace(/[^a-z0-9]+/g, '_')
-    .replace(/^_+|_+$/g, '');
+    .split(/[^a-z0-9]+/)
+    .filter((part) => part !== '')
+    .join('_');
 
 /** Shapes `record` as Twake's application object. The key digests never leave the record. */
 export function applicationObject(record: ApplicationRecord): TwakeApplicationObject {

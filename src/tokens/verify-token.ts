@@ -1,5 +1,5 @@
 // Verifies a Bearer token: signature (pinned algorithms), times, type, and Twake's application claims.
-import type { JSONWebKeySet, JWTPayload } from 'jose';
+import type { createLocalJWKSet, JSONWebKeySet, JWTPayload } from 'jose';
 import { jose } from '../assertion/jose';
 import { isValidCompanyId } from '../core/group-id';
 import { KEY_CLAIM, MAX_TOKEN_LENGTH, type TokenClaims, type TokenType } from './claims';
@@ -12,7 +12,7 @@ const SYMMETRIC = ['HS256'];
 // Clocks of Twake and of this service may differ by this much.
 const CLOCK_TOLERANCE_SECONDS = 30;
 
-type KeySet = ReturnType<typeof import('jose').createLocalJWKSet>;
+type KeySet = ReturnType<typeof createLocalJWKSet>;
 
 /** Verifies tokens against one configuration; the published key set is rebuilt only when it changes. */
 export interface TokenVerifier {
