@@ -8,8 +8,7 @@ const COMPANIES = 'companies';
 
 /**
  * A path's segments as a router may read them: escapes decoded per segment, backslashes as slashes,
- * empty and `.` segments dropped, `..` resolved (so that `/companies/a/../b/` names b, as a proxy that
- * normalises it would send it). Null when a segment cannot be decoded.
+ * empty and `.` segments dropped, `..` resolved. Null when a segment cannot be decoded.
  */
 export function segmentsOf(path: string): string[] | null {
   const resolved: string[] = [];
@@ -21,6 +20,16 @@ export function segmentsOf(path: string): string[] | null {
     else resolved.push(segment);
   }
   return resolved;
+}
+
+function hasDotSegment(path: string): boolean {
+  return path
+    .replaceAll('\\', '/')
+    .split('/')
+    .some((raw) => {
+      const segment = raw.includes('%') ? (decodeComponent(raw) ?? raw) : raw;
+      return segment === '.' || segment === '..';
+    });
 }
 
 /** Where `segments` read as `service/version/companies/:company_id`, its company; undefined otherwise. */
@@ -38,6 +47,9 @@ export function fromCompanyPath(path: string): CompanySource {
   const question = path.indexOf('?');
   const segments = segmentsOf(question < 0 ? path : path.slice(0, question));
   if (segments === null) return path.toLowerCase().includes(COMPANIES) ? AMBIGUOUS : ABSENT;
+  // A proxy that resolves `/companies/a/../b/` forwards b, a router that does not (Twake's) reads a:
+  // a company path with a dot segment is refused rather than read one way.
+  if (hasDotSegment(question < 0 ? path : path.slice(0, question)) && segments.some((segment) => segment.toLowerCase() === COMPANIES)) return AMBIGUOUS;
   const api = segments.findIndex((segment) => segment.toLowerCase() === 'api');
   const fromApi = api < 0 ? undefined : companyAt(segments, api + 1);
   const relative = companyAt(segments, 0);
