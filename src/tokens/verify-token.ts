@@ -1,5 +1,6 @@
 // Verifies a Bearer token: signature (pinned algorithms), times, type, and Twake's application claims.
 import type { createLocalJWKSet, JSONWebKeySet, JWTPayload } from 'jose';
+import { ASSERTION_TYPE } from '../assertion/claims';
 import { jose } from '../assertion/jose';
 import { isValidCompanyId } from '../core/group-id';
 import { KEY_CLAIM, MAX_TOKEN_LENGTH, type TokenClaims, type TokenType } from './claims';
@@ -55,8 +56,10 @@ export function createTokenVerifier(settings: TokenSettings, now: () => number):
         requiredClaims: ['exp', 'sub'],
       };
       try {
-        const { payload } =
+        const { payload, protectedHeader } =
           settings.secret !== null ? await jose().jwtVerify(token, settings.secret, options) : await jose().jwtVerify(token, asymmetricKeys(), options);
+        // An identity assertion is signed with the same keys under `keys`: never a token.
+        if (protectedHeader.typ === ASSERTION_TYPE) return null;
         return claimsOf(payload, type, settings.acceptUnboundTokens);
       } catch {
         return null;
