@@ -2,6 +2,7 @@
 // against a real database, with every refusal the Basic decision gives.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
+import express4 from 'express4';
 import { SignJWT, UnsecuredJWT, importJWK, type JWK } from 'jose';
 import request from 'supertest';
 import {
@@ -20,6 +21,7 @@ import {
 } from '../../src';
 import { createAdmin, type Admin } from '../../src/admin/admin';
 import { openDatabaseKeyRing, type SigningKeyRing } from '../../src/assertion/signing-keys';
+import { VARIANTS, validatorHandlers } from '../helpers/create-server';
 import { testProviders } from '../helpers/databases';
 import { eventually, timeUntil } from '../helpers/eventually';
 import { useTestDatabase } from '../helpers/use-test-database';
@@ -292,5 +294,50 @@ describe('tokens signed with our asymmetric keys', () => {
     if (row === undefined) throw new Error('no stored signing key');
     const unboundToken = await new SignJWT(unbound).setProtectedHeader({ alg: 'EdDSA', kid: row.id }).sign(await importJWK(JSON.parse(row.privateJwk) as JWK, 'EdDSA'));
     expect((await postThread(app, unboundToken, COMPANY)).status).toBe(401);
+  });
+});
+
+describe.each(VARIANTS)('Bearer on a company path through %o', (variant) => {
+  const database = useTestDatabase('sqlite');
+
+  it('passes for the installed company, refuses another and a bad token with the Bearer challenge', async () => {
+    const admin = createAdmin(database().prisma);
+    const created = await admin.createApplication({ name: 'Variant', capabilities: ['write:messages'] });
+    await admin.install(created.publicId, COMPANY);
+    const options: TwakeAppAuthOptions = { store: createPrismaStore(database().prisma), tokens: { secret: SECRET }, nodeRoutes: twakeNodeRoutes, throttle: false };
+    const app = (variant.express === 4 ? express4() : express()) as unknown as App;
+    app.post('/api/console/v1/login', twakeAppLogin({ ...options, mode: 'development' }));
+    if (variant.preParseJson) app.use(express.json());
+    app.use('/api', ...validatorHandlers(options, variant.integration), (req: express.Request, res: express.Response) => {
+      res.json({ twake: req.twake });
+    });
+    app.use(twakeAuthErrorHandler());
+    const token = await n8nLogin(app, created.publicId, created.privateKey);
+    const passed = await postThread(app, token, COMPANY, { text: 'hello' });
+    expect([passed.status, passed.body.twake?.companyId]).toEqual([200, COMPANY]);
+    expect((await postThread(app, token, NOT_INSTALLED)).status).toBe(403);
+    expect((await postThread(app, token, COMPANY, { company_id: NOT_INSTALLED })).status).toBe(400);
+    const bad = await postThread(app, `${token}x`, COMPANY);
+    expect([bad.status, bad.body.code]).toEqual([401, 'invalid_credentials']);
+    expect(bad.headers['www-authenticate']).toMatch(/^Bearer /);
+  });
+});
+
+describe('a store that fails', () => {
+  it('answers 503 store_unavailable to the login, the renewal, me and a Bearer call, never 401', async () => {
+    const failing = {
+      findApplication: () => Promise.reject(new Error('database down')),
+    };
+    const app = buildApp({ store: failing, mode: 'development', tokens: { secret: SECRET }, throttle: false });
+    const now = Math.floor(Date.now() / 1000);
+    const sign = (type: string) =>
+      new SignJWT({ type, sub: 'app', application_id: 'app', key_id: 'k1' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 600).sign(new TextEncoder().encode(SECRET));
+    const answers = [
+      await request(app).post('/api/console/v1/login').send({ id: 'app', secret: 'twk_key' }),
+      await request(app).post('/api/console/v1/token').set('Authorization', `Bearer ${await sign('refresh')}`),
+      await request(app).get('/api/console/v1/me').set('Authorization', `Bearer ${await sign('access')}`),
+      await postThread(app, await sign('access'), COMPANY),
+    ];
+    expect(answers.map((answer) => [answer.status, answer.body.code])).toEqual(Array.from({ length: 4 }, () => [503, 'store_unavailable']));
   });
 });
