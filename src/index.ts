@@ -23,7 +23,7 @@ export { twakeBasicVerify, createTwakeBasicStrategy } from './express/passport-h
 export type { BasicVerifyFunction } from './express/passport-http';
 // Twake's current applications API: login with id and key, Bearer tokens, token renewal, "me".
 export { twakeAppLogin } from './express/app-login';
-export type { LoginResponse } from './express/app-login';
+export type { LoginResponse, TokenRouteOptions } from './express/app-login';
 export { twakeAppTokenRenewal } from './express/token-renewal';
 export type { TokenRenewalResponse } from './express/token-renewal';
 export { twakeAppMe } from './express/app-me';

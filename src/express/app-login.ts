@@ -8,6 +8,7 @@ import { MAX_PRIVATE_KEY_LENGTH, MAX_PUBLIC_ID_LENGTH } from '../core/parse-auth
 import type { TwakeAppAuthOptions } from '../core/types';
 import { issueTokens } from '../tokens/issue-tokens';
 import type { AccessToken } from '../tokens/claims';
+import type { TokenOptions } from '../tokens/token-settings';
 import { refuse } from './problem';
 import { createBodyReader, type BodyReader } from './read-body';
 
@@ -16,8 +17,11 @@ export interface LoginResponse {
   resource: { access_token: AccessToken };
 }
 
-/** The configuration of a token route, refused at construction without `tokens`. */
-export function tokenConfiguration(options: TwakeAppAuthOptions, name: string): Configuration & { tokens: Tokens } {
+/** Options of the token routes: the middleware's, with `tokens` required. @public */
+export type TokenRouteOptions = TwakeAppAuthOptions & { tokens: TokenOptions };
+
+/** The configuration of a token route, refused at construction without `tokens` (for JavaScript callers). */
+export function tokenConfiguration(options: TokenRouteOptions, name: string): Configuration & { tokens: Tokens } {
   const config = parseOptions(options);
   if (config.tokens === null) throw new TypeError(`twake-app-auth: ${name} needs the "tokens" option, e.g. { store, tokens: { secret: process.env.JWT_SECRET } }.`);
   return config as Configuration & { tokens: Tokens };
@@ -64,7 +68,7 @@ async function login(config: Configuration & { tokens: Tokens }, readBody: BodyR
  * @param options - the middleware's options; `tokens` is required.
  * @public
  */
-export function twakeAppLogin(options: TwakeAppAuthOptions): RequestHandler {
+export function twakeAppLogin(options: TokenRouteOptions): RequestHandler {
   const config = tokenConfiguration(options, 'twakeAppLogin');
   const readBody = createBodyReader({ ...config, unreadBodies: 'refuse' });
   return (req, res, next) => {

@@ -3,10 +3,9 @@ import type { Request, RequestHandler } from 'express';
 import { verifyToken } from '../core/decide';
 import { HttpsRequiredError } from '../core/errors';
 import type { Configuration, Tokens } from '../core/options';
-import type { TwakeAppAuthOptions } from '../core/types';
 import { applicationObject, type TwakeApplicationObject } from '../tokens/application-object';
 import { parseBearer } from '../tokens/parse-bearer';
-import { clientIpOf, isSecure, tokenConfiguration } from './app-login';
+import { clientIpOf, isSecure, tokenConfiguration, type TokenRouteOptions } from './app-login';
 import { refuse } from './problem';
 
 async function me(config: Configuration & { tokens: Tokens }, req: Request): Promise<TwakeApplicationObject> {
@@ -22,7 +21,7 @@ async function me(config: Configuration & { tokens: Tokens }, req: Request): Pro
  *
  * @public
  */
-export function twakeAppMe(options: TwakeAppAuthOptions): RequestHandler {
+export function twakeAppMe(options: TokenRouteOptions): RequestHandler {
   const config = tokenConfiguration(options, 'twakeAppMe');
   return (req, res, next) => {
     me(config, req).then(

@@ -3,11 +3,10 @@ import type { Request, RequestHandler } from 'express';
 import { verifyToken } from '../core/decide';
 import { HttpsRequiredError } from '../core/errors';
 import type { Configuration, Tokens } from '../core/options';
-import type { TwakeAppAuthOptions } from '../core/types';
 import type { AccessToken } from '../tokens/claims';
 import { issueTokens } from '../tokens/issue-tokens';
 import { parseBearer } from '../tokens/parse-bearer';
-import { clientIpOf, isSecure, tokenConfiguration } from './app-login';
+import { clientIpOf, isSecure, tokenConfiguration, type TokenRouteOptions } from './app-login';
 import { refuse } from './problem';
 
 /** Twake's token renewal answer (console `tokenRenewal`, read by its client as `response.access_token`). @public */
@@ -30,7 +29,7 @@ async function renew(config: Configuration & { tokens: Tokens }, req: Request): 
  *
  * @public
  */
-export function twakeAppTokenRenewal(options: TwakeAppAuthOptions): RequestHandler {
+export function twakeAppTokenRenewal(options: TokenRouteOptions): RequestHandler {
   const config = tokenConfiguration(options, 'twakeAppTokenRenewal');
   return (req, res, next) => {
     renew(config, req).then(

@@ -150,10 +150,11 @@ export function createApp(options: AppOptions): Express {
   });
 
   // Twake's applications API (Node backend): log in with id and key, renew with the refresh token, read oneself.
-  if (options.tokens != null) {
-    app.post('/api/console/v1/login', twakeAppLogin({ store, mode, throttle, requestLimit, ...shared }));
-    app.post('/api/console/v1/token', twakeAppTokenRenewal({ store, mode, throttle, requestLimit, ...shared }));
-    app.get('/api/console/v1/me', twakeAppMe({ store, mode, throttle, requestLimit, ...shared }));
+  const tokens = options.tokens ?? null;
+  if (tokens !== null) {
+    app.post('/api/console/v1/login', twakeAppLogin({ store, mode, throttle, requestLimit, ...shared, tokens }));
+    app.post('/api/console/v1/token', twakeAppTokenRenewal({ store, mode, throttle, requestLimit, ...shared, tokens }));
+    app.get('/api/console/v1/me', twakeAppMe({ store, mode, throttle, requestLimit, ...shared, tokens }));
   }
 
   // The public keys that verify assertions (none with a shared secret). Cached briefly: a rotation

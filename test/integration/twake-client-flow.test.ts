@@ -17,10 +17,10 @@ import {
   twakeAuthErrorHandler,
   twakeNodeRoutes,
   type ChangeListener,
-  type TwakeAppAuthOptions,
+  type TokenRouteOptions,
 } from '../../src';
 import { createAdmin, type Admin } from '../../src/admin/admin';
-import { openDatabaseKeyRing, type SigningKeyRing } from '../../src/assertion/signing-keys';
+import { openDatabaseKeyRing, type SigningKeyPrismaLike, type SigningKeyRing, type SigningKeyRow } from '../../src/assertion/signing-keys';
 import { VARIANTS, validatorHandlers } from '../helpers/create-server';
 import { testProviders } from '../helpers/databases';
 import { eventually, timeUntil } from '../helpers/eventually';
@@ -36,7 +36,7 @@ const BOUND_MS = { postgresql: 1000, sqlite: 2000 } as const;
 type App = ReturnType<typeof express>;
 
 /** The validator's routes as a library user mounts them, in front of a stand-in for Twake's services. */
-function buildApp(options: TwakeAppAuthOptions): App {
+function buildApp(options: TokenRouteOptions): App {
   const app = express();
   app.post('/api/console/v1/login', twakeAppLogin(options));
   app.post('/api/console/v1/token', twakeAppTokenRenewal(options));
@@ -290,7 +290,7 @@ describe('tokens signed with our asymmetric keys', () => {
     }
     // A Twake-shaped token (no key named) is refused with keys unless acceptUnboundTokens is set.
     const { key_id: _dropped, ...unbound } = payload;
-    const [row] = await database().prisma.signingKey.findMany();
+    const [row] = (await (database().prisma as unknown as SigningKeyPrismaLike).signingKey.findMany()) as SigningKeyRow[];
     if (row === undefined) throw new Error('no stored signing key');
     const unboundToken = await new SignJWT(unbound).setProtectedHeader({ alg: 'EdDSA', kid: row.id }).sign(await importJWK(JSON.parse(row.privateJwk) as JWK, 'EdDSA'));
     expect((await postThread(app, unboundToken, COMPANY)).status).toBe(401);
@@ -304,7 +304,7 @@ describe.each(VARIANTS)('Bearer on a company path through %o', (variant) => {
     const admin = createAdmin(database().prisma);
     const created = await admin.createApplication({ name: 'Variant', capabilities: ['write:messages'] });
     await admin.install(created.publicId, COMPANY);
-    const options: TwakeAppAuthOptions = { store: createPrismaStore(database().prisma), tokens: { secret: SECRET }, nodeRoutes: twakeNodeRoutes, throttle: false };
+    const options: TokenRouteOptions = { store: createPrismaStore(database().prisma), tokens: { secret: SECRET }, nodeRoutes: twakeNodeRoutes, throttle: false };
     const app = (variant.express === 4 ? express4() : express()) as unknown as App;
     app.post('/api/console/v1/login', twakeAppLogin({ ...options, mode: 'development' }));
     if (variant.preParseJson) app.use(express.json());
