@@ -373,7 +373,8 @@ interface VerifiedToken {
  * (counted by the failure throttle like a wrong key, 429 past the budget) otherwise.
  */
 export async function verifyToken(config: Configuration, clientIp: string, token: string | null, type: TokenType, companyId: string | null): Promise<VerifiedToken> {
-  const challenge = bearerChallenge(config.realm);
+  // Without tokens configured, Bearer is not offered: the refusal challenges for Basic, as before.
+  const challenge = config.tokens === null ? undefined : bearerChallenge(config.realm);
   const claims = token === null || config.tokens === null ? null : await config.tokens.verifier.verify(token, type);
   if (claims === null) return refuseCredentials(config, clientIp, null, challenge);
   const answer = lookUp(config, claims.publicId, companyId);
