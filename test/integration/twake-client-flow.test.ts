@@ -243,13 +243,21 @@ describe.each(testProviders())('the n8n plugin flow on %s', (provider) => {
 describe('the login in production mode and under the failure throttle', () => {
   const database = useTestDatabase('sqlite');
 
-  it('refuses a key sent over plain HTTP with 403, and answers 429 past the failure budget', async () => {
+  it('refuses a key sent over plain HTTP with 403 (revoking it when asked), and answers 429 past the failure budget', async () => {
     const admin = createAdmin(database().prisma);
     const created = await admin.createApplication({ name: 'Throttled' });
     const store = createPrismaStore(database().prisma);
     const cleartext = buildApp({ store, mode: 'production', tokens: { secret: SECRET } });
     const plain = await request(cleartext).post('/api/console/v1/login').send({ id: created.publicId, secret: created.privateKey });
     expect([plain.status, plain.body.code]).toEqual([403, 'https_required']);
+
+    // With revokeKeysSeenInCleartext, a valid key sent to the login over plain HTTP is revoked, as in a Basic header.
+    const leaked = await admin.createApplication({ name: 'Leaked' });
+    const revoking = buildApp({ store, mode: 'production', tokens: { secret: SECRET }, revokeKeysSeenInCleartext: true, throttle: false });
+    const sent = await request(revoking).post('/api/console/v1/login').send({ id: leaked.publicId, secret: leaked.privateKey });
+    expect([sent.status, sent.body.code]).toEqual([403, 'https_required']);
+    const development = buildApp({ store, mode: 'development', tokens: { secret: SECRET }, throttle: false });
+    await eventually(async () => expect((await request(development).post('/api/console/v1/login').send({ id: leaked.publicId, secret: leaked.privateKey })).status).toBe(401));
 
     // One throttle shared by the login and the middleware, as the server shares it.
     const throttle = createFailureThrottle({ failureLimit: 3, failureWindowSeconds: 60 });
