@@ -9,7 +9,7 @@ import type { TwakeAppAuthOptions } from '../core/types';
 import { issueTokens } from '../tokens/issue-tokens';
 import type { AccessToken } from '../tokens/claims';
 import type { TokenOptions } from '../tokens/token-settings';
-import { refuse } from './problem';
+import { asFailure, refuse } from './problem';
 import { createBodyReader, type BodyReader } from './read-body';
 
 /** Twake's login answer (applications-api controller `token`). @public */
@@ -40,6 +40,16 @@ function credentialsOf(body: unknown): { id: unknown; secret: unknown } {
 
 export const clientIpOf = (req: Request): string => req.ip ?? req.socket.remoteAddress ?? '';
 export const isSecure = (config: Configuration, req: Request): boolean => config.mode === 'development' || config.isSecure(req) === true;
+
+/** Tells `onDecision` about a login (the server's metrics count logins with the other decisions); what it throws is ignored. */
+function report(config: Configuration, code: string, status: number, started: number): void {
+  if (config.onDecision === null) return;
+  try {
+    config.onDecision({ code, status, seconds: (performance.now() - started) / 1000 });
+  } catch {
+    // ignored, as documented for every listener
+  }
+}
 
 async function login(config: Configuration & { tokens: Tokens }, readBody: BodyReader, req: Request, res: Response): Promise<AccessToken> {
   const { body, error } = await readBody(req, res);
@@ -72,13 +82,19 @@ export function twakeAppLogin(options: TokenRouteOptions): RequestHandler {
   const config = tokenConfiguration(options, 'twakeAppLogin');
   const readBody = createBodyReader({ ...config, unreadBodies: 'refuse' });
   return (req, res, next) => {
+    const started = config.onDecision === null ? 0 : performance.now();
     login(config, readBody, req, res).then(
       (token) => {
+        report(config, 'ok', 200, started);
         res.setHeader('Cache-Control', 'no-store');
         const answer: LoginResponse = { resource: { access_token: token } };
         res.status(200).json(answer);
       },
-      (error: unknown) => refuse(res, next, error),
+      (error: unknown) => {
+        const failure = asFailure(error);
+        report(config, failure.code, failure.status, started);
+        refuse(res, next, failure);
+      },
     );
   };
 }

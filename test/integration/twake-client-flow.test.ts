@@ -23,6 +23,8 @@ import { createAdmin, type Admin } from '../../src/admin/admin';
 import { openDatabaseKeyRing, type SigningKeyPrismaLike, type SigningKeyRing, type SigningKeyRow } from '../../src/assertion/signing-keys';
 import { VARIANTS, validatorHandlers } from '../helpers/create-server';
 import { testProviders } from '../helpers/databases';
+import { issueTokens } from '../../src/tokens/issue-tokens';
+import { parseTokenOptions } from '../../src/tokens/token-settings';
 import { eventually, timeUntil } from '../helpers/eventually';
 import { useTestDatabase } from '../helpers/use-test-database';
 
@@ -250,14 +252,20 @@ describe('the login in production mode and under the failure throttle', () => {
     const cleartext = buildApp({ store, mode: 'production', tokens: { secret: SECRET } });
     const plain = await request(cleartext).post('/api/console/v1/login').send({ id: created.publicId, secret: created.privateKey });
     expect([plain.status, plain.body.code]).toEqual([403, 'https_required']);
+    const token = (await issueTokens(parseTokenOptions({ secret: SECRET }), created.publicId, 'any', Date.now())).value;
+    const plainBearer = await request(cleartext).get('/api/messages/v1/companies/c/threads').set('Authorization', `Bearer ${token}`);
+    expect([plainBearer.status, plainBearer.body.code]).toEqual([403, 'https_required']);
 
     // With revokeKeysSeenInCleartext, a valid key sent to the login over plain HTTP is revoked, as in a Basic header.
     const leaked = await admin.createApplication({ name: 'Leaked' });
     const revoking = buildApp({ store, mode: 'production', tokens: { secret: SECRET }, revokeKeysSeenInCleartext: true, throttle: false });
     const sent = await request(revoking).post('/api/console/v1/login').send({ id: leaked.publicId, secret: leaked.privateKey });
     expect([sent.status, sent.body.code]).toEqual([403, 'https_required']);
-    const development = buildApp({ store, mode: 'development', tokens: { secret: SECRET }, throttle: false });
+    const decisions: Array<[string, number]> = [];
+    const development = buildApp({ store, mode: 'development', tokens: { secret: SECRET }, throttle: false, onDecision: ({ code, status }) => decisions.push([code, status]) });
     await eventually(async () => expect((await request(development).post('/api/console/v1/login').send({ id: leaked.publicId, secret: leaked.privateKey })).status).toBe(401));
+    // Logins are decisions for onDecision (the server's metrics) like any other.
+    expect(decisions.at(-1)).toEqual(['invalid_credentials', 401]);
 
     // One throttle shared by the login and the middleware, as the server shares it.
     const throttle = createFailureThrottle({ failureLimit: 3, failureWindowSeconds: 60 });
