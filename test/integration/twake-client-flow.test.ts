@@ -106,6 +106,15 @@ describe.each(testProviders())('the n8n plugin flow on %s', (provider) => {
     expect(call.body.twake).toMatchObject({ publicId, companyId: COMPANY });
   });
 
+  it('logs in as the connectors that also send the pair as Basic do (the body decides)', async () => {
+    const basicPair = `Basic ${Buffer.from(`${publicId}:${privateKey}`).toString('base64')}`;
+    const both = await request(app).post('/api/console/v1/login').set('Authorization', basicPair).send({ id: publicId, secret: privateKey });
+    expect(both.status).toBe(200);
+    expect((await postThread(app, both.body.resource.access_token.value, COMPANY)).status).toBe(200);
+    const headerOnly = await request(app).post('/api/console/v1/login').set('Authorization', basicPair);
+    expect([headerOnly.status, headerOnly.body.code]).toEqual([401, 'missing_credentials']);
+  });
+
   it('refuses another company', async () => {
     const token = await n8nLogin(app, publicId, privateKey);
     const call = await postThread(app, token, NOT_INSTALLED);
