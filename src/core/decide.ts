@@ -1,5 +1,6 @@
 // The validator's decision for one request, in the documented order, independent of Express.
 import {
+  ApplicationTokenRequiredError,
   bearerChallenge,
   HttpsRequiredError,
   InvalidCredentialsError,
@@ -28,6 +29,7 @@ import { missingFrom, type Requirement } from './twake-v1';
 import { matchingKeys, verifyKey } from './verify-key';
 import type { TokenClaims, TokenType } from '../tokens/claims';
 import { parseBearer } from '../tokens/parse-bearer';
+import { USER_TOKEN } from '../tokens/verify-token';
 
 /** What the validator needs to know about a request. */
 export interface RequestFacts {
@@ -377,6 +379,8 @@ export async function verifyToken(config: Configuration, clientIp: string, token
   const challenge = config.tokens === null ? undefined : bearerChallenge(config.realm);
   const claims = token === null || config.tokens === null ? null : await config.tokens.verifier.verify(token, type);
   if (claims === null) return refuseCredentials(config, clientIp, null, challenge);
+  // A valid user token: Twake's applications API answers 403, "log in as an application".
+  if (claims === USER_TOKEN) throw new ApplicationTokenRequiredError();
   const answer = lookUp(config, claims.publicId, companyId);
   const record = answer instanceof Promise ? await answer : answer;
   const key = keyOfToken(record, claims, config.now());

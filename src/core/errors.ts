@@ -39,6 +39,13 @@ export class TwakeAuthError extends Error {
   }
 }
 
+/** 403: a valid token that is not an application's (a Twake user's token): Twake answers the same. @public */
+export class ApplicationTokenRequiredError extends TwakeAuthError {
+  constructor() {
+    super(403, 'application_token_required', 'An application token is required');
+  }
+}
+
 /** 403: the client address is outside the application's allowed IPs. @public */
 export class IpNotAllowedError extends TwakeAuthError {
   constructor() {

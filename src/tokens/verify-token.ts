@@ -15,19 +15,26 @@ const CLOCK_TOLERANCE_SECONDS = 30;
 
 type KeySet = ReturnType<typeof createLocalJWKSet>;
 
+/** A token whose signature and times verify but which no application holds (a Twake user's: no `application_id`). */
+export const USER_TOKEN = 'user';
+
 /** Verifies tokens against one configuration; the published key set is rebuilt only when it changes. */
 export interface TokenVerifier {
-  /** The trusted claims of `token` when it is a valid token of `type`, otherwise null (never throws). */
-  verify(token: string, type: TokenType): Promise<TokenClaims | null>;
+  /**
+   * The trusted claims of `token` when it is a valid application token of `type`; {@link USER_TOKEN} for a
+   * valid token without `application_id`; otherwise null. Never throws.
+   */
+  verify(token: string, type: TokenType): Promise<TokenClaims | typeof USER_TOKEN | null>;
 }
 
 const isId = (value: unknown): value is string => isValidCompanyId(value);
 
 /** The claims we rely on, or null when the payload is not an application's token of `type`. */
-function claimsOf(payload: JWTPayload, type: TokenType, acceptUnbound: boolean): TokenClaims | null {
+function claimsOf(payload: JWTPayload, type: TokenType, acceptUnbound: boolean): TokenClaims | typeof USER_TOKEN | null {
   const { sub, exp } = payload;
   const applicationId = payload.application_id;
   const keyId = payload[KEY_CLAIM];
+  if ((applicationId === undefined || applicationId === null) && isId(sub)) return USER_TOKEN;
   // A user's token (no application_id) or one whose subject is another application is not an application's.
   if (payload.type !== type || !isId(sub) || applicationId !== sub || typeof exp !== 'number') return null;
   if (keyId === undefined || keyId === null) return acceptUnbound ? { type, publicId: sub, keyId: null, expiresAt: exp } : null;

@@ -232,6 +232,13 @@ describe.each(testProviders())('the n8n plugin flow on %s', (provider) => {
     expect(me.body.resource).toMatchObject({ id: publicId, identity: { name: 'n8n', code: 'n8n' }, is_default: false });
     expect(JSON.stringify(me.body)).not.toContain(privateKey);
     expect(me.body.resource.api).not.toHaveProperty('private_key');
+    // As Twake's own e2e test of /me: 401 for an invalid token, 403 for a user's token.
+    expect((await request(app).get('/api/console/v1/me').set('Authorization', `Bearer ${token}!!`)).status).toBe(401);
+    const now = Math.floor(Date.now() / 1000);
+    const user = await new SignJWT({ type: 'access', sub: 'user-1', email: 'user@example.com', track: true, provider_id: '' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 600).sign(new TextEncoder().encode(SECRET));
+    const asUser = await request(app).get('/api/console/v1/me').set('Authorization', `Bearer ${user}`);
+    expect([asUser.status, asUser.body.code]).toEqual([403, 'application_token_required']);
+    expect((await postThread(app, user, COMPANY)).status).toBe(403);
   });
 
   it('refuses a login as Basic refuses a key: wrong secret, unknown id, nothing, unreadable body', async () => {

@@ -4,7 +4,7 @@ import { parseOptions } from '../../src/core/options';
 import { MemoryStore } from '../../src';
 import { issueTokens } from '../../src/tokens/issue-tokens';
 import { parseTokenOptions, type TokenOptions } from '../../src/tokens/token-settings';
-import { createTokenVerifier } from '../../src/tokens/verify-token';
+import { createTokenVerifier, USER_TOKEN } from '../../src/tokens/verify-token';
 import { ASSERTION_TYPE } from '../../src/assertion/claims';
 
 const SECRET = 'x'.repeat(32);
@@ -51,7 +51,6 @@ describe('token verification', () => {
       await new SignJWT(claims).setProtectedHeader({ alg: 'HS512' }).setExpirationTime(exp).sign(new TextEncoder().encode(SECRET.repeat(2))),
       await sign(claims, {}, new TextEncoder().encode('y'.repeat(32))),
       await sign(claims, { typ: ASSERTION_TYPE }),
-      await sign({ ...claims, application_id: undefined }),
       await sign({ ...claims, application_id: 'other' }),
       await sign({ ...claims, key_id: '' }),
       await sign({ ...claims, key_id: 7 }),
@@ -62,6 +61,11 @@ describe('token verification', () => {
       '',
     ];
     for (const token of refused) expect({ token, claims: await verifier.verify(token, 'access') }).toEqual({ token, claims: null });
+  });
+
+  it("should tell a Twake user's token (no application_id) from an invalid one", async () => {
+    const user = await new SignJWT({ type: 'access', sub: 'user-1', email: 'a@b.c', track: true, provider_id: '' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(exp).sign(secret);
+    expect(await verifier.verify(user, 'access')).toBe(USER_TOKEN);
   });
 
   it('should accept a token naming no key only when told to', async () => {
