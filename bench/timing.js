@@ -8,11 +8,13 @@
 // keys, when it compiled what. A difference the code makes has the same sign in every process and adds
 // up; one the layout makes averages out. See docs/security.md, timing.
 //
-// TIMING_PAIRS picks comparisons (default ab,ac,ac-fresh,dc):
+// TIMING_PAIRS picks comparisons (default ab,ac,ac-fresh,dc,login-ab,login-ac):
 //   ab        known id: a key sharing all but its last character vs one sharing no prefix
 //   ac        known id with a wrong key vs unknown id
 //   ac-fresh  the same, each call naming a new, uncached company
 //   dc        known id with three live keys (rotations in their grace period) vs unknown id
+//   login-ab  the token login's key check (POST /api/console/v1/login), as ab
+//   login-ac  the token login's key check, as ac
 // TIMING_MEASUREMENTS: per comparison, over all processes (default 100,000).
 // TIMING_PROCESSES: how many processes share them (default 10).
 // TIMING_IDS: public ids per class, one drawn at random for every call (default 1).
@@ -22,7 +24,7 @@ const { randomBytes, randomInt } = require('node:crypto');
 
 const MEASUREMENTS = Number(process.env.TIMING_MEASUREMENTS || 100_000);
 const PROCESSES = Number(process.env.TIMING_PROCESSES || 10);
-const PAIRS = (process.env.TIMING_PAIRS || 'ab,ac,ac-fresh,dc').split(',');
+const PAIRS = (process.env.TIMING_PAIRS || 'ab,ac,ac-fresh,dc,login-ab,login-ac').split(',');
 const PERCENTILES = [100, 99, 95, 90, 75, 50];
 const THRESHOLD = 4.5;
 const IDS_PER_CLASS = Number(process.env.TIMING_IDS || 1);
@@ -31,6 +33,8 @@ const NAMES = {
   ac: '(a) known id, wrong key vs (c) unknown public id',
   'ac-fresh': '(a) known id, wrong key vs (c) unknown public id, each call naming an uncached company',
   dc: '(d) known id with three live keys, wrong key vs (c) unknown public id',
+  'login-ab': 'login: (a) known id, key sharing all but its last character vs (b) key sharing no prefix',
+  'login-ac': 'login: (a) known id, wrong key vs (c) unknown public id',
 };
 
 /** Mean and variance of the mean of `values`. */
@@ -68,7 +72,7 @@ function maxAbsT(perProcess) {
 /** One process's share: every pair measured, its differences written as JSON. */
 async function measure(count) {
   const { MemoryStore, createCachedStore } = require('../dist');
-  const { decide } = require('../dist/core/decide');
+  const { authenticateKey, decide } = require('../dist/core/decide');
   const { parseOptions } = require('../dist/core/options');
   const basic = (publicId, key) => `Basic ${Buffer.from(`${publicId}:${key}`).toString('base64')}`;
   const newKey = () => `twk_${randomBytes(32).toString('base64url')}`;
@@ -88,14 +92,32 @@ async function measure(count) {
   const rotating = ids(3).map((publicId) => ({ publicId, key: newKey() }));
   for (const { publicId, key } of known) memory.add({ publicId, keys: [{ privateKey: key }], companies: ['c1'] });
   for (const { publicId, key } of rotating) memory.add({ publicId, keys: [{ privateKey: key }, { privateKey: newKey() }, { privateKey: newKey() }], companies: ['c1'] });
-  const classes = {
-    a: known.map(({ publicId, key }) => basic(publicId, lastCharChanged(key))),
-    b: known.map(({ publicId, key }) => basic(publicId, noCommonPrefix(key))),
-    c: ids(2).map((publicId) => basic(publicId, lastCharChanged(newKey()))),
-    d: rotating.map(({ publicId, key }) => basic(publicId, lastCharChanged(key))),
+  // Each class as [public id, key]: the login receives them from a JSON body, Basic from the header.
+  const credentials = {
+    a: known.map(({ publicId, key }) => [publicId, lastCharChanged(key)]),
+    b: known.map(({ publicId, key }) => [publicId, noCommonPrefix(key)]),
+    c: ids(2).map((publicId) => [publicId, lastCharChanged(newKey())]),
+    d: rotating.map(({ publicId, key }) => [publicId, lastCharChanged(key)]),
   };
+  const classes = Object.fromEntries(Object.entries(credentials).map(([name, list]) => [name, list.map(([publicId, key]) => basic(publicId, key))]));
   // Throttling off: this measures the verify path, not the 429 that repeated failures would earn.
   const config = parseOptions({ store: createCachedStore(memory, { ttlMs: 3_600_000 }), mode: 'production', throttle: false });
+
+  // The login's key check: the same digest, comparison and throttle, without a company.
+  async function compareLogin(first, second) {
+    const pick = (cls) => credentials[cls === 0 ? first : second][randomInt(IDS_PER_CLASS)];
+    const call = ([publicId, key]) => authenticateKey(config, '127.0.0.1', publicId, key).catch(() => undefined);
+    for (let i = 0; i < 20_000; i += 1) await call(pick(i % 2));
+    const samples = [];
+    for (let i = 0; i < count; i += 1) {
+      const cls = randomInt(2);
+      const chosen = pick(cls);
+      const started = process.hrtime.bigint();
+      await call(chosen);
+      samples.push({ cls, time: Number(process.hrtime.bigint() - started) });
+    }
+    return differences(samples);
+  }
 
   // With `freshCompany`, every call names a company never seen before, so no installation is cached.
   async function compare(first, second, freshCompany) {
@@ -120,7 +142,10 @@ async function measure(count) {
   }
 
   const results = [];
-  for (const pair of PAIRS) results.push(await compare(pair[0], pair[1], pair.endsWith('-fresh')));
+  for (const pair of PAIRS) {
+    if (pair.startsWith('login-')) results.push(await compareLogin(pair[6], pair[7]));
+    else results.push(await compare(pair[0], pair[1], pair.endsWith('-fresh')));
+  }
   process.stdout.write(JSON.stringify(results));
 }
 

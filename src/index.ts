@@ -21,6 +21,17 @@ export { TwakeAppStrategy } from './express/strategy';
 // For apps already on passport-http: the same decision as its BasicStrategy's verify function.
 export { twakeBasicVerify, createTwakeBasicStrategy } from './express/passport-http';
 export type { BasicVerifyFunction } from './express/passport-http';
+// Twake's current applications API: login with id and key, Bearer tokens, token renewal, "me".
+export { twakeAppLogin } from './express/app-login';
+export type { LoginResponse, TokenRouteOptions } from './express/app-login';
+export { twakeAppTokenRenewal } from './express/token-renewal';
+export type { TokenRenewalResponse } from './express/token-renewal';
+export { twakeAppMe } from './express/app-me';
+export type { TwakeApplicationObject } from './tokens/application-object';
+export type { TokenOptions } from './tokens/token-settings';
+export type { AccessToken } from './tokens/claims';
+export { twakeNodeRoutes, NODE_CAPABILITIES, NODE_PRIVILEGES } from './core/twake-node';
+export type { NodeAction, NodeRoute, NodeRouteTable, NodeScope } from './core/twake-node';
 // Stores: the Prisma adapter for production, the memory store for tests and demos.
 export { createPrismaStore } from './stores/prisma-store';
 export type { PrismaClientLike } from './stores/prisma-store';

@@ -3,6 +3,7 @@ import { InvalidAllowedIpError, normaliseAllowedIps } from '../core/allowed-ips'
 import { InvalidAdminInputError } from '../core/errors';
 import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from '../core/twake-v1';
 import { joinList, splitList } from '../stores/stored-lists';
+import { NODE_CAPABILITIES, NODE_PRIVILEGES } from '../core/twake-node';
 
 /** What an application asks for, and from where it may call. @public */
 export interface AccessInput {
@@ -21,7 +22,8 @@ export interface CheckedAccess {
 
 function checkedNames(field: 'capabilities' | 'privileges', names: readonly string[] | undefined): string[] | undefined {
   if (names === undefined) return undefined;
-  const known: readonly string[] = field === 'capabilities' ? TWAKE_CAPABILITIES : TWAKE_PRIVILEGES;
+  // Twake's v1 names, and the Node-era scope grants (read:messages, write:channels, …).
+  const known: readonly string[] = field === 'capabilities' ? [...TWAKE_CAPABILITIES, ...NODE_CAPABILITIES] : [...TWAKE_PRIVILEGES, ...NODE_PRIVILEGES];
   const kept = [...new Set(names.map((name) => String(name).trim()).filter((name) => name !== ''))];
   const unknown = kept.find((name) => !known.includes(name));
   if (unknown !== undefined) throw new InvalidAdminInputError(field, `Unknown ${field === 'capabilities' ? 'capability' : 'privilege'} ${JSON.stringify(unknown)} (known: ${known.join(', ')}).`);

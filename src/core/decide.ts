@@ -1,5 +1,7 @@
 // The validator's decision for one request, in the documented order, independent of Express.
 import {
+  ApplicationTokenRequiredError,
+  bearerChallenge,
   HttpsRequiredError,
   InvalidCredentialsError,
   IpNotAllowedError,
@@ -26,6 +28,9 @@ import { ipAllowed } from './allowed-ips';
 import { grantsOf } from './grants';
 import { missingFrom, type Requirement } from './twake-v1';
 import { matchingKeys, verifyKey } from './verify-key';
+import type { TokenClaims, TokenType } from '../tokens/claims';
+import { parseBearer } from '../tokens/parse-bearer';
+import { USER_TOKEN } from '../tokens/verify-token';
 
 /** What the validator needs to know about a request. */
 export interface RequestFacts {
@@ -107,11 +112,11 @@ async function recordFailure(config: Configuration, ip: string, publicId: string
  * Refuses credentials that did not verify: 429 when the client (or, for a known claim, the public id) is
  * past its failure budget, otherwise 401, counting the failure. Only wrong keys spend these budgets.
  */
-async function refuseCredentials(config: Configuration, ip: string, publicId: string | null): Promise<never> {
+async function refuseCredentials(config: Configuration, ip: string, publicId: string | null, challenge?: string): Promise<never> {
   const verdict = await checkThrottle(config, ip, publicId);
   if (verdict !== null) throw new TooManyFailuresError(verdict);
   await recordFailure(config, ip, publicId);
-  throw new InvalidCredentialsError(config.realm);
+  throw new InvalidCredentialsError(config.realm, challenge);
 }
 
 // A listener's failure must not change the decision, nor tell a valid key from a wrong one.
@@ -181,10 +186,14 @@ async function revokeLeakedKey(config: Configuration, record: ApplicationRecord,
  */
 async function revokeIfValid(config: Configuration, ip: string, authorization: string | undefined): Promise<void> {
   const parsed = parseAuthorization(authorization);
-  if (parsed.status !== 'ok' || config.store.revokeKey === undefined) return;
+  if (parsed.status !== 'ok') return;
+  await revokeCredentialsIfValid(config, ip, parsed.credentials.publicId, parsed.credentials.privateKey);
+}
+
+async function revokeCredentialsIfValid(config: Configuration, ip: string, publicId: string, privateKey: string): Promise<void> {
+  if (config.store.revokeKey === undefined) return;
   if ((await checkThrottle(config, ip, null)) !== null) return;
   await recordFailure(config, ip, null);
-  const { publicId, privateKey } = parsed.credentials;
   // A lookup that fails (the first, or one after revoking) is reported and the whole revocation tried
   // again; until the application is found, the event names only the public id.
   const unresolved: CleartextKeyEvent = Object.freeze({ publicId, applicationId: '', keyId: '' });
@@ -343,6 +352,82 @@ async function decideFromStore(config: Configuration, facts: RequestFacts, publi
   return afterKey(config, facts, verified, record, key);
 }
 
+/**
+ * The key a verified token stands for: the key it names, while that key is neither revoked (the store
+ * lists only unrevoked keys) nor expired and the application enabled; for a token that names none (issued
+ * by Twake's own backend), the application's first live key. A token therefore dies with its key, within
+ * the same bounds as the key itself (the cache and its change notifications).
+ */
+function keyOfToken(record: ApplicationRecord | null, claims: TokenClaims, now: number): StoredKey | null {
+  if (record === null || !record.enabled) return null;
+  const live = (key: StoredKey) => key.expiresAt === null || key.expiresAt.getTime() > now;
+  return record.keys.find((key) => (claims.keyId === null || key.id === claims.keyId) && live(key)) ?? null;
+}
+
+/** A token verified, with its application and key, looked up for `companyId` (null: for no company). */
+interface VerifiedToken {
+  readonly claims: TokenClaims;
+  readonly record: ApplicationRecord;
+  readonly key: StoredKey;
+}
+
+/**
+ * Verifies a Bearer token of `type` and finds the application and key it stands for; refuses with a 401
+ * (counted by the failure throttle like a wrong key, 429 past the budget) otherwise.
+ */
+export async function verifyToken(config: Configuration, clientIp: string, token: string | null, type: TokenType, companyId: string | null): Promise<VerifiedToken> {
+  // Without tokens configured, Bearer is not offered: the refusal challenges for Basic, as before.
+  const challenge = config.tokens === null ? undefined : bearerChallenge(config.realm);
+  const claims = token === null || config.tokens === null ? null : await config.tokens.verifier.verify(token, type);
+  if (claims === null) return refuseCredentials(config, clientIp, null, challenge);
+  // A valid user token: Twake's applications API answers 403, "log in as an application".
+  if (claims === USER_TOKEN) throw new ApplicationTokenRequiredError();
+  const answer = lookUp(config, claims.publicId, companyId);
+  const record = answer instanceof Promise ? await answer : answer;
+  const key = keyOfToken(record, claims, config.now());
+  if (record === null || key === null) return refuseCredentials(config, clientIp, claims.publicId, challenge);
+  return { claims, record, key };
+}
+
+/** The decision for a Bearer request: the token instead of the key, then every check Basic makes. */
+async function decideBearer(config: Configuration, facts: RequestFacts, token: string | null): Promise<TwakeIdentity> {
+  const known = typeof facts.company === 'function' ? null : facts.company;
+  const companyId = known === null ? null : companyIdOf(known);
+  const { record, key } = await verifyToken(config, facts.clientIp, token, 'access', companyId);
+  return afterKey(config, facts, { record, key, company: companyId === null ? null : known }, record, key);
+}
+
+/**
+ * Checks an application's id and key as Basic does (same digest, constant-time comparison, failure
+ * throttle, store faults as 503) for the token login, without a company. Gives the record and the key,
+ * or rejects with the refusal Basic would give (401, 429, 503).
+ */
+export async function authenticateKey(config: Configuration, clientIp: string, publicId: string, privateKey: string): Promise<{ record: ApplicationRecord; key: StoredKey }> {
+  const held = config.store.peekApplication?.(publicId);
+  const facts: RequestFacts = { secure: true, authorization: undefined, clientIp, company: NO_COMPANY };
+  const verified =
+    held?.fresh === true ? { record: held.record, key: verifyKey(held.record, privateKey, config.now()) } : await verifyCredentials(config, facts, publicId, privateKey, held);
+  const { record, key } = verified;
+  if (key === null || record === null) return refuseCredentials(config, clientIp, publicId);
+  config.store.holdVerified?.(record);
+  const overBudget = await consumeRequest(config, record.id);
+  if (overBudget !== null) throw new TooManyRequestsError(overBudget);
+  return { record, key };
+}
+
+/** Refuses credentials that cannot be read (counted as a failure, as a malformed Basic header is). */
+export function refuseUnreadableCredentials(config: Configuration, clientIp: string): Promise<never> {
+  return refuseCredentials(config, clientIp, null);
+}
+
+/** Revokes a valid key seen in clear text (the login's body), as a Basic header seen so would be. */
+export function revokeIfSeenInCleartext(config: Configuration, clientIp: string, publicId: string, privateKey: string): Promise<void> {
+  if (!config.revokeKeysSeenInCleartext) return Promise.resolve();
+  return revokeCredentialsIfValid(config, clientIp, publicId, privateKey);
+}
+
+const NO_COMPANY: CompanyFacts = Object.freeze({ groupId: Object.freeze({ status: 'missing' as const }) });
+
 async function refuseCleartext(config: Configuration, facts: RequestFacts): Promise<never> {
   if (config.revokeKeysSeenInCleartext) await revokeIfValid(config, facts.clientIp, facts.authorization);
   throw new HttpsRequiredError();
@@ -386,6 +471,8 @@ function decideNow(config: Configuration, facts: RequestFacts): TwakeIdentity | 
     if (!facts.secure && config.mode !== 'development') return refuseCleartext(config, facts);
     // A method the route does not take: after the transport, so that a key sent in clear is still revoked.
     if (refusal) throw refusal;
+    const bearer = parseBearer(facts.authorization);
+    if (bearer.status !== 'other') return decideBearer(config, facts, bearer.status === 'ok' ? bearer.token : null);
     const parsed = parseAuthorization(facts.authorization);
     if (parsed.status === 'missing') throw new MissingCredentialsError(config.realm);
     if (parsed.status === 'invalid') return refuseCredentials(config, facts.clientIp, null);

@@ -39,6 +39,13 @@ export class TwakeAuthError extends Error {
   }
 }
 
+/** 403: a valid token that is not an application's (a Twake user's token): Twake answers the same. @public */
+export class ApplicationTokenRequiredError extends TwakeAuthError {
+  constructor() {
+    super(403, 'application_token_required', 'An application token is required');
+  }
+}
+
 /** 403: the client address is outside the application's allowed IPs. @public */
 export class IpNotAllowedError extends TwakeAuthError {
   constructor() {
@@ -72,6 +79,11 @@ export function basicChallenge(realm: string): string {
   return `Basic realm="${realm.replace(/["\\]/g, '\\$&')}", charset="UTF-8"`;
 }
 
+/** Builds the RFC 6750 §3 challenge sent with a 401 to a Bearer token that cannot be used. */
+export function bearerChallenge(realm: string): string {
+  return `Bearer realm="${realm.replace(/["\\]/g, '\\$&')}", error="invalid_token"`;
+}
+
 /** 401: no Authorization header at all. @public */
 export class MissingCredentialsError extends TwakeAuthError {
   constructor(realm: string) {
@@ -89,10 +101,11 @@ export class MissingCredentialsError extends TwakeAuthError {
  * @public
  */
 export class InvalidCredentialsError extends TwakeAuthError {
-  constructor(realm: string) {
+  /** @param challenge - the `WWW-Authenticate` value; defaults to the Basic challenge of `realm`. */
+  constructor(realm: string, challenge?: string) {
     super(401, 'invalid_credentials', 'Invalid credentials', {
       twakeError: LEGACY_BAD_CREDENTIALS,
-      headers: { 'WWW-Authenticate': basicChallenge(realm) },
+      headers: { 'WWW-Authenticate': challenge ?? basicChallenge(realm) },
     });
   }
 }

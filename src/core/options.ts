@@ -6,12 +6,25 @@ import type { CounterOptions } from '../limits/rate-limiters';
 import { createRequestLimiter, type RequestLimiter, type RequestLimitOptions } from '../limits/request-limit';
 import { DEFAULT_BODY_TIMEOUT_MS } from '../express/read-body';
 import type { Mode, Options } from './types';
+import { parseTokenOptions, type TokenSettings } from '../tokens/token-settings';
+import { createTokenVerifier, type TokenVerifier } from '../tokens/verify-token';
 import { createNotInstalledBudget, DEFAULT_NOT_INSTALLED_LIMIT, type NotInstalledBudget, type NotInstalledLimitOptions } from '../limits/not-installed-budget';
 
 /** Options with every default applied, the throttle and request limiter built. */
 export type Configuration = Readonly<
-  Omit<Options, 'throttle' | 'requestLimit' | 'notInstalledLimit'> & { throttle: FailureThrottle | null; requestLimit: RequestLimiter | null; notInstalled: NotInstalledBudget | null }
+  Omit<Options, 'throttle' | 'requestLimit' | 'notInstalledLimit' | 'tokens'> & {
+    throttle: FailureThrottle | null;
+    requestLimit: RequestLimiter | null;
+    notInstalled: NotInstalledBudget | null;
+    tokens: Tokens | null;
+  }
 >;
+
+/** Token settings and the verifier built from them. */
+export interface Tokens {
+  readonly settings: TokenSettings;
+  readonly verifier: TokenVerifier;
+}
 
 const DEFAULT_REALM = 'Twake applications';
 const DEFAULT_BODY_LIMIT = '100kb';
@@ -34,6 +47,8 @@ const OPTION_KEYS: { [K in keyof Options]-?: true } = {
   onAuthenticated: true,
   onDecision: true,
   routes: true,
+  nodeRoutes: true,
+  tokens: true,
   now: true,
 };
 
@@ -96,7 +111,7 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   for (const key of Object.keys(options)) {
     if (!(key in OPTION_KEYS)) fail(`unknown option "${key}". Known options: ${Object.keys(OPTION_KEYS).join(', ')}.`);
   }
-  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, bodyTimeoutMs, throttle, requestLimit, notInstalledLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onCleartextRevocationFailed, onAuthenticated, onDecision, routes, now } = options;
+  const { store, mode, isSecure, realm, bodyLimit, unreadBodies, bodyTimeoutMs, throttle, requestLimit, notInstalledLimit, revokeKeysSeenInCleartext, onCleartextKeyRevoked, onCleartextRevocationFailed, onAuthenticated, onDecision, routes, nodeRoutes, tokens, now } = options;
   if (store === undefined || store === null || typeof store.findApplication !== 'function') {
     fail('option "store" must be an ApplicationStore with a findApplication(publicId, companyId) method, for example createPrismaStore(prisma).');
   }
@@ -140,6 +155,11 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
   }
   if (onDecision !== undefined && onDecision !== null && typeof onDecision !== 'function') fail('option "onDecision" must be a function (decision) => void.');
   if (now !== undefined && typeof now !== 'function') fail('option "now" must be a function returning milliseconds.');
+  if (nodeRoutes !== undefined && nodeRoutes !== null && (!Array.isArray(nodeRoutes) || nodeRoutes.some((route: unknown) => typeof (route as { path?: unknown })?.path !== 'string'))) {
+    fail('option "nodeRoutes" must be a list of routes such as twakeNodeRoutes.');
+  }
+  const clock = now ?? Date.now;
+  const tokenSettings = tokens === undefined || tokens === null ? null : parseTokenOptions(tokens);
 
   return Object.freeze({
     store,
@@ -158,7 +178,9 @@ export function parseOptions(options: Partial<Options> | undefined): Configurati
     onAuthenticated: onAuthenticated ?? (() => undefined),
     onDecision: onDecision ?? null,
     routes: routes ?? null,
-    now: now ?? Date.now,
+    nodeRoutes: nodeRoutes ?? null,
+    tokens: tokenSettings === null ? null : Object.freeze({ settings: tokenSettings, verifier: createTokenVerifier(tokenSettings, clock) }),
+    now: clock,
   });
 }
 

@@ -5,6 +5,8 @@ import type { NotInstalledLimitOptions } from '../limits/not-installed-budget';
 import type { UnreadBodies } from '../express/read-body';
 import type { RequestLimiter, RequestLimitOptions } from '../limits/request-limit';
 import type { RouteTable } from './twake-v1';
+import type { NodeRouteTable } from './twake-node';
+import type { TokenOptions } from '../tokens/token-settings';
 
 /**
  * Who is calling: attached to `req.twake` (and `req.user` with passport) once a request is let through.
@@ -226,6 +228,19 @@ export interface Options {
    * is mounted. Defaults to null (no route requirement; see `requireCapabilities`).
    */
   routes: RouteTable | null;
+  /**
+   * Route table of Twake's Node-era scopes enforced on company paths (`/api/:service/:version/companies/:company_id/…`),
+   * by method: e.g. `twakeNodeRoutes` (GET on messages needs the privilege `read:messages`, POST the
+   * capability `write:messages`). Defaults to null (no scope requirement).
+   */
+  nodeRoutes: NodeRouteTable | null;
+  /**
+   * Accept `Authorization: Bearer <token>` as Twake's Node backend issues it (`POST /api/console/v1/login`):
+   * HS256 with a shared `secret` (Twake's `auth.jwt.secret`), or our asymmetric `keys`. The company then
+   * comes from the path (`/:service/:version/companies/:company_id/…`) or `group_id`. Defaults to null
+   * (Bearer tokens refused with 401).
+   */
+  tokens: TokenOptions | null;
   /** Clock used for key expiry. Defaults to `Date.now`. */
   now: () => number;
 }

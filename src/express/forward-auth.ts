@@ -1,6 +1,7 @@
 // Forward authentication for reverse proxies (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz).
 import type { Request, RequestHandler } from 'express';
 import { decide, whenDecided } from '../core/decide';
+import { companyIdFromQuery, fromCompanyPath } from '../core/company-path';
 import { ABSENT, AMBIGUOUS, fromQueryString, type CompanySource } from '../core/group-id';
 import { identityHeaders } from './identity-headers';
 import { parseOptions } from '../core/options';
@@ -11,6 +12,7 @@ import { InternalError, MissingOriginalUriError, UriTooLongError } from '../core
 import { forwardedMethod, forwardedPath, originalUris } from './forwarded-request';
 import { createBodyReader } from './read-body';
 import { companyFacts, requestFactsWithRoute } from './request-facts';
+import { nodeRequirementOf, type NodeRouteTable } from '../core/twake-node';
 import { checkMethod, mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../core/twake-v1';
 import type { TwakeAppAuthOptions } from '../core/types';
 
@@ -38,6 +40,20 @@ function fromOriginalUri(req: Request): CompanySource {
   const uris = originalUris(req);
   if (uris.length > 1 && uris.some((uri) => uri !== uris[0])) return AMBIGUOUS;
   return uris[0] === undefined ? ABSENT : fromQueryString(uris[0]);
+}
+
+/** The company in the path of the original URI (Node-era routes), from every copy the proxy sent. */
+function fromOriginalPath(req: Request): CompanySource {
+  const uris = [...new Set(originalUris(req))];
+  if (uris.length > 1) return AMBIGUOUS;
+  return uris[0] === undefined ? ABSENT : fromCompanyPath(uris[0]);
+}
+
+/** `company_id` in the query of the original URI. */
+function companyIdOfOriginalUri(req: Request): CompanySource {
+  const uris = [...new Set(originalUris(req))];
+  if (uris.length > 1) return AMBIGUOUS;
+  return uris[0] === undefined ? ABSENT : companyIdFromQuery(uris[0]);
 }
 
 /** Options of {@link forwardAuth} beyond the middleware's. */
@@ -72,21 +88,22 @@ export function forwardAuth(options: TwakeAppAuthOptions, forwardOptions: Forwar
   const uriRequired = (forwardOptions.originalUri ?? 'required') === 'required';
   return (req, res, next) => {
     res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
-    const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req)]);
+    const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req), fromOriginalPath(req), companyIdOfOriginalUri(req)]);
     const forwarded: Forwarded = { method: req.method, path: null };
     // Read with the route (refusals here come before the credentials, as a path too long does).
-    const readForwarded = (request: Request, routes: RouteTable | null): Requirement | null => {
+    const readForwarded = (request: Request, routes: RouteTable | null, nodeRoutes: NodeRouteTable | null): Requirement | null => {
       forwarded.path = forwardedPath(request);
       res.locals.twakeOriginalPath = forwarded.path;
       forwarded.method = forwardedMethod(request);
       if (forwarded.path === null && uriRequired) throw new MissingOriginalUriError();
       if (signer !== null && forwarded.path !== null && forwarded.path.length > MAX_BOUND_PATH_LENGTH) throw new UriTooLongError();
-      if (routes === null) return null;
+      if (routes === null && nodeRoutes === null) return null;
       // Every path a router could act on: the original one (with Traefik's prefix, and without it should a
       // client have sent the prefix itself), and the validator's own. The strictest reading wins.
       // (Copies of the original URI are all the same by now: one reading, not one per copy.)
       const paths = [forwarded.path, ...[...new Set(originalUris(request))].map(pathOf), pathOf(request.originalUrl ?? request.url ?? '')].filter((path): path is string => path !== null);
-      const requirement = mergeRequirements(paths.map((path) => requirementOf(routes, path, true)));
+      const v1 = routes === null ? null : mergeRequirements(paths.map((path) => requirementOf(routes, path, true)));
+      const requirement = nodeRoutes === null ? v1 : mergeRequirements([v1, nodeRequirementOf(nodeRoutes, forwarded.method, paths)]);
       // The original request's method (the proxy's header): nginx's own subrequest is always a GET.
       checkMethod(requirement, forwarded.method);
       return requirement;

@@ -5,6 +5,8 @@ import { agreeOnCompany, fromForm, fromParsed, fromQueryString, needsDecoding, t
 import type { Configuration } from '../core/options';
 import { hasBody, type BodyReader } from './read-body';
 import { TwakeAuthError } from '../core/errors';
+import { nodeRequirementOf, type NodeRouteTable } from '../core/twake-node';
+import { companyIdFromParsed, companyIdFromQuery, fromCompanyPath } from '../core/company-path';
 import { checkMethod, mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../core/twake-v1';
 
 // A class rather than an object literal with a getter: one shape shared by every request, built cheaply.
@@ -38,11 +40,11 @@ export function requestFactsWithRoute(
   req: Request,
   config: Configuration,
   company: RequestFacts['company'],
-  readRequirement: (req: Request, routes: RouteTable | null) => Requirement | null,
+  readRequirement: (req: Request, routes: RouteTable | null, nodeRoutes: NodeRouteTable | null) => Requirement | null,
 ): RequestFacts {
   let requirement: Requirement | null;
   try {
-    requirement = readRequirement(req, config.routes);
+    requirement = readRequirement(req, config.routes, config.nodeRoutes);
   } catch (error) {
     if (!(error instanceof TwakeAuthError)) throw error;
     return requestFacts(req, config, company, null, error);
@@ -71,20 +73,23 @@ const NO_SOURCES: readonly CompanySource[] = Object.freeze([]);
  */
 export function companyFacts(req: Request, res: Response, readBody: BodyReader, extra: readonly CompanySource[] = NO_SOURCES): RequestFacts['company'] {
   const url = req.originalUrl ?? req.url ?? '';
-  const sources = [...extra, fromQueryString(url)];
+  // The company of a Node-era path (`/:service/:version/companies/:company_id/…`, read from the full URL and
+  // from where the middleware is mounted) and any company_id beside it must agree with group_id.
+  const sources = [...extra, fromQueryString(url), fromCompanyPath(url), companyIdFromQuery(url)];
+  if (req.path !== undefined && req.path !== url) sources.push(fromCompanyPath(req.path));
   const ownQuery = Object.prototype.hasOwnProperty.call(req, 'query');
   // Express 4 parsed the query already, on entering the app: comparing with it costs nothing more.
-  if (ownQuery) sources.push(fromParsed(req.query));
+  if (ownQuery) sources.push(fromParsed(req.query), companyIdFromParsed(req.query));
   const parseQueryLater = !ownQuery && !parsedQueryMatchesRaw(req, url);
   if (!hasBody(req) && !parseQueryLater) {
-    sources.push(fromParsed(req.body));
+    sources.push(fromParsed(req.body), companyIdFromParsed(req.body));
     return { groupId: agreeOnCompany(sources) };
   }
   return async (): Promise<CompanyFacts> => {
-    const fromUrl = parseQueryLater ? [...sources, fromParsed(req.query)] : sources;
-    if (!hasBody(req)) return { groupId: agreeOnCompany([...fromUrl, fromParsed(req.body)]) };
+    const fromUrl = parseQueryLater ? [...sources, fromParsed(req.query), companyIdFromParsed(req.query)] : sources;
+    if (!hasBody(req)) return { groupId: agreeOnCompany([...fromUrl, fromParsed(req.body), companyIdFromParsed(req.body)]) };
     const { body, error, form } = await readBody(req, res);
-    const fromBody = form === undefined ? [fromParsed(body)] : [fromParsed(body), fromForm(form)];
+    const fromBody = form === undefined ? [fromParsed(body), companyIdFromParsed(body)] : [fromParsed(body), companyIdFromParsed(body), fromForm(form)];
     return { groupId: agreeOnCompany([...fromUrl, ...fromBody]), bodyError: error };
   };
 }
@@ -94,7 +99,14 @@ export function companyFacts(req: Request, res: Response, readBody: BodyReader, 
  * holds it, otherwise from the path relative to where the middleware is mounted. A method the route
  * does not answer is refused (405).
  */
-export function routeRequirement(req: Request, routes: RouteTable | null): Requirement | null {
+export function routeRequirement(req: Request, routes: RouteTable | null, nodeRoutes: NodeRouteTable | null = null): Requirement | null {
+  const v1 = v1Requirement(req, routes);
+  if (nodeRoutes === null) return v1;
+  const node = nodeRequirementOf(nodeRoutes, req.method ?? 'GET', [pathOf(req.originalUrl ?? req.url ?? ''), req.path ?? '']);
+  return mergeRequirements([v1, node]);
+}
+
+function v1Requirement(req: Request, routes: RouteTable | null): Requirement | null {
   if (routes === null) return null;
   const full = pathOf(req.originalUrl ?? req.url ?? '');
   const path = req.path ?? '';

@@ -53,6 +53,20 @@ export interface ServerConfig {
   shutdownTimeoutMs: number;
   /** Whether forward-auth refuses a request whose original URI it cannot see (FORWARD_AUTH_ORIGINAL_URI). */
   originalUri: 'required' | 'optional';
+  /** Twake's application login and Bearer tokens (JWT_*); null when off. */
+  tokens: TokenConfig | null;
+}
+
+/** How application tokens are signed: Twake's shared HS256 secret, or the assertion key pairs. */
+export interface TokenConfig {
+  /** JWT_SIGNING: `secret` (JWT_SECRET, HS256) or `keys` (the assertion key pairs, published at /.well-known/jwks.json). */
+  signing: 'secret' | 'keys';
+  /** JWT_SECRET, for `secret`. */
+  secret: string | null;
+  /** JWT_EXPIRATION: access token lifetime in seconds (Twake's auth.jwt.expiration). */
+  accessTtlSeconds: number;
+  /** JWT_REFRESH_EXPIRATION: refresh token lifetime in seconds (Twake's auth.jwt.refresh_expiration). */
+  refreshTtlSeconds: number;
 }
 
 /** How assertions are signed: by the database's key pairs (default) or by a shared secret. */
@@ -130,6 +144,22 @@ function parseAssertion(env: NodeJS.ProcessEnv): AssertionConfig {
   };
 }
 
+function parseTokens(env: NodeJS.ProcessEnv, assertion: AssertionConfig): TokenConfig | null {
+  const secret = env.JWT_SECRET?.trim() || null;
+  const signing = env.JWT_SIGNING?.trim() || (secret === null ? 'off' : 'secret');
+  if (signing !== 'off' && signing !== 'secret' && signing !== 'keys') fail('JWT_SIGNING must be secret, keys or off.');
+  if (signing === 'off') return null;
+  if (signing === 'secret' && secret === null) fail('JWT_SIGNING=secret needs JWT_SECRET (Twake\'s auth.jwt.secret).');
+  if (secret !== null && Buffer.byteLength(secret) < MIN_SECRET_BYTES) fail(`JWT_SECRET must be at least ${MIN_SECRET_BYTES} bytes (e.g. openssl rand -base64 48).`);
+  if (signing === 'keys' && assertion.secret !== null) fail('JWT_SIGNING=keys signs with the assertion key pairs: unset ASSERTION_SECRET, or use JWT_SIGNING=secret.');
+  return {
+    signing,
+    secret: signing === 'secret' ? secret : null,
+    accessTtlSeconds: wholeNumber(env, 'JWT_EXPIRATION', 3600, 1),
+    refreshTtlSeconds: wholeNumber(env, 'JWT_REFRESH_EXPIRATION', 2_592_000, 1),
+  };
+}
+
 function portNumber(text: string, name: string): number {
   const port = Number(text);
   if (!/^\d+$/.test(text.trim()) || port > 65535) fail(`${name} must be a port number, not ${JSON.stringify(text)}.`);
@@ -145,6 +175,7 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
   const keyFile = env.TLS_KEY_FILE?.trim();
   if (Boolean(certFile) !== Boolean(keyFile)) fail('Set both TLS_CERT_FILE and TLS_KEY_FILE, or neither.');
   const revokeCleartextKeys = parseBoolean(env, 'REVOKE_CLEARTEXT_KEYS');
+  const assertion = parseAssertion(env);
   const trustProxy = parseTrustProxy(env.TRUST_PROXY);
   // Behind a TLS-terminating proxy that the server does not trust, every HTTPS call looks like plain HTTP.
   if (revokeCleartextKeys && !(certFile && keyFile) && (trustProxy === false || trustProxy === 0)) {
@@ -186,7 +217,8 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
       statementTimeoutMs: wholeNumber(env, 'DATABASE_STATEMENT_TIMEOUT_MS', 5000, 1),
       connectTimeoutMs: wholeNumber(env, 'DATABASE_CONNECT_TIMEOUT_MS', 5000, 1),
     },
-    assertion: parseAssertion(env),
+    assertion,
+    tokens: parseTokens(env, assertion),
     shutdownTimeoutMs: wholeNumber(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
     originalUri: parseChoice(env, 'FORWARD_AUTH_ORIGINAL_URI', ['required', 'optional'] as const),
   };

@@ -14,7 +14,12 @@ import type { RedisCounterState } from '../limits/redis-health';
 import type { RequestLimiter } from '../limits/request-limit';
 import type { ServerMetrics } from './metrics';
 import type { RouteTable } from '../core/twake-v1';
+import type { NodeRouteTable } from '../core/twake-node';
 import { requestLog } from './request-log';
+import type { TokenOptions } from '../tokens/token-settings';
+import { twakeAppLogin } from '../express/app-login';
+import { twakeAppMe } from '../express/app-me';
+import { twakeAppTokenRenewal } from '../express/token-renewal';
 import type { TrustProxy } from './trust-proxy';
 import type { ApplicationStore, CleartextKeyEvent, Mode, TwakeIdentity } from '../core/types';
 
@@ -48,6 +53,10 @@ export interface AppOptions {
   assertions?: { signer: AssertionSigner; keys: SigningKeyRing } | null;
   /** Whether forward-auth refuses a request whose original URI it cannot see. Defaults to required. */
   originalUri?: 'required' | 'optional';
+  /** Node-era scope table enforced on company paths by forward-auth and the token routes, or null. Defaults to null. */
+  nodeRoutes?: NodeRouteTable | null;
+  /** Twake's application login and Bearer tokens on company paths; null (default) for none. */
+  tokens?: TokenOptions | null;
   /** Resolves when the database answers; rejects when it does not. */
   checkReady: () => Promise<void>;
 }
@@ -109,6 +118,8 @@ export function createApp(options: AppOptions): Express {
   const shared = {
     onDecision: metrics === null ? null : metrics.onDecision,
     routes: options.routes ?? null,
+    nodeRoutes: options.nodeRoutes ?? null,
+    tokens: options.tokens ?? null,
     notInstalledLimit: options.notInstalledLimit,
     unreadBodies: options.unreadBodies ?? 'refuse',
     bodyTimeoutMs: options.bodyTimeoutMs,
@@ -137,6 +148,14 @@ export function createApp(options: AppOptions): Express {
       company: { id: identity?.companyId },
     });
   });
+
+  // Twake's applications API (Node backend): log in with id and key, renew with the refresh token, read oneself.
+  const tokens = options.tokens ?? null;
+  if (tokens !== null) {
+    app.post('/api/console/v1/login', twakeAppLogin({ store, mode, throttle, requestLimit, ...shared, tokens }));
+    app.post('/api/console/v1/token', twakeAppTokenRenewal({ store, mode, throttle, requestLimit, ...shared, tokens }));
+    app.get('/api/console/v1/me', twakeAppMe({ store, mode, throttle, requestLimit, ...shared, tokens }));
+  }
 
   // The public keys that verify assertions (none with a shared secret). Cached briefly: a rotation
   // publishes the next key ahead of its use, and verifiers refetch on a key id they do not know.

@@ -117,6 +117,19 @@ describe('identity assertion: signed by the server, verified by the backend', ()
     expectProblem(await request(site).post('/api/v1/messages/save?group_id=victim').set('X-Twake-Assertion', token), 400, 'invalid_group_id');
   });
 
+  it('400: on a company path (Twake\'s current API), a company_id in the body naming another company', async () => {
+    const path = '/api/messages/v1/companies/acme/threads';
+    const token = await signWithServerKey(claimsFor('POST', path));
+    const app = express();
+    app.use('/api', trustForwardedIdentity({ jwksUrl, issuer: ISSUER, audience: AUDIENCE }));
+    app.all('/api/*path', (req, res) => {
+      res.json({ twake: req.twake });
+    });
+    app.use(twakeAuthErrorHandler());
+    expect((await request(app).post(path).set('X-Twake-Assertion', token).send({ company_id: 'acme' })).status).toBe(200);
+    expectProblem(await request(app).post(path).set('X-Twake-Assertion', token).send({ company_id: 'victim' }), 400, 'invalid_group_id');
+  });
+
   it('403: two assertions, an absent one, an empty one, an oversized one', async () => {
     const token = await assertionFor('GET', '/api/v1/notes?group_id=acme');
     const twice = await request(site).get('/api/v1/notes').set('X-Twake-Assertion', [token, token] as unknown as string);

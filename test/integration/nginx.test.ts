@@ -39,6 +39,16 @@ function documentedNginxBlock(): string {
   return match[1];
 }
 
+/** The nginx block of docs/deploy.md for Twake's current API: the locations of the token routes. */
+function documentedTokenRoutes(): string {
+  const text = readFileSync(join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
+  const section = text.slice(text.indexOf('## Bearer tokens on company paths'));
+  const match = /```nginx\n([\s\S]*?)```/.exec(section);
+  const routes = match?.[1] === undefined ? null : /location ~ \^\/api\/console[\s\S]*?\n\}/.exec(match[1]);
+  if (routes === null || routes === undefined) throw new Error('docs/deploy.md has no nginx block for the token routes');
+  return routes[0];
+}
+
 /**
  * A listening socket on an ephemeral port, for nginx to inherit (as in its binary upgrade: the NGINX
  * environment variable names the descriptors). The port is never free between choosing it and nginx
@@ -93,7 +103,7 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
     const database = await createEmptyDatabaseUrl('sqlite');
     drop = database.drop;
     env = { DATABASE_URL: database.url };
-    validator = await startServer({ ...env, NODE_ENV: 'production', TRUST_PROXY: 'loopback', AUTH_FAILURE_LIMIT: '5', SIGNING_KEYS_REFRESH_SECONDS: '1' });
+    validator = await startServer({ ...env, NODE_ENV: 'production', TRUST_PROXY: 'loopback', AUTH_FAILURE_LIMIT: '5', SIGNING_KEYS_REFRESH_SECONDS: '1', JWT_SECRET: 'a-jwt-secret-shared-with-twake-of-32-bytes-or-more' });
     app = await cliJson(['app', 'create', '--name', 'Nginx test'], env);
     await cliJson(['app', 'install', app.publicId, '--company', 'alpha'], env);
     await cliJson(['app', 'install', app.publicId, '--company', 'компания'], env);
@@ -104,6 +114,10 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
     site.all('/api/v1/raw/*path', express.json(), (req, res) => {
       const twake = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name.startsWith('x-twake-') || name === 'x-forwarded-for'));
       res.json({ headers: twake, body: req.body as unknown });
+    });
+    site.all('/api/:service/:version/companies/*path', (req, res) => {
+      const twake = Object.fromEntries(Object.entries(req.headers).filter(([name]) => name.startsWith('x-twake-')));
+      res.json({ headers: twake });
     });
     site.use('/api/v1/checked', trustForwardedIdentity({ jwksUrl: `${validator.url}/.well-known/jwks.json`, issuer: 'twake-app-auth', audience: 'twake-backend', jwksCacheSeconds: 1 }));
     site.all('/api/v1/checked/*path', (req, res) => {
@@ -116,7 +130,11 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
 
     const socket = await listeningSocket();
     nginxPort = (socket.address() as AddressInfo).port;
-    const locations = documentedNginxBlock().replace('http://127.0.0.1:3000/auth/verify', `http://127.0.0.1:${validator.port}/auth/verify`);
+    const documented = documentedNginxBlock().replace('http://127.0.0.1:3000/auth/verify', `http://127.0.0.1:${validator.port}/auth/verify`);
+    // Company paths take the same directives as /api/v1/ (docs/deploy.md, "Bearer tokens on company paths").
+    const apiV1 = /location \/api\/v1\/ \{[\s\S]*?\n\}/.exec(documented)?.[0] ?? '';
+    const companies = apiV1.replace('location /api/v1/ {', 'location ~ ^/api/[^/]+/[^/]+/companies/ {');
+    const locations = `${documented}\n${companies}\n${documentedTokenRoutes().replace('http://127.0.0.1:3000', `http://127.0.0.1:${validator.port}`)}`;
     const config = `
 ${process.getuid?.() === 0 ? 'user root;' : ''}
 daemon off;
@@ -169,6 +187,25 @@ ${locations}
     if (backend !== undefined) await new Promise((resolve) => backend.close(resolve));
     await drop?.();
     rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('Twake\'s current API: the login through nginx, then Bearer on a company path with the checked identity', async () => {
+    const bearerApp = await cliJson<{ publicId: string; privateKey: string }>(['app', 'create', '--name', 'Bearer app', '--capabilities', 'write:messages'], env);
+    await cliJson(['app', 'install', bearerApp.publicId, '--company', 'alpha'], env);
+    const login = await send(nginxPort, tls.cert, 'POST', '/api/console/v1/login', { 'Content-Type': 'application/json' }, JSON.stringify({ id: bearerApp.publicId, secret: bearerApp.privateKey }));
+    expect(login.status).toBe(200);
+    const token = (JSON.parse(login.body) as { resource: { access_token: { value: string } } }).resource.access_token.value;
+    const post = (path: string, value = token) => send(nginxPort, tls.cert, 'POST', path, { Authorization: `Bearer ${value}`, 'Content-Type': 'application/json', 'X-Twake-Company-Id': 'forged' }, '{}');
+    const passed = await post('/api/messages/v1/companies/alpha/threads');
+    expect(passed.status).toBe(200);
+    const { headers } = JSON.parse(passed.body) as { headers: Record<string, string> };
+    expect(headers).toMatchObject({ 'x-twake-company-id': 'alpha', 'x-twake-public-id': bearerApp.publicId });
+    const claims = JSON.parse(Buffer.from(String(headers['x-twake-assertion']).split('.')[1] ?? '', 'base64url').toString()) as Record<string, unknown>;
+    expect(claims).toMatchObject({ method: 'POST', path: '/api/messages/v1/companies/alpha/threads', company_id: 'alpha' });
+    expect((await post('/api/messages/v1/companies/beta/threads')).status).toBe(403);
+    expect((await post('/api/messages/v1/companies/alpha/threads', `${token}x`)).status).toBe(401);
+    // Reading needs read:messages, which this application does not hold.
+    expect((await send(nginxPort, tls.cert, 'GET', '/api/messages/v1/companies/alpha/threads', { Authorization: `Bearer ${token}` })).status).toBe(403);
   });
 
   it('passes the checked identity and overwrites every client-sent X-Twake-* header (observation 3)', async () => {

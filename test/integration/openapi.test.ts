@@ -16,7 +16,7 @@ let valid: string;
 
 beforeAll(async () => {
   // Two failures per public id before 429, and a short body wait: both refusals are then cheap to cause.
-  started = await startServerWithApp('sqlite', { name: 'OpenAPI app', serverEnv: { AUTH_PUBLIC_ID_FAILURE_LIMIT: '2', BODY_TIMEOUT_MS: '300' } });
+  started = await startServerWithApp('sqlite', { name: 'OpenAPI app', serverEnv: { AUTH_PUBLIC_ID_FAILURE_LIMIT: '2', BODY_TIMEOUT_MS: '300', JWT_SECRET: 'a-jwt-secret-shared-with-twake-of-32-bytes-or-more' } });
   valid = basicAuthorization(started.app.publicId, started.app.privateKey);
 }, 60_000);
 
@@ -115,6 +115,25 @@ describe('the server against docs/openapi.yaml', () => {
     const observed: Observed = { method: 'POST', target: '/api/v1/auth/test?group_id=acme', status: Number(statusLine.split(' ')[1]), headers, body };
     expect(observed.status).toBe(408);
     expect(mismatches(document, ajv, observed)).toEqual([]);
+  });
+
+  it('Twake\'s applications API: login, renewal, me, and the Bearer through forward-auth', async () => {
+    const login = await call('POST', '/api/console/v1/login', { 'Content-Type': 'application/json' }, JSON.stringify({ id: started.app.publicId, secret: started.app.privateKey }));
+    expect(login.status).toBe(200);
+    const pair = (json(login).resource as { access_token: { value: string; refresh: string } }).access_token;
+    expect((await call('POST', '/api/console/v1/login', { 'Content-Type': 'application/json' }, JSON.stringify({ id: '00000000-0000-4000-8000-000000000000', secret: 'twk_wrong' }))).status).toBe(401);
+    expect((await call('POST', '/api/console/v1/login', { 'Content-Type': 'application/json' }, '{"id":')).status).toBe(400);
+    expect((await call('POST', '/api/console/v1/token', { Authorization: `Bearer ${pair.refresh}` })).status).toBe(200);
+    expect((await call('POST', '/api/console/v1/token', { Authorization: `Bearer ${pair.value}` })).status).toBe(401);
+    expect((await call('GET', '/api/console/v1/me', { Authorization: `Bearer ${pair.value}` })).status).toBe(200);
+    expect((await call('GET', '/api/console/v1/me')).status).toBe(401);
+    const bearer = { Authorization: `Bearer ${pair.value}` };
+    expect((await call('GET', '/auth/verify', { ...bearer, 'X-Original-URI': '/api/v1/users?group_id=acme' })).status).toBe(204);
+    // The Node-era scopes: this application was granted none.
+    const scoped = await call('GET', '/auth/verify', { ...bearer, 'X-Original-URI': '/api/messages/v1/companies/acme/threads' });
+    expect([scoped.status, json(scoped).code]).toEqual([403, 'missing_privilege']);
+    const elsewhere = await call('GET', '/auth/verify', { ...bearer, 'X-Original-URI': '/api/messages/v1/companies/other/threads' });
+    expect([elsewhere.status, json(elsewhere).code]).toEqual([403, 'not_installed']);
   });
 
   it('wrong keys for one public id past its budget: 429', async () => {

@@ -18,15 +18,15 @@ function validate(file: string): { valid: boolean; version: string; errors: unkn
   return JSON.parse(execFileSync(process.execPath, [VALIDATOR, file], { encoding: 'utf8' })) as { valid: boolean; version: string; errors: unknown };
 }
 
-/** The routes src/server/server.ts declares: `app.get(path)` or `app.all(path | paths)`, as OpenAPI paths. */
-function serverRoutes(): Map<string, 'get' | 'all'> {
+/** The routes src/server/server.ts declares: `app.get(path)`, `app.post(path)` or `app.all(path | paths)`, as OpenAPI paths. */
+function serverRoutes(): Map<string, 'get' | 'post' | 'all'> {
   const source = ts.createSourceFile('server.ts', readFileSync(join(ROOT, 'src', 'server', 'server.ts'), 'utf8'), ts.ScriptTarget.ES2022, true);
-  const routes = new Map<string, 'get' | 'all'>();
+  const routes = new Map<string, 'get' | 'post' | 'all'>();
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ts.isIdentifier(node.expression.expression) && node.expression.expression.text === 'app') {
       const method = node.expression.name.text;
       const first = node.arguments[0];
-      if ((method === 'get' || method === 'all') && first !== undefined) {
+      if ((method === 'get' || method === 'post' || method === 'all') && first !== undefined) {
         const paths = ts.isArrayLiteralExpression(first) ? [...first.elements] : [first];
         for (const path of paths) {
           if (!ts.isStringLiteralLike(path)) throw new Error(`a route path that is not a literal: ${path.getText(source)}`);
@@ -108,7 +108,7 @@ describe('docs/openapi.yaml', () => {
     expect(Object.keys(paths).sort()).toEqual([...routes.keys()].sort());
     for (const [path, method] of routes) {
       const operations = METHODS.filter((name) => isObject(paths[path]) && isObject((paths[path] as JsonObject)[name]));
-      if (method === 'get') expect({ path, operations }).toEqual({ path, operations: ['get'] });
+      if (method === 'get' || method === 'post') expect({ path, operations }).toEqual({ path, operations: [method] });
       else expect({ path, operations }).toEqual({ path, operations: expect.arrayContaining(['get', 'post', 'put', 'patch', 'delete']) });
     }
   });

@@ -19,6 +19,7 @@ import { migrate } from '../../database/migrate';
 import { createServerMetrics } from '../../server/metrics';
 import { createApp, serveMetrics } from '../../server/server';
 import { twakeV1Routes } from '../../core/twake-v1';
+import { twakeNodeRoutes } from '../../core/twake-node';
 import { readServerConfig } from '../../server/server-config';
 import { listensPublicly } from '../../server/trust-proxy';
 import { createCachedStore, type CachedStore } from '../../stores/cached-store';
@@ -167,6 +168,15 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     metrics,
     metricsRoute: config.metricsPort === null,
     routes: config.twakeRoutes === 'v1' ? twakeV1Routes : null,
+    nodeRoutes: config.twakeRoutes === 'v1' ? twakeNodeRoutes : null,
+    tokens:
+      config.tokens === null
+        ? null
+        : {
+            ...(config.tokens.signing === 'secret' ? { secret: config.tokens.secret ?? '' } : { keys: signingKeys }),
+            accessTtlSeconds: config.tokens.accessTtlSeconds,
+            refreshTtlSeconds: config.tokens.refreshTtlSeconds,
+          },
     checkReady: async () => {
       await database.prisma.$queryRaw`SELECT 1`;
     },

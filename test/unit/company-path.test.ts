@@ -1,0 +1,53 @@
+import { describe, expect, it } from '@jest/globals';
+import { companyIdFromParsed, companyIdFromQuery, fromCompanyPath } from '../../src/core/company-path';
+import { ABSENT, AMBIGUOUS } from '../../src/core/group-id';
+
+const found = (value: unknown) => ({ found: true, value });
+
+describe('fromCompanyPath', () => {
+  it('should read the company of /api/:service/:version/companies/:company_id/…, wherever /api/ is', () => {
+    expect(fromCompanyPath('/api/messages/v1/companies/c1/threads')).toEqual(found('c1'));
+    expect(fromCompanyPath('/prefix/api/messages/v1/companies/c1/threads?x=1')).toEqual(found('c1'));
+    expect(fromCompanyPath('/auth/verify/api/channels/v1/companies/c%201/workspaces/w/channels')).toEqual(found('c 1'));
+    expect(fromCompanyPath('/api/messages/v1/Companies/c1')).toEqual(found('c1'));
+  });
+
+  it('should read it relative to the mount point (the middleware mounted at /api)', () => {
+    expect(fromCompanyPath('/messages/v1/companies/c1/threads')).toEqual(found('c1'));
+  });
+
+  it('should find nothing on other paths', () => {
+    for (const path of ['/api/v1/messages/save', '/api/messages/v1/threads', '/api/messages/v1/companies', '/', '']) expect(fromCompanyPath(path)).toEqual(ABSENT);
+  });
+
+  it('should refuse two readings that disagree, dot segments, and what cannot be decoded', () => {
+    expect(fromCompanyPath('/messages/v1/companies/a/api/x/v1/companies/b')).toBe(AMBIGUOUS);
+    for (const path of ['/api/m/v1/companies/a/../b/t', '/api/m/v1/companies/a/%2E%2E/b', '/api/m/v1/companies/a/./t', '/api/m/v1/companies/a\\..\\b', '/api/m/v1/companies/%FF/t']) {
+      expect({ path, source: fromCompanyPath(path) }).toEqual({ path, source: AMBIGUOUS });
+    }
+  });
+});
+
+describe('companyIdFromQuery', () => {
+  it('should read one company_id, decoded', () => {
+    expect(companyIdFromQuery('/x?company_id=c%201&a=b')).toEqual(found('c 1'));
+    expect(companyIdFromQuery('/x?group_id=g')).toEqual(ABSENT);
+    expect(companyIdFromQuery('/x')).toEqual(ABSENT);
+  });
+
+  it('should refuse a repeated company_id and keys parsers read as company_id', () => {
+    for (const query of ['company_id=a&company_id=a', 'company_id[]=a', '[company_id]=a', 'company_id.x=a', 'company.id=a', 'company id=a', 'company_id=a;company_id=b', 'company_%69d=a&company_id=a', 'company_id=%FF']) {
+      expect({ query, source: companyIdFromQuery(`/x?${query}`) }).toEqual({ query, source: AMBIGUOUS });
+    }
+  });
+});
+
+describe('companyIdFromParsed', () => {
+  it('should read company_id from a parsed body or query, refusing aliases', () => {
+    expect(companyIdFromParsed({ company_id: 'c1' })).toEqual(found('c1'));
+    expect(companyIdFromParsed({ company_id: ['a', 'b'] })).toEqual(found(['a', 'b']));
+    expect(companyIdFromParsed({ '[company_id]': 'c1' })).toBe(AMBIGUOUS);
+    expect(companyIdFromParsed(null)).toEqual(ABSENT);
+    expect(companyIdFromParsed('company_id=c1')).toEqual(ABSENT);
+  });
+});
