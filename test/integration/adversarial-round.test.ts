@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express5 from 'express';
 import express4 from 'express4';
 import { request as httpRequest } from 'node:http';
-import { MemoryStore, twakeAppAuth, twakeAuthErrorHandler, twakeV1Routes } from '../../src';
+import { SignJWT } from 'jose';
+import { MemoryStore, trustForwardedIdentity, twakeAppAuth, twakeAuthErrorHandler, twakeV1Routes } from '../../src';
 import { basicAuthorization } from '../../src/testing';
 import { listenOnFreePort, type Listening } from '../helpers/listen';
 
@@ -73,5 +74,43 @@ describe.each([
   it('positive control: the same body without "__proto__" passes, acting on acme', async () => {
     const answer = await post(listening.port, '/api/v1/messages/remove?group_id=acme', '{"text":"hi"}');
     expect({ status: answer.status, company: answer.body.company, acted_on: answer.body.acted_on }).toEqual({ status: 200, company: 'acme', acted_on: 'acme' });
+  });
+});
+
+describe('the backend helper behind nginx (trustForwardedIdentity), the same body', () => {
+  const SECRET = 'adversarial-round-shared-secret-32-bytes!';
+  const ISSUER = 'twake-app-auth';
+  const AUDIENCE = 'twake-backend';
+  let listening: Listening;
+  beforeAll(async () => {
+    const app = express5();
+    app.use('/api/v1', trustForwardedIdentity({ secret: SECRET, issuer: ISSUER, audience: AUDIENCE }));
+    app.use(express5.json());
+    app.post('/api/v1/messages/remove', (req, res) => {
+      const params = Object.assign({}, req.body as object) as { group_id?: unknown };
+      res.json({ company: req.twake?.companyId, acted_on: params.group_id ?? null });
+    });
+    app.use(twakeAuthErrorHandler());
+    listening = await listenOnFreePort(app);
+  });
+  afterAll(() => listening.close());
+
+  // The assertion forward-auth signed for acme (nginx never sends the body to the validator).
+  const assertion = () => {
+    const now = Math.floor(Date.now() / 1000);
+    const claims = { sub: 'bot', public_id: 'bot', company_id: 'acme', key_id: 'k', name: 'bot', capabilities: [], privileges: [], method: 'POST', path: '/api/v1/messages/remove', iss: ISSUER, aud: AUDIENCE, iat: now, exp: now + 30 };
+    return new SignJWT(claims).setProtectedHeader({ alg: 'HS256', typ: 'twake-assertion+jwt' }).sign(new TextEncoder().encode(SECRET));
+  };
+
+  it('positive control: a body naming acme passes', async () => {
+    const answer = await post(listening.port, '/api/v1/messages/remove', '{"group_id":"acme"}', { 'Content-Type': 'application/json', 'X-Twake-Assertion': await assertion() });
+    expect({ status: answer.status, acted_on: answer.body.acted_on }).toEqual({ status: 200, acted_on: 'acme' });
+  });
+
+  it('a body whose "__proto__" member names globex: refused 400 invalid_group_id, as a plain group_id naming globex is', async () => {
+    const plain = await post(listening.port, '/api/v1/messages/remove', '{"group_id":"globex"}', { 'Content-Type': 'application/json', 'X-Twake-Assertion': await assertion() });
+    expect(plain.status).toBe(400);
+    const answer = await post(listening.port, '/api/v1/messages/remove', '{"__proto__":{"group_id":"globex"}}', { 'X-Twake-Assertion': await assertion() });
+    expect({ status: answer.status, code: answer.body.code, acted_on: answer.body.acted_on }).toEqual({ status: 400, code: 'invalid_group_id', acted_on: undefined });
   });
 });
