@@ -3,11 +3,20 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express5 from 'express';
 import express4 from 'express4';
-import { request as httpRequest } from 'node:http';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import https from 'node:https';
+import { request as httpRequest, type Server } from 'node:http';
+import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { SignJWT } from 'jose';
 import { MemoryStore, trustForwardedIdentity, twakeAppAuth, twakeAuthErrorHandler, twakeV1Routes } from '../../src';
 import { basicAuthorization } from '../../src/testing';
 import { listenOnFreePort, type Listening } from '../helpers/listen';
+import { createEmptyDatabaseUrl } from '../helpers/databases';
+import { cliJson, startServer, type ServerProcess } from '../helpers/processes';
+import { makeSelfSignedCertificate, type SelfSigned } from '../helpers/self-signed';
 
 const KEY = 'twk_adversarial-round';
 const AUTH = basicAuthorization('bot', KEY);
@@ -112,5 +121,143 @@ describe('the backend helper behind nginx (trustForwardedIdentity), the same bod
     expect(plain.status).toBe(400);
     const answer = await post(listening.port, '/api/v1/messages/remove', '{"__proto__":{"group_id":"globex"}}', { 'X-Twake-Assertion': await assertion() });
     expect({ status: answer.status, code: answer.body.code, acted_on: answer.body.acted_on }).toEqual({ status: 400, code: 'invalid_group_id', acted_on: undefined });
+  });
+});
+
+// ---------------------------------------------------------------------------------------------------------
+// nginx with the configuration docs/deploy.md prints: the auth subrequest carries every client header.
+// ---------------------------------------------------------------------------------------------------------
+
+function findNginx(): string | null {
+  for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx']) {
+    try {
+      execFileSync(candidate, ['-v'], { stdio: 'ignore' });
+      return candidate;
+    } catch {
+      // not there
+    }
+  }
+  return null;
+}
+const NGINX = findNginx();
+const describeWithNginx = NGINX === null ? describe.skip : describe;
+
+function documentedNginxBlock(): string {
+  const text = readFileSync(join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
+  const match = /```nginx\n([\s\S]*?)```/.exec(text);
+  if (match?.[1] === undefined) throw new Error('docs/deploy.md has no nginx block');
+  return match[1];
+}
+
+function listeningSocket(): Promise<NetServer> {
+  return new Promise((resolve, reject) => {
+    const server = createNetServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => resolve(server));
+  });
+}
+
+function sendTls(port: number, ca: Buffer, method: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = https.request({ host: '127.0.0.1', port, method, path, ca, headers }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+describeWithNginx('nginx auth_request (docs/deploy.md) and large request headers', () => {
+  let folder: string;
+  let tls: SelfSigned;
+  let validator: ServerProcess;
+  let backend: Server;
+  let nginx: ChildProcess;
+  let nginxPort: number;
+  let drop: () => Promise<void>;
+  let auth: string;
+
+  beforeAll(async () => {
+    folder = mkdtempSync(join(tmpdir(), 'twake-adv-nginx-'));
+    tls = makeSelfSignedCertificate();
+    const database = await createEmptyDatabaseUrl('sqlite');
+    drop = database.drop;
+    const env = { DATABASE_URL: database.url };
+    validator = await startServer({ ...env, NODE_ENV: 'production', TRUST_PROXY: 'loopback' });
+    const app = await cliJson<{ publicId: string; privateKey: string }>(['app', 'create', '--name', 'Adversarial nginx'], env);
+    await cliJson(['app', 'install', app.publicId, '--company', 'alpha'], env);
+    auth = `Basic ${Buffer.from(`${app.publicId}:${app.privateKey}`).toString('base64')}`;
+    const site = express5();
+    site.all('/api/v1/*path', (_req, res) => {
+      res.json({ reached: true });
+    });
+    backend = site.listen(0, '127.0.0.1');
+    await new Promise((resolve) => backend.once('listening', resolve));
+    const backendPort = (backend.address() as AddressInfo).port;
+    const socket = await listeningSocket();
+    nginxPort = (socket.address() as AddressInfo).port;
+    const locations = documentedNginxBlock().replace('http://127.0.0.1:3000/auth/verify', `http://127.0.0.1:${validator.port}/auth/verify`);
+    const config = `
+${process.getuid?.() === 0 ? 'user root;' : ''}
+daemon off;
+worker_processes 1;
+pid ${join(folder, 'nginx.pid')};
+error_log ${join(folder, 'error.log')} warn;
+events { worker_connections 64; }
+http {
+  access_log off;
+  client_body_temp_path ${join(folder, 'body')};
+  proxy_temp_path ${join(folder, 'proxy')};
+  fastcgi_temp_path ${join(folder, 'fastcgi')};
+  uwsgi_temp_path ${join(folder, 'uwsgi')};
+  scgi_temp_path ${join(folder, 'scgi')};
+  upstream backend { server 127.0.0.1:${backendPort}; }
+  server {
+    listen 127.0.0.1:${nginxPort} ssl;
+    ssl_certificate ${tls.certFile};
+    ssl_certificate_key ${tls.keyFile};
+${locations}
+  }
+}
+`;
+    const configFile = join(folder, 'nginx.conf');
+    writeFileSync(configFile, config);
+    execFileSync(NGINX as string, ['-t', '-p', folder, '-c', configFile], { stdio: 'pipe' });
+    const descriptor = (socket as unknown as { _handle: { fd: number } })._handle.fd;
+    nginx = spawn(NGINX as string, ['-p', folder, '-c', configFile], { stdio: ['ignore', 'ignore', 'ignore', descriptor], env: { ...process.env, NGINX: '3;' } });
+    await new Promise((resolve) => socket.close(resolve));
+    for (let attempt = 0; attempt < 100; attempt += 1) {
+      const up = await sendTls(nginxPort, tls.cert, 'GET', '/', {}).then(
+        () => true,
+        () => false,
+      );
+      if (up) break;
+      await new Promise((resolve) => setTimeout(resolve, 50));
+    }
+  });
+
+  afterAll(async () => {
+    if (nginx?.pid !== undefined) process.kill(nginx.pid, 'SIGQUIT');
+    await validator?.stop();
+    if (backend !== undefined) await new Promise((resolve) => backend.close(resolve));
+    await drop?.();
+    rmSync(folder, { recursive: true, force: true });
+  });
+
+  it('positive control: a GET through nginx to a route outside the table passes', async () => {
+    const answer = await sendTls(nginxPort, tls.cert, 'GET', '/api/v1/notes?group_id=alpha', { Authorization: auth });
+    expect(answer.status).toBe(200);
+  });
+
+  // nginx accepts request headers up to 4 buffers of 8 KB (large_client_header_buffers) and copies
+  // them all into the auth subrequest; Node's HTTP server under the validator stops at 16 KB and answers
+  // 431 itself, a status auth_request turns into 500 for the client (and an error in nginx's log).
+  it('GET /api/v1/notes?group_id=alpha with three 6,000-byte headers: a 4xx problem answer, never 500', async () => {
+    const pad = 'p'.repeat(6000);
+    const answer = await sendTls(nginxPort, tls.cert, 'GET', '/api/v1/notes?group_id=alpha', { Authorization: auth, 'X-Pad-1': pad, 'X-Pad-2': pad, 'X-Pad-3': pad });
+    expect({ serverError: answer.status >= 500, status: answer.status }).toEqual({ serverError: false, status: expect.any(Number) });
   });
 });
