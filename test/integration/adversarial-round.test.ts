@@ -284,3 +284,47 @@ ${locations}
     expect({ serverError: status >= 500 }).toEqual({ serverError: false });
   });
 });
+
+describe('the standalone server: answers outside the validator', () => {
+  let validator: ServerProcess;
+  let drop: () => Promise<void>;
+  let auth: string;
+
+  beforeAll(async () => {
+    const database = await createEmptyDatabaseUrl('sqlite');
+    drop = database.drop;
+    const env = { DATABASE_URL: database.url };
+    validator = await startServer({ ...env, NODE_ENV: 'development', TWAKE_ROUTES: 'v1' });
+    const app = await cliJson<{ publicId: string; privateKey: string }>(['app', 'create', '--name', 'Adversarial server'], env);
+    await cliJson(['app', 'install', app.publicId, '--company', 'alpha'], env);
+    auth = `Basic ${Buffer.from(`${app.publicId}:${app.privateKey}`).toString('base64')}`;
+  });
+
+  afterAll(async () => {
+    await validator?.stop();
+    await drop?.();
+  });
+
+  const ask = async (path: string, headers: Record<string, string> = {}) => {
+    const answer = await fetch(`${validator.url}${path}`, { headers: { Authorization: auth, ...headers } });
+    return { status: answer.status, xStatus: answer.headers.get('x-twake-status'), type: answer.headers.get('content-type'), text: await answer.text() };
+  };
+
+  it('positive control: an Envoy-style forward-auth path passes', async () => {
+    expect((await ask('/auth/verify/api/v1/notes?group_id=alpha')).status).toBe(204);
+  });
+
+  // Envoy appends the original path to /auth/verify: a malformed escape in it fails Express's own
+  // decoding of the route parameter before forward-auth runs.
+  it('GET /auth/verify/api/v1/%ZZ?group_id=alpha: the 400 carries the legacy error member, as every refusal does', async () => {
+    const answer = await ask('/auth/verify/api/v1/%ZZ?group_id=alpha');
+    const body = JSON.parse(answer.text) as Record<string, unknown>;
+    expect({ status: answer.status, error: body.error, twake_error: body.twake_error }).toEqual({ status: 400, error: expect.any(String), twake_error: expect.any(String) });
+  });
+
+  // A path the server does not serve: Express's default page repeats the request path in its body.
+  it('GET /<img src=x>/secret-looking-path: 404 problem details that do not repeat the request path', async () => {
+    const answer = await ask('/%3Cimg%20src=x%3E/twk_leaked_in_path');
+    expect({ status: answer.status, problem: answer.type?.startsWith('application/problem+json') ?? false, echoes: answer.text.includes('twk_leaked_in_path') }).toEqual({ status: 404, problem: true, echoes: false });
+  });
+});
