@@ -266,6 +266,26 @@ ${locations}
     expect(answer.status).toBe(200);
   });
 
+  // The validator binds paths up to 2,048 characters (MAX_BOUND_PATH_LENGTH) into the assertion it
+  // answers in a header; nginx reads an upstream's headers into one proxy_buffer_size (one 4 KB page).
+  it('GET /api/v1/<path of 2,048 characters>?group_id=alpha: reaches the backend (or a 4xx), never 500', async () => {
+    const path = `/api/v1/raw/${'x'.repeat(2048 - '/api/v1/raw/'.length)}`;
+    expect(path.length).toBe(2048);
+    const answer = await sendTls(nginxPort, tls.cert, 'GET', `${path}?group_id=alpha`, { Authorization: auth });
+    expect(answer.status).toBe(200);
+  });
+
+  // The same length, each character one JSON doubles in the assertion's claims (a backslash): the 204's
+  // headers outgrow nginx's buffer ("upstream sent too big header"), a 502 auth_request turns into 500.
+  it('GET /api/v1/raw/<2,036 backslashes>?group_id=alpha (2,048 characters): reaches the backend (or a 4xx), never 500', async () => {
+    const short = await sendTls(nginxPort, tls.cert, 'GET', `/api/v1/raw/${'\\'.repeat(400)}?group_id=alpha`, { Authorization: auth });
+    expect(short.status).toBe(200);
+    const path = `/api/v1/raw/${'\\'.repeat(2048 - '/api/v1/raw/'.length)}`;
+    expect(path.length).toBe(2048);
+    const answer = await sendTls(nginxPort, tls.cert, 'GET', `${path}?group_id=alpha`, { Authorization: auth });
+    expect({ serverError: answer.status >= 500, status: answer.status }).toEqual({ serverError: false, status: expect.any(Number) });
+  });
+
   // nginx accepts request headers up to 4 buffers of 8 KB (large_client_header_buffers) and copies
   // them all into the auth subrequest; Node's HTTP server under the validator stops at 16 KB and answers
   // 431 itself, a status auth_request turns into 500 for the client (and an error in nginx's log).
