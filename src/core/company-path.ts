@@ -1,6 +1,6 @@
 // Finds the company of Twake's Node-era routes, `/:service/:version/companies/:company_id/…`, and any
 // `company_id` a query or body names beside it.
-import { ABSENT, AMBIGUOUS, type CompanySource } from './group-id';
+import { ABSENT, AMBIGUOUS, PROTOTYPE_KEY, type CompanySource } from './group-id';
 import { decodeComponent } from './percent-decoding';
 
 const FIELD = 'company_id';
@@ -89,6 +89,6 @@ export function companyIdFromQuery(url: string): CompanySource {
 export function companyIdFromParsed(parsed: unknown): CompanySource {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Buffer.isBuffer(parsed)) return ABSENT;
   const record = parsed as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (aliasesCompanyId(key)) return AMBIGUOUS;
+  for (const key of Object.keys(record)) if (aliasesCompanyId(key) || key === PROTOTYPE_KEY) return AMBIGUOUS;
   return Object.prototype.hasOwnProperty.call(record, FIELD) ? { found: true, value: record[FIELD] } : ABSENT;
 }

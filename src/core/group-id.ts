@@ -199,6 +199,13 @@ export function fromForm(text: string): CompanySource {
 }
 
 /**
+ * An own `__proto__` member (JSON.parse keeps it as a plain key) becomes the prototype of any copy a
+ * handler makes by assignment (`Object.assign({}, body)`, a for…in copy, a shallow merge): a `group_id`
+ * inside it is then read as the body's own. No company can be read with certainty from such a body.
+ */
+export const PROTOTYPE_KEY = '__proto__';
+
+/**
  * Reads `group_id` from an object the app parsed (a body, or `req.query`), whatever parser made it. A key
  * read as group_id by qs or PHP is refused, and so is a key left with escapes (qs keeps a key it cannot
  * decode as it came) that PHP, decoding it, would read as group_id.
@@ -206,7 +213,7 @@ export function fromForm(text: string): CompanySource {
 export function fromParsed(parsed: unknown): CompanySource {
   if (parsed === null || typeof parsed !== 'object' || Array.isArray(parsed) || Buffer.isBuffer(parsed)) return ABSENT;
   const record = parsed as Record<string, unknown>;
-  for (const key of Object.keys(record)) if (aliasesGroupId(key) || (key.includes('%') && phpDecodesAsGroupId(key))) return AMBIGUOUS;
+  for (const key of Object.keys(record)) if (aliasesGroupId(key) || (key.includes('%') && phpDecodesAsGroupId(key)) || key === PROTOTYPE_KEY) return AMBIGUOUS;
   if (!Object.prototype.hasOwnProperty.call(record, FIELD)) return ABSENT;
   return { found: true, value: record[FIELD] };
 }

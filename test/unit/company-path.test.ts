@@ -50,4 +50,11 @@ describe('companyIdFromParsed', () => {
     expect(companyIdFromParsed(null)).toEqual(ABSENT);
     expect(companyIdFromParsed('company_id=c1')).toEqual(ABSENT);
   });
+
+  it('should refuse a body with an own __proto__ member, whose company_id a copy of the body would inherit', () => {
+    // Why: the copy a handler makes names globex, though the body has no own company_id.
+    expect((Object.assign({}, JSON.parse('{"__proto__":{"company_id":"globex"}}')) as { company_id?: string }).company_id).toBe('globex');
+    expect(companyIdFromParsed(JSON.parse('{"__proto__":{"company_id":"globex"}}'))).toBe(AMBIGUOUS);
+    expect(companyIdFromParsed(JSON.parse('{"company_id":"acme"}'))).toEqual(found('acme'));
+  });
 });
