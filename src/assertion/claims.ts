@@ -7,11 +7,21 @@ export const ASSERTION_TYPE = 'twake-assertion+jwt';
 /** Longest lifetime an assertion may have, in seconds. */
 export const MAX_ASSERTION_TTL_SECONDS = 60;
 /**
- * Longest original path an assertion is signed for, in characters: a longer one is refused (414) rather
- * than answered with a header a proxy's buffers cannot hold (nginx reads an auth response's headers into
- * `proxy_buffer_size`, 4 or 8 KB by default). Real API paths are far shorter.
+ * Largest original path an assertion is signed for, in bytes as the claim encodes it (JSON-escaped,
+ * UTF-8): a larger one is refused (414) rather than answered with a header a proxy's buffers cannot hold
+ * (nginx reads an auth response's headers into `proxy_buffer_size`, 4 or 8 KB by default). Counting the
+ * encoded size matters: a backslash or a quote takes two bytes in the claim, a Latin-1 byte two. Real API
+ * paths are far smaller.
  */
 export const MAX_BOUND_PATH_LENGTH = 2048;
+
+/** Whether `path`, encoded in an assertion's claims, stays within {@link MAX_BOUND_PATH_LENGTH}. */
+export function fitsInAssertion(path: string): boolean {
+  // The cheap bound first: no character encodes in fewer than one byte.
+  if (path.length > MAX_BOUND_PATH_LENGTH) return false;
+  return Buffer.byteLength(JSON.stringify(path)) - 2 <= MAX_BOUND_PATH_LENGTH;
+}
+
 /** Header that carries the assertion from forward-auth, through the proxy, to the backend. */
 export const ASSERTION_HEADER = 'X-Twake-Assertion';
 

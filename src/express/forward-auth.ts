@@ -6,7 +6,7 @@ import { ABSENT, AMBIGUOUS, fromQueryString, type CompanySource } from '../core/
 import { identityHeaders } from './identity-headers';
 import { parseOptions } from '../core/options';
 import { refuse } from './problem';
-import { ASSERTION_HEADER, MAX_BOUND_PATH_LENGTH } from '../assertion/claims';
+import { ASSERTION_HEADER, fitsInAssertion } from '../assertion/claims';
 import type { AssertionSigner } from '../assertion/signer';
 import { InternalError, MissingOriginalUriError, UriTooLongError } from '../core/errors';
 import { forwardedMethod, forwardedPath, originalUris } from './forwarded-request';
@@ -96,7 +96,7 @@ export function forwardAuth(options: TwakeAppAuthOptions, forwardOptions: Forwar
       res.locals.twakeOriginalPath = forwarded.path;
       forwarded.method = forwardedMethod(request);
       if (forwarded.path === null && uriRequired) throw new MissingOriginalUriError();
-      if (signer !== null && forwarded.path !== null && forwarded.path.length > MAX_BOUND_PATH_LENGTH) throw new UriTooLongError();
+      if (signer !== null && forwarded.path !== null && !fitsInAssertion(forwarded.path)) throw new UriTooLongError();
       if (routes === null && nodeRoutes === null) return null;
       // Every path a router could act on: the original one (with Traefik's prefix, and without it should a
       // client have sent the prefix itself), and the validator's own. The strictest reading wins.

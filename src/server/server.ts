@@ -108,6 +108,14 @@ export function serveMetrics(metrics: ServerMetrics, _req: IncomingMessage, res:
   );
 }
 
+/** An answer outside the validator's decisions, shaped as its refusals are (legacy `error` included). */
+function sendPlainProblem(res: ServerResponse, status: number, code: string, title: string): void {
+  res.statusCode = status;
+  res.setHeader('Cache-Control', 'no-store');
+  res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
+  res.end(JSON.stringify({ type: `urn:twake-app-auth:error:${code}`, title, status, code, twake_error: code, error: code }));
+}
+
 /** Builds the server's Express app (no port opened: supertest can use it directly). */
 export function createApp(options: AppOptions): Express {
   const { store, mode, logger } = options;
@@ -207,12 +215,12 @@ export function createApp(options: AppOptions): Express {
       next(error);
       return;
     }
-    res.status(clientError ? status : 500);
-    res.setHeader('Cache-Control', 'no-store');
-    res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
-    const code = clientError ? 'bad_request' : 'internal_error';
-    res.end(JSON.stringify({ type: `urn:twake-app-auth:error:${code}`, title: clientError ? 'Bad request' : 'Internal error', status: res.statusCode, code }));
+    if (clientError) sendPlainProblem(res, status, 'bad_request', 'Bad request');
+    else sendPlainProblem(res, 500, 'internal_error', 'Internal error');
   };
+  // A path the server does not serve: a problem body too, which (unlike Express's page) repeats nothing
+  // of the request.
+  app.use((_req, res) => sendPlainProblem(res, 404, 'not_found', 'Not found'));
   app.use(lastResort);
   return app;
 }

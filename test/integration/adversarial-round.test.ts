@@ -303,6 +303,15 @@ ${locations}
     const status = await rawTlsStatus(nginxPort, tls.cert, head('X-Note: a\u0001b\r\n'));
     expect({ serverError: status >= 500 }).toEqual({ serverError: false });
   });
+
+  it('an Authorization header holding 0x01, or one of 7,000 bytes: a 4xx answer, never 500', async () => {
+    const head = (authorization: string) => Buffer.from(`GET /api/v1/notes?group_id=alpha HTTP/1.1\r\nHost: localhost\r\nAuthorization: ${authorization}\r\nConnection: close\r\n\r\n`, 'latin1');
+    expect(await rawTlsStatus(nginxPort, tls.cert, head(auth))).toBe(200);
+    for (const authorization of [`${auth}\u0001`, `Basic ${'A'.repeat(7000)}`]) {
+      const status = await rawTlsStatus(nginxPort, tls.cert, head(authorization));
+      expect({ authorization: authorization.slice(0, 12), status: status >= 400 && status < 500 }).toEqual({ authorization: authorization.slice(0, 12), status: true });
+    }
+  });
 });
 
 describe('the standalone server: answers outside the validator', () => {
