@@ -9,6 +9,7 @@ import { MemoryStore, createFailureThrottle, createRequestLimiter } from '../../
 import { createLogger } from '../../src/server/logger';
 import { createApp } from '../../src/server/server';
 import { basic, createServer } from '../helpers/create-server';
+import { timeUntil } from '../helpers/eventually';
 import { expectProblem } from '../helpers/expect-problem';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
 import { cliJson, startServer } from '../helpers/processes';
@@ -77,15 +78,6 @@ function expectMemorySpeed(ms: number[]): void {
 function expectFirstMetTheDeadline(ms: number): void {
   expect(ms).toBeGreaterThanOrEqual(DEADLINE_MS * 0.9);
   expect(ms).toBeLessThan(DEADLINE_MS + 1000);
-}
-
-/** Polls `check` every 100 ms until it holds; fails after `limitMs`. */
-async function until(check: () => Promise<boolean> | boolean, limitMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > limitMs) throw new Error(`condition not met within ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
 }
 
 describe('throttling and request limit through a Redis that stops answering', () => {
@@ -157,10 +149,10 @@ describe('throttling and request limit through a Redis that stops answering', ()
     expect(changes).toEqual(['degraded']);
 
     proxy.restore();
-    await until(async () => (await ready()).result.body.redis === 'ok');
+    await timeUntil(async () => (await ready()).result.body.redis === 'ok', 5000);
     expect((await request(app).get('/api/v1/auth/test?group_id=c1').set('Authorization', basic(publicId, 'right'))).status).toBe(200);
     // The end of the outage is told once Redis has kept answering for a few seconds.
-    await until(() => changes.length === 2, 10_000);
+    await timeUntil(() => changes.length === 2, 10_000);
     expect(changes).toEqual(['degraded', 'ok']);
   });
 });
@@ -193,7 +185,7 @@ describe('twake-app-auth serve with a Redis that stops answering', () => {
       });
 
     // Stall only once the server's client is connected (before that, commands fail at once rather than hang).
-    await until(async () => (await call('/readyz')).result.body.redis === 'ok');
+    await timeUntil(async () => (await call('/readyz')).result.body.redis === 'ok', 5000);
     expect((await call('/api/v1/auth/test?group_id=acme', app.privateKey)).result.status).toBe(200);
     proxy.stall();
     const answers: number[] = [];
@@ -212,9 +204,9 @@ describe('twake-app-auth serve with a Redis that stops answering', () => {
     expect(redisLines()[0]).toMatch(/"level":40/);
 
     proxy.restore();
-    await until(async () => (await call('/readyz')).result.body.redis === 'ok');
+    await timeUntil(async () => (await call('/readyz')).result.body.redis === 'ok', 5000);
     expect((await call('/api/v1/auth/test?group_id=acme', app.privateKey)).result.status).toBe(200);
-    await until(() => redisLines().length >= 2, 10_000);
+    await timeUntil(() => redisLines().length >= 2, 10_000);
     expect(redisLines()).toHaveLength(2);
     expect(redisLines()[1]).toMatch(/"level":30/);
   }, 30_000);
