@@ -2,19 +2,17 @@
 // never a crash, and service comes back by itself. PostgreSQL sits behind a TCP proxy the test can cut
 // or stall; slow queries come from a real table lock that outlasts the statement timeout.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { createPrismaStore } from '../../src';
 import { openDatabase, type Database } from '../../src/database/database';
-import { createLogger } from '../../src/server/logger';
-import { createApp } from '../../src/server/server';
 import { basic } from '../helpers/create-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { describeOnPostgres } from '../helpers/describe-on-postgres';
+import { listenOnFreePort } from '../helpers/listen';
 import { startServer, type ServerProcess } from '../helpers/processes';
 import { seed, type Seed } from '../helpers/seed';
 import { proxyInFront, type TcpProxy } from '../helpers/tcp-proxy';
+import { testApp } from '../helpers/test-app';
 
 // Small on purpose: 12 concurrent callers exhaust a pool of 3, and a 1 s statement timeout is soon reached.
 const POOL_SIZE = 3;
@@ -139,25 +137,13 @@ async function libraryApp(databaseUrl: string): Promise<Target> {
     statementTimeoutMs: STATEMENT_TIMEOUT_MS,
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
   });
-  const app = createApp({
-    store: createPrismaStore(database.prisma),
-    mode: 'development',
-    trustProxy: false,
-    logger: createLogger('silent'),
-    throttle: null,
-    revokeKeysSeenInCleartext: false,
-    checkReady: async () => undefined,
-  });
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  const { port } = server.address() as AddressInfo;
+  const app = testApp({ store: createPrismaStore(database.prisma) });
+  const listening = await listenOnFreePort(app);
   return {
-    url: `http://127.0.0.1:${port}`,
-    alive: () => server.listening,
+    url: listening.url,
+    alive: () => listening.server.listening,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await listening.close();
       await database.close();
     },
   };

@@ -7,7 +7,7 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
-import type { Server } from 'node:http';
+import { listenOnFreePort, type Listening } from '../helpers/listen';
 import { trustForwardedIdentity, twakeAuthErrorHandler } from '../../src';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
 import { signWithStoredKey, storedSigningKeys } from '../helpers/signing-keys';
@@ -75,7 +75,7 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
   let folder: string;
   let tls: SelfSigned;
   let validator: ServerProcess;
-  let backend: Server;
+  let backend: Listening | undefined;
   let nginx: ChildProcess;
   let nginxPort: number;
   let drop: () => Promise<void>;
@@ -110,9 +110,8 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
       res.json({ twake: req.twake });
     });
     site.use(twakeAuthErrorHandler());
-    backend = site.listen(0, '127.0.0.1');
-    await new Promise((resolve) => backend.once('listening', resolve));
-    const backendPort = (backend.address() as AddressInfo).port;
+    backend = await listenOnFreePort(site);
+    const backendPort = backend.port;
 
     const socket = await listeningSocket();
     nginxPort = (socket.address() as AddressInfo).port;
@@ -166,7 +165,7 @@ ${locations}
   afterAll(async () => {
     nginx?.kill('SIGQUIT');
     await validator?.stop();
-    if (backend !== undefined) await new Promise((resolve) => backend.close(resolve));
+    await backend?.close();
     await drop?.();
     rmSync(folder, { recursive: true, force: true });
   });
@@ -296,7 +295,7 @@ ${locations}
         expect({ path, ...refusalOf(await send(nginxPort, tls.cert, 'GET', path, { 'X-Twake-Assertion': token })) }).toEqual({ path, status: 403, code: 'untrusted_identity', twake: undefined });
       }
       // Control: the same assertion, on the path and method it was issued for, is accepted by the backend.
-      const direct = await fetch(`http://127.0.0.1:${(backend.address() as AddressInfo).port}/api/v1/checked/notes?group_id=alpha`, { headers: { 'X-Twake-Assertion': token } });
+      const direct = await fetch(`${(backend as Listening).url}/api/v1/checked/notes?group_id=alpha`, { headers: { 'X-Twake-Assertion': token } });
       expect({ status: direct.status, company: ((await direct.json()) as { twake?: { companyId?: unknown } }).twake?.companyId }).toEqual({ status: 200, company: 'alpha' });
     });
   });

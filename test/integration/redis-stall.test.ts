@@ -5,15 +5,15 @@ import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import request from 'supertest';
-import { MemoryStore, createFailureThrottle, createRequestLimiter } from '../../src';
-import { createLogger } from '../../src/server/logger';
-import { createApp } from '../../src/server/server';
+import { createFailureThrottle, createRequestLimiter } from '../../src';
 import { basic, createServer } from '../helpers/create-server';
 import { timeUntil } from '../helpers/eventually';
 import { expectProblem } from '../helpers/expect-problem';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
 import { cliJson, startServer } from '../helpers/processes';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { memoryApp } from '../helpers/memory-app';
+import { testApp } from '../helpers/test-app';
 
 // TEST_REDIS_URL's host, port and database number, reached through a proxy the test can stall.
 const TEST_REDIS = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -49,11 +49,6 @@ async function stallableRedis(): Promise<{ proxy: TcpProxy; redis: Redis }> {
   return { proxy, redis };
 }
 
-function storeWith(publicId: string, key: string): MemoryStore {
-  const store = new MemoryStore();
-  store.add({ publicId, keys: [{ privateKey: key }], companies: ['c1'] });
-  return store;
-}
 
 async function timed<T>(run: () => PromiseLike<T>): Promise<{ result: T; ms: number }> {
   const started = performance.now();
@@ -86,7 +81,7 @@ describe('throttling and request limit through a Redis that stops answering', ()
     const publicId = randomUUID();
     const keyPrefix = `twake-app-auth-test-${randomUUID()}`;
     const app = createServer({
-      store: storeWith(publicId, 'right'),
+      store: memoryApp(publicId, 'right'),
       throttle: { redis, keyPrefix, failureLimit: 3, redisTimeoutMs: DEADLINE_MS },
       requestLimit: { redis, keyPrefix, limit: 1000, redisTimeoutMs: DEADLINE_MS },
     });
@@ -120,14 +115,10 @@ describe('throttling and request limit through a Redis that stops answering', ()
     const keyPrefix = `twake-app-auth-test-${randomUUID()}`;
     const changes: string[] = [];
     const onRedisStateChange = (change: { state: string }) => changes.push(change.state);
-    const app = createApp({
-      store: storeWith(publicId, 'right'),
-      mode: 'development',
-      trustProxy: false,
-      logger: createLogger('silent'),
+    const app = testApp({
+      store: memoryApp(publicId, 'right'),
       throttle: createFailureThrottle({ redis, keyPrefix, onRedisStateChange, redisTimeoutMs: DEADLINE_MS }),
       requestLimit: createRequestLimiter({ redis, keyPrefix, limit: 1000, onRedisStateChange, redisTimeoutMs: DEADLINE_MS }),
-      revokeKeysSeenInCleartext: false,
       checkReady: async () => undefined,
     });
     const ready = () => timed(() => request(app).get('/readyz').timeout(3000));
