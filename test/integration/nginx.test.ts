@@ -9,6 +9,7 @@ import { join } from 'node:path';
 import express from 'express';
 import { listenOnFreePort, type Listening } from '../helpers/listen';
 import { trustForwardedIdentity, twakeAuthErrorHandler } from '../../src';
+import { basic } from '../helpers/create-server';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
 import { signWithStoredKey, storedSigningKeys } from '../helpers/signing-keys';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
@@ -97,7 +98,7 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
     app = await cliJson(['app', 'create', '--name', 'Nginx test'], env);
     await cliJson(['app', 'install', app.publicId, '--company', 'alpha'], env);
     await cliJson(['app', 'install', app.publicId, '--company', 'компания'], env);
-    auth = `Basic ${Buffer.from(`${app.publicId}:${app.privateKey}`).toString('base64')}`;
+    auth = basic(app.publicId, app.privateKey);
 
     // The backend: what it received (raw), and the helper docs/deploy.md tells Node backends to mount.
     const site = express();
@@ -242,7 +243,7 @@ ${locations}
   });
 
   it('401 with the Basic challenge for a wrong key', async () => {
-    const wrong = await get('/api/v1/raw/x?group_id=alpha', { Authorization: `Basic ${Buffer.from(`${app.publicId}:wrong`).toString('base64')}` });
+    const wrong = await get('/api/v1/raw/x?group_id=alpha', { Authorization: basic(app.publicId, 'wrong') });
     expect(wrong.status).toBe(401);
     expect(wrong.headers['www-authenticate']).toBe('Basic realm="Twake applications", charset="UTF-8"');
   });
@@ -329,7 +330,7 @@ ${locations}
 
   // Last: it spends the failure budget of 127.0.0.1.
   it('429 keeps Retry-After, RateLimit and RateLimit-Policy', async () => {
-    const wrong = { Authorization: `Basic ${Buffer.from('nobody:wrong').toString('base64')}` };
+    const wrong = { Authorization: basic('nobody', 'wrong') };
     let last: Answer | undefined;
     for (let attempt = 0; attempt < 8 && last?.status !== 429; attempt += 1) last = await get('/api/v1/raw/x?group_id=alpha', wrong);
     expect(last?.status).toBe(429);

@@ -102,7 +102,7 @@ describe('twakeBasicVerify where passport-http reads the header differently', ()
     // Failures passport-http would refuse itself count against the budget.
     const throttled = createServer({ store: store(), throttle: { failureLimit: 3 } }, { express: 5, integration: 'passport-http' });
     const statuses: number[] = [];
-    for (const header of ['Basic', `Basic  ${Buffer.from('app:twk_wrong').toString('base64')}`, `Basic ${Buffer.from('app:').toString('base64')}`, 'Basic', 'Basic']) {
+    for (const header of ['Basic', `Basic  ${Buffer.from('app:twk_wrong').toString('base64')}`, basic('app', ''), 'Basic', 'Basic']) {
       statuses.push((await request(throttled).get('/api/v1/whoami?group_id=acme').set('Authorization', header)).status);
     }
     expect(statuses).toContain(429);
