@@ -9,8 +9,7 @@ import { createFailureThrottle, createRequestLimiter } from '../../src';
 import { basic, createServer } from '../helpers/create-server';
 import { timeUntil } from '../helpers/eventually';
 import { expectProblem } from '../helpers/expect-problem';
-import { createEmptyDatabaseUrl } from '../helpers/databases';
-import { cliJson, startServer } from '../helpers/processes';
+import { startServerWithApp } from '../helpers/server-with-app';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
 import { memoryApp } from '../helpers/memory-app';
 import { testApp } from '../helpers/test-app';
@@ -152,20 +151,11 @@ describe('twake-app-auth serve with a Redis that stops answering', () => {
   it('answers at memory speed after the first deadline, says degraded on /readyz, and logs the outage once and its end once', async () => {
     const proxy = await startTcpProxy(REDIS_HOST, REDIS_PORT);
     cleanups.push(() => proxy.close());
-    const database = await createEmptyDatabaseUrl('sqlite');
-    cleanups.push(database.drop);
-    const env = { DATABASE_URL: database.url };
-    const app = await cliJson<{ publicId: string; privateKey: string }>(['app', 'create', '--name', 'Stalled'], env);
-    await cliJson(['app', 'install', app.publicId, '--company', 'acme'], env);
-    const server = await startServer({
-      ...env,
-      NODE_ENV: 'development',
-      REDIS_URL: throughProxy(proxy),
-      REDIS_KEY_PREFIX: `twake-app-auth-test-${randomUUID()}`,
-      APP_REQUEST_LIMIT: '1000',
-      REDIS_TIMEOUT_MS: String(DEADLINE_MS),
+    const { app, server, stop } = await startServerWithApp('sqlite', {
+      name: 'Stalled',
+      serverEnv: { REDIS_URL: throughProxy(proxy), REDIS_KEY_PREFIX: `twake-app-auth-test-${randomUUID()}`, APP_REQUEST_LIMIT: '1000', REDIS_TIMEOUT_MS: String(DEADLINE_MS) },
     });
-    cleanups.push(async () => void (await server.stop()));
+    cleanups.push(stop);
     const call = (path: string, key?: string) =>
       timed(async () => {
         const response = await fetch(`${server.url}${path}`, {
