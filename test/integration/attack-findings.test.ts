@@ -4,18 +4,18 @@ import express from 'express';
 import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { MemoryStore, twakeAppAuth, twakeAuthErrorHandler } from '../../src';
+import { twakeAppAuth, twakeAuthErrorHandler } from '../../src';
 import { forwardAuth } from '../../src/express/forward-auth';
 import { createLogger } from '../../src/server/logger';
 import { basic } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
 import { listenOnFreePort, type Listening } from '../helpers/listen';
+import { memoryApp } from '../helpers/memory-app';
 import { testApp } from '../helpers/test-app';
 
 const PUBLIC_ID = 'app-a';
 const KEY = 'twk_attack-key';
-const store = new MemoryStore();
-store.add({ publicId: PUBLIC_ID, name: 'App A', keys: [{ privateKey: KEY }], companies: ['alpha'] });
+const store = memoryApp(PUBLIC_ID, KEY, ['alpha']);
 const auth = basic(PUBLIC_ID, KEY);
 
 function verifier() {
