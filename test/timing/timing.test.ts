@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const PAIRS = ['ab', 'ac', 'ac-fresh', 'dc'];
-// Per mille of a call. Unchanged code: 0 to 2.5 on ab, ac and ac-fresh, 1.5 to 3.9 on dc (three live
-// keys); the planted leak on dc: 5.1 to 8.1.
+// Per mille of a call. Unchanged code, 40 runs: 0 to 2.5 on ab, ac and ac-fresh, 1.0 to 4.1 on dc (three
+// live keys); the planted leak on dc, 28 runs: 5.1 to 8.1.
 const MAX_FAST_GAP = 4.5;
 
 describe('timing of the key comparison (dudect)', () => {
