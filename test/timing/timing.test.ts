@@ -7,8 +7,8 @@ import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 
 const PAIRS = ['ab', 'ac', 'ac-fresh', 'dc'];
-// Per mille of a call. Unchanged code, 40 runs: 0 to 2.5 on ab, ac and ac-fresh, 1.0 to 4.1 on dc (three
-// live keys); the planted leak on dc, 28 runs: 5.1 to 8.1.
+// Per mille of a call (the trimmed mean over processes). Unchanged code, 32 runs: at most 1.9 on ab, ac and
+// ac-fresh, 1.3 to 3.8 on dc (three live keys); the planted leak on dc, 26 runs: 4.8 to 8.0.
 const MAX_FAST_GAP = 4.5;
 
 describe('timing of the key comparison (dudect)', () => {
