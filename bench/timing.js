@@ -18,7 +18,13 @@
 // TIMING_MEASUREMENTS: per comparison, over all processes (default 100,000).
 // TIMING_PROCESSES: how many processes share them (default 10).
 // TIMING_IDS: public ids per class, one drawn at random for every call (default 1).
-// TIMING_JSON=1 adds a last line: the max |t| of each pair, in order.
+// TIMING_JSON=1 adds a last line: {"t": the max |t| of each pair, "fastGap": its fast-call gap in per mille}.
+//
+// The fast-call gap: in each process, the 10th percentile of one class's times minus the other's, as a
+// fraction of the latter (per mille), averaged over processes less the highest and the lowest (one
+// process whose fast calls were disturbed, by another program say, must not decide alone). It measures how large a difference is,
+// where |t| measures how sure it is: a leak of a fixed size gives the same gap in every run, while |t|
+// swings with the noise of the machine (see docs/security.md, timing).
 const { execFileSync } = require('node:child_process');
 const { randomBytes, randomInt } = require('node:crypto');
 
@@ -56,6 +62,26 @@ function differences(samples) {
     const [first, second] = [0, 1].map((cls) => summary(kept.filter((sample) => sample.cls === cls).map((sample) => sample.time)));
     return { difference: first.mean - second.mean, variance: first.varianceOfMean + second.varianceOfMean };
   });
+}
+
+/** The `p` quantile of ascending `sorted`, interpolated between neighbours. */
+function quantile(sorted, p) {
+  const index = (sorted.length - 1) * p;
+  const low = Math.floor(index);
+  const high = Math.ceil(index);
+  return sorted[low] + (sorted[high] - sorted[low]) * (index - low);
+}
+
+/** First class's 10th percentile minus the second's, per mille of the second's: see the fast-call gap above. */
+function fastGap(samples) {
+  const [first, second] = [0, 1].map((cls) => quantile(samples.filter((sample) => sample.cls === cls).map((sample) => sample.time).sort((u, v) => u - v), 0.1));
+  return ((first - second) / second) * 1000;
+}
+
+/** Mean of `values` without their highest and lowest, when there are at least 4. */
+function trimmedMean(values) {
+  const sorted = [...values].sort((u, v) => u - v);
+  return summary(sorted.length >= 4 ? sorted.slice(1, -1) : sorted).mean;
 }
 
 /** Welch's t of the differences summed over processes, at each crop; the largest |t|. */
@@ -116,7 +142,7 @@ async function measure(count) {
       await call(chosen);
       samples.push({ cls, time: Number(process.hrtime.bigint() - started) });
     }
-    return differences(samples);
+    return { crops: differences(samples), gap: fastGap(samples) };
   }
 
   // With `freshCompany`, every call names a company never seen before, so no installation is cached.
@@ -138,7 +164,7 @@ async function measure(count) {
       await Promise.resolve(decide(config, call)).catch(() => undefined);
       samples.push({ cls, time: Number(process.hrtime.bigint() - started) });
     }
-    return differences(samples);
+    return { crops: differences(samples), gap: fastGap(samples) };
   }
 
   const results = [];
@@ -152,27 +178,29 @@ async function measure(count) {
 function main() {
   for (const pair of PAIRS) if (!(pair in NAMES)) throw new Error(`unknown pair ${pair}: one of ${Object.keys(NAMES).join(', ')}`);
   const share = Math.ceil(MEASUREMENTS / PROCESSES);
-  // perProcess[process][pair] = the differences at each crop.
+  // perProcess[process][pair] = { crops: the differences at each crop, gap: the fast-call gap }.
   const perProcess = [];
   for (let index = 0; index < PROCESSES; index += 1) {
     const output = execFileSync(process.execPath, [__filename], { env: { ...process.env, TIMING_SHARE: String(share) }, encoding: 'utf8' });
     perProcess.push(JSON.parse(output));
   }
   const results = PAIRS.map((pair, index) => {
-    const combined = maxAbsT(perProcess.map((pairs) => pairs[index]));
-    const alone = perProcess.map((pairs) => maxAbsT([pairs[index]]).toFixed(1));
+    const combined = maxAbsT(perProcess.map((pairs) => pairs[index].crops));
+    const alone = perProcess.map((pairs) => maxAbsT([pairs[index].crops]).toFixed(1));
+    const gap = trimmedMean(perProcess.map((pairs) => pairs[index].gap));
     // How far apart the classes are on average, and how much that moves from process to process:
     // the class difference of the fastest half of the calls (the last crop), in nanoseconds.
     const median = PERCENTILES.length - 1;
-    const spread = summary(perProcess.map((pairs) => pairs[index][median].difference));
-    return { pair, combined, alone, spread };
+    const spread = summary(perProcess.map((pairs) => pairs[index].crops[median].difference));
+    return { pair, combined, alone, spread, gap };
   });
   console.log(`${PROCESSES} processes of ${share} measurements per comparison`);
-  for (const { pair, combined, alone, spread } of results) {
+  for (const { pair, combined, alone, spread, gap } of results) {
     console.log(`${NAMES[pair]}: max |t| = ${combined.toFixed(2)} (${combined < THRESHOLD ? 'pass' : 'FAIL'} at ${THRESHOLD}); each process alone: ${alone.join(', ')}`);
+    console.log(`  fast-call gap (10th percentiles, trimmed mean over processes): ${gap.toFixed(2)} per mille`);
     if (PROCESSES > 1) console.log(`  difference of the faster half, mean over processes: ${spread.mean.toFixed(1)} ns ± ${Math.sqrt(spread.varianceOfMean).toFixed(1)}`);
   }
-  if (process.env.TIMING_JSON) console.log(JSON.stringify(results.map(({ combined }) => combined)));
+  if (process.env.TIMING_JSON) console.log(JSON.stringify({ t: results.map(({ combined }) => combined), fastGap: results.map(({ gap }) => gap) }));
 }
 
 if (process.env.TIMING_SHARE) {

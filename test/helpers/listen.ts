@@ -3,7 +3,7 @@ import type { RequestListener, Server } from 'node:http';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 
-/** A listening server on 127.0.0.1, its port and base URL, and how to close it. */
+/** A listening server on 127.0.0.1, its port and base URL, and how to close it (its open connections too). */
 export interface Listening {
   readonly server: Server;
   readonly port: number;
@@ -17,5 +17,14 @@ export async function listenOnFreePort(handler: RequestListener): Promise<Listen
   server.listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const { port } = server.address() as AddressInfo;
-  return { server, port, url: `http://127.0.0.1:${port}`, close: () => new Promise((resolve) => server.close(() => resolve())) };
+  return {
+    server,
+    port,
+    url: `http://127.0.0.1:${port}`,
+    close: () => {
+      // Keep-alive connections would hold close() until they time out.
+      server.closeAllConnections();
+      return new Promise((resolve) => server.close(() => resolve()));
+    },
+  };
 }

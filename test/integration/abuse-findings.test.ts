@@ -1,39 +1,13 @@
 // Adversarial abuse cases found by attacking the validator from outside: cache eviction, stampedes, listeners, probes (finding 5, timing, is pair dc of bench/timing.js, run by test/timing/timing.test.ts).
 import { describe, expect, it } from '@jest/globals';
-import { randomInt, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { MemoryStore, createCachedStore, type ApplicationStore } from '../../src';
-import { createLogger } from '../../src/server/logger';
-import { createApp } from '../../src/server/server';
 import { readServerConfig } from '../../src/server/server-config';
 import { basic, createServer } from '../helpers/create-server';
-
-interface Listening {
-  port: number;
-  close(): Promise<void>;
-}
-
-/** Listens on a free port between 49000 and 49999. */
-async function listen(handler: http.RequestListener): Promise<Listening> {
-  for (let attempt = 0; attempt < 50; attempt += 1) {
-    const port = 49000 + randomInt(1000);
-    const server = http.createServer(handler);
-    const ok = await new Promise<boolean>((resolve) => {
-      server.once('error', () => resolve(false));
-      server.listen(port, '127.0.0.1', () => resolve(true));
-    });
-    if (ok) {
-      return {
-        port,
-        close: () => {
-          server.closeAllConnections();
-          return new Promise<void>((resolve) => server.close(() => resolve()));
-        },
-      };
-    }
-  }
-  throw new Error('no free port in 49000-49999');
-}
+import { listenOnFreePort } from '../helpers/listen';
+import { memoryApp } from '../helpers/memory-app';
+import { testApp } from '../helpers/test-app';
 
 interface Answer {
   status: number;
@@ -61,11 +35,10 @@ function call(port: number, options: { path?: string; authorization?: string; fr
 
 describe('regression for finding 1: negative cache entries evicted held applications, so a correct key met a 429', () => {
   it('an attacker fills the lookup cache with unknown public ids from other addresses; the correct key from a shared, over-budget address still passes', async () => {
-    const memory = new MemoryStore();
-    memory.add({ publicId: 'victim', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    const memory = memoryApp('victim');
     // Small bounds so that the case runs fast; the defaults (10,000 entries, 100 failures) need 100 addresses.
     const store = createCachedStore(memory, { maxEntries: 50, ttlMs: 60_000 });
-    const server = await listen(createServer({ store, throttle: { failureLimit: 5 } }));
+    const server = await listenOnFreePort(createServer({ store, throttle: { failureLimit: 5 } }));
     try {
       const shared = '127.0.0.100'; // a NAT or proxy shared by the victim and the attacker
       expect((await call(server.port, { authorization: basic('victim', 'right'), from: shared })).status).toBe(200);
@@ -98,7 +71,7 @@ describe('regression for finding 2: concurrent requests for one unknown public i
       },
     };
     const store = createCachedStore(slowCounting, { ttlMs: 60_000 });
-    const server = await listen(createServer({ store, throttle: { failureLimit: 1000 } }));
+    const server = await listenOnFreePort(createServer({ store, throttle: { failureLimit: 1000 } }));
     try {
       const ghost = randomUUID();
       const answers = await Promise.all(Array.from({ length: 50 }, () => call(server.port, { authorization: basic(ghost, 'x') })));
@@ -114,8 +87,7 @@ describe('regression for finding 2: concurrent requests for one unknown public i
 
 describe('regression for finding 3: a throwing revocation listener turned the cleartext 403 into a 503', () => {
   function revocableStore(failRevocation: boolean): ApplicationStore {
-    const memory = new MemoryStore();
-    memory.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    const memory = memoryApp();
     return {
       findApplication: (publicId, companyId) => memory.findApplication(publicId, companyId),
       revokeKey: async () => {
@@ -125,7 +97,7 @@ describe('regression for finding 3: a throwing revocation listener turned the cl
   }
 
   it('onCleartextKeyRevoked throws: the answer must stay 403 https_required (as for a wrong key)', async () => {
-    const server = await listen(
+    const server = await listenOnFreePort(
       createServer({
         store: revocableStore(false),
         mode: 'production',
@@ -148,7 +120,7 @@ describe('regression for finding 3: a throwing revocation listener turned the cl
   });
 
   it('onCleartextRevocationFailed throws: the answer must stay 403 https_required', async () => {
-    const server = await listen(
+    const server = await listenOnFreePort(
       createServer({
         store: revocableStore(true),
         mode: 'production',
@@ -182,19 +154,14 @@ describe('regression for finding 4: REVOKE_CLEARTEXT_KEYS started with TRUST_PRO
 describe('regression for finding 6: /readyz probes from anyone', () => {
   it('50 concurrent unauthenticated readiness probes do not make 50 database queries', async () => {
     let queries = 0;
-    const app = createApp({
+    const app = testApp({
       store: new MemoryStore(),
-      mode: 'development',
-      trustProxy: false,
-      logger: createLogger('silent'),
-      throttle: null,
-      revokeKeysSeenInCleartext: false,
       checkReady: async () => {
         queries += 1; // the server runs SELECT 1 here; a busy database takes a while
         await new Promise((resolve) => setTimeout(resolve, 50));
       },
     });
-    const server = await listen(app);
+    const server = await listenOnFreePort(app);
     try {
       const answers = await Promise.all(Array.from({ length: 50 }, () => call(server.port, { path: '/readyz' })));
       expect(answers.every((answer) => answer.status === 200)).toBe(true);
@@ -217,7 +184,7 @@ describe('regression for finding 7: a key of a disabled application sent in clea
       findApplication: (publicId, companyId) => memory.findApplication(publicId, companyId),
       revokeKey: async (_applicationId, keyId) => void revoked.push(keyId),
     };
-    const server = await listen(createServer({ store, mode: 'production', revokeKeysSeenInCleartext: true }));
+    const server = await listenOnFreePort(createServer({ store, mode: 'production', revokeKeysSeenInCleartext: true }));
     try {
       expect((await call(server.port, { authorization: basic('app', 'right') })).status).toBe(403);
       expect(revoked).toEqual(['k1']);

@@ -2,13 +2,14 @@
 import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { MemoryStore, createCachedStore, type ApplicationStore, type CleartextKeyEvent } from '../../src';
 import { readServerConfig } from '../../src/server/server-config';
 import { basic, createServer } from '../helpers/create-server';
 import { eventually, settle } from '../helpers/eventually';
 import { expectProblem } from '../helpers/expect-problem';
+import { listenOnFreePort } from '../helpers/listen';
+import { memoryApp } from '../helpers/memory-app';
 
 /** A MemoryStore behind a cache, counting the lookups that reach the store (the database). */
 function cachedApp(companies: string[] = ['c1']) {
@@ -49,8 +50,7 @@ describe('a correct key is never refused because of others’ failures (observat
 
   it('an application held but expired is refreshed for its correct key, from an address over its budget', async () => {
     let now = 0;
-    const memory = new MemoryStore();
-    memory.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    const memory = memoryApp();
     const store = createCachedStore(memory, { ttlMs: 1000, now: () => now });
     const app = createServer({ store, throttle: { failureLimit: 5 } });
     expect((await whoami(app, basic('app', 'right'))).status).toBe(200);
@@ -80,8 +80,7 @@ describe('the cache is keyed key-first (observations 4 and 5)', () => {
 
   it('an expired application under a flood of wrong keys with new companies costs one shared lookup', async () => {
     let now = 0;
-    const memory = new MemoryStore();
-    memory.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    const memory = memoryApp();
     let lookups = 0;
     const slow: ApplicationStore = {
       findApplication: (id, company) => ((lookups += 1), new Promise((resolve) => setTimeout(() => resolve(memory.findApplication(id, company)), 100))),
@@ -167,18 +166,6 @@ describe('cleartext revocation (observation 8)', () => {
 });
 
 describe('the body is read last, and within a deadline (observation 10)', () => {
-  async function listen(app: ReturnType<typeof createServer>): Promise<{ port: number; close: () => Promise<void> }> {
-    const server = http.createServer(app).listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    return {
-      port: (server.address() as AddressInfo).port,
-      close: () => {
-        server.closeAllConnections();
-        return new Promise((resolve) => server.close(() => resolve()));
-      },
-    };
-  }
-
   // Sends the headers and half of the announced body, then waits for the answer.
   function unfinishedBody(port: number, authorization: string): Promise<{ status: number; ms: number }> {
     const started = Date.now();
@@ -197,10 +184,9 @@ describe('the body is read last, and within a deadline (observation 10)', () => 
   }
 
   it('garbage credentials with an unfinished body: 401 at once, the body never waited for', async () => {
-    const memory = new MemoryStore();
-    memory.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    const memory = memoryApp();
     for (const store of [memory, createCachedStore(memory)]) {
-      const server = await listen(createServer({ store, bodyTimeoutMs: 5000 }));
+      const server = await listenOnFreePort(createServer({ store, bodyTimeoutMs: 5000 }));
       try {
         for (const authorization of [basic('nobody', 'x'), basic('app', 'wrong')]) {
           const answer = await unfinishedBody(server.port, authorization);
@@ -216,7 +202,7 @@ describe('the body is read last, and within a deadline (observation 10)', () => 
   it('a throttled client with an unfinished body: 429 at once', async () => {
     const app = createServer({ store: new MemoryStore(), throttle: { failureLimit: 1 } });
     await whoami(app, 'Basic !!!');
-    const server = await listen(app);
+    const server = await listenOnFreePort(app);
     const answer = await unfinishedBody(server.port, 'Basic !!!');
     expect(answer.status).toBe(429);
     expect(answer.ms).toBeLessThan(1000);
@@ -224,9 +210,8 @@ describe('the body is read last, and within a deadline (observation 10)', () => 
   });
 
   it('valid credentials with an unfinished body: 408 body_timeout after bodyTimeoutMs', async () => {
-    const memory = new MemoryStore();
-    memory.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
-    const server = await listen(createServer({ store: memory, bodyTimeoutMs: 300 }));
+    const memory = memoryApp();
+    const server = await listenOnFreePort(createServer({ store: memory, bodyTimeoutMs: 300 }));
     const answer = await unfinishedBody(server.port, basic('app', 'right'));
     expect(answer.status).toBe(408);
     expect(answer.ms).toBeGreaterThanOrEqual(250);

@@ -1,21 +1,21 @@
 // Adversarial cases found by attacking the validator from outside: fragments, ";" separators, sub-app query parsers, pending bodies, bad paths.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express from 'express';
-import { connect, type AddressInfo } from 'node:net';
-import type { Server } from 'node:http';
+import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import request from 'supertest';
-import { MemoryStore, twakeAppAuth, twakeAuthErrorHandler } from '../../src';
+import { twakeAppAuth, twakeAuthErrorHandler } from '../../src';
 import { forwardAuth } from '../../src/express/forward-auth';
 import { createLogger } from '../../src/server/logger';
-import { createApp } from '../../src/server/server';
 import { basic } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
+import { listenOnFreePort, type Listening } from '../helpers/listen';
+import { memoryApp } from '../helpers/memory-app';
+import { testApp } from '../helpers/test-app';
 
 const PUBLIC_ID = 'app-a';
 const KEY = 'twk_attack-key';
-const store = new MemoryStore();
-store.add({ publicId: PUBLIC_ID, name: 'App A', keys: [{ privateKey: KEY }], companies: ['alpha'] });
+const store = memoryApp(PUBLIC_ID, KEY, ['alpha']);
 const auth = basic(PUBLIC_ID, KEY);
 
 function verifier() {
@@ -176,7 +176,7 @@ describe('Express 4: an outer app with its own query parser, reached through a r
 });
 
 describe('credentials before the body (README, "Decisions and errors", step 4)', () => {
-  let server: Server;
+  let listening: Listening;
   let port: number;
 
   beforeAll(async () => {
@@ -186,15 +186,11 @@ describe('credentials before the body (README, "Decisions and errors", step 4)',
       res.json({ ok: true });
     });
     app.use(twakeAuthErrorHandler());
-    server = app.listen(0, '127.0.0.1');
-    await new Promise((resolve) => server.once('listening', resolve));
-    port = (server.address() as AddressInfo).port;
+    listening = await listenOnFreePort(app);
+    port = listening.port;
   });
 
-  afterAll(async () => {
-    server.closeAllConnections();
-    await new Promise((resolve) => server.close(resolve));
-  });
+  afterAll(() => listening.close());
 
   it('401 at once for an unknown application whose announced body never arrives (no hang)', async () => {
     const unknown = basic('no-such-app', 'wrong-key');
@@ -239,14 +235,10 @@ describe('standalone server: a malformed path under /auth/verify/ (Envoy path_pr
         done();
       },
     });
-    return createApp({
+    return testApp({
       store,
       mode: 'production',
-      trustProxy: false,
       logger: createLogger('info', sink),
-      throttle: null,
-      revokeKeysSeenInCleartext: false,
-      checkReady: async () => undefined,
     });
   }
 

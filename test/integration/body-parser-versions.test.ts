@@ -8,6 +8,7 @@ import { gzipSync, brotliCompressSync } from 'node:zlib';
 import express from 'express';
 import request from 'supertest';
 import * as own from '../../src';
+import { basicAuthorization } from '../../src/testing';
 
 type Core = typeof own;
 
@@ -34,7 +35,7 @@ function loadWithExpress4Copies(): Core {
 }
 
 const KEY = 'twk_body-parser-versions';
-const AUTH = `Basic ${Buffer.from(`bot:${KEY}`).toString('base64')}`;
+const AUTH = basicAuthorization('bot', KEY);
 const JSON_TYPE = 'application/json';
 const FORM = 'application/x-www-form-urlencoded';
 

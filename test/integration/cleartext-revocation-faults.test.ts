@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createAdmin, createCachedStore, createPrismaStore, type ApplicationStore, type CleartextKeyEvent } from '../../src';
 import { basic, createServer } from '../helpers/create-server';
-import { eventually } from '../helpers/eventually';
+import { eventually, settle } from '../helpers/eventually';
 import { expectProblem } from '../helpers/expect-problem';
 import { useTestDatabase } from '../helpers/use-test-database';
 
@@ -18,9 +18,15 @@ describe('a database failing during cleartext-key revocation (SQLite)', () => {
     const created = await admin.createApplication({ name: 'Careless' });
     await admin.install(created.publicId, 'c1');
     const real = createPrismaStore(database().prisma);
-    const state = { down: false };
+    // `answered`: lookups the database answered, so that a test can see a retry happen.
+    const state = { down: false, answered: 0 };
     const faulty: ApplicationStore = {
-      findApplication: (publicId, companyId) => (state.down ? Promise.reject(new Error('database down')) : real.findApplication(publicId, companyId)),
+      findApplication: async (publicId, companyId) => {
+        if (state.down) throw new Error('database down');
+        const record = await real.findApplication(publicId, companyId);
+        state.answered += 1;
+        return record;
+      },
       revokeKey: real.revokeKey,
     };
     const revoked: CleartextKeyEvent[] = [];
@@ -60,9 +66,11 @@ describe('a database failing during cleartext-key revocation (SQLite)', () => {
     expectProblem(await call(plain), 403, 'https_required');
     await eventually(() => expect(revoked).toHaveLength(1));
     await eventually(() => expect(failures).toEqual([{ event: { publicId: created.publicId, applicationId: '', keyId: '' }, willRetry: true, message: 'Authentication store unavailable: database down' }]));
+    const answeredBefore = state.answered;
     state.down = false;
-    // The retry finds the key revoked everywhere: nothing more to report.
-    await new Promise((resolve) => setTimeout(resolve, 1500));
+    // The retry (due after 1 s) looks again, finds the key revoked everywhere: nothing more to report.
+    await eventually(() => expect(state.answered).toBeGreaterThan(answeredBefore), 3000);
+    await settle(100);
     expect(revoked).toHaveLength(1);
     expect(failures).toHaveLength(1);
     expectProblem(await call(secure), 401, 'invalid_credentials');

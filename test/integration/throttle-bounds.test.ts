@@ -5,14 +5,14 @@ import { randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import request from 'supertest';
-import { MemoryStore, createFailureThrottle, type ThrottleOptions } from '../../src';
+import { createFailureThrottle, type ThrottleOptions } from '../../src';
 import { basic, createServer } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
+import { memoryApp } from '../helpers/memory-app';
 
 function appBehindProxy(throttle: Partial<ThrottleOptions>) {
   const publicId = randomUUID();
-  const store = new MemoryStore();
-  store.add({ publicId, keys: [{ privateKey: 'right' }], companies: ['c1'] });
+  const store = memoryApp(publicId);
   const app = createServer({ store, throttle: createFailureThrottle(throttle) });
   // Every X-Forwarded-For value is taken as the client address, as behind a proxy that passes it on.
   app.set('trust proxy', true);

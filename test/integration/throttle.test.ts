@@ -6,12 +6,12 @@ import { MemoryStore, createFailureThrottle, type ApplicationStore } from '../..
 import { basic, createServer } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
 import { COUNTER_BACKENDS, deadRedis, liveRedis } from '../helpers/redis';
+import { memoryApp } from '../helpers/memory-app';
 
 
 /** A store that counts lookups: a throttled request must not reach it. */
 function countingStore(publicId: string, key: string): { store: ApplicationStore; lookups: () => number } {
-  const memory = new MemoryStore();
-  memory.add({ publicId, keys: [{ privateKey: key }], companies: ['c1'] });
+  const memory = memoryApp(publicId, key);
   let lookups = 0;
   return {
     store: { findApplication: (id, company) => ((lookups += 1), memory.findApplication(id, company)) },

@@ -3,8 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import type { Server } from 'node:http';
 import { listenOnFreePort } from '../helpers/listen';
-import { MemoryStore } from '../../src';
 import { createServer } from '../helpers/create-server';
+import { memoryApp } from '../helpers/memory-app';
 
 const RUNS = Number(process.env.PROPERTY_RUNS ?? 10_000);
 const PUBLIC_ID = 'app-1';
@@ -83,8 +83,7 @@ describe('middleware against a reference model', () => {
   let base: string;
 
   beforeAll(async () => {
-    const store = new MemoryStore();
-    store.add({ publicId: PUBLIC_ID, keys: [{ privateKey: KEY }], companies: ['c1'] });
+    const store = memoryApp(PUBLIC_ID, KEY);
     // Thousands of random companies: the not-installed budget (tested in key-holder-bound.test.ts) would answer 429.
     ({ server, url: base } = await listenOnFreePort(createServer({ store, throttle: false, notInstalledLimit: false })));
   });

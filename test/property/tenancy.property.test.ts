@@ -2,13 +2,12 @@
 import { describe, expect, it } from '@jest/globals';
 import fc from 'fast-check';
 import request from 'supertest';
-import { MemoryStore } from '../../src';
 import { basic } from '../helpers/create-server';
 import { createTenancyApp, type ParserName } from '../helpers/tenancy-app';
+import { memoryApp } from '../helpers/memory-app';
 
 const RUNS = Number(process.env.TENANCY_PROPERTY_RUNS ?? 600);
-const store = new MemoryStore();
-store.add({ publicId: 'app-a', keys: [{ privateKey: 'twk_property' }], companies: ['alpha', 'beta'] });
+const store = memoryApp('app-a', 'twk_property', ['alpha', 'beta']);
 
 const parsers: ParserName[] = ['json', 'json+vnd', 'urlencoded', 'urlencoded-extended', 'text', 'raw'];
 const company = fc.constantFrom('alpha', 'beta');

@@ -4,6 +4,7 @@ import request from 'supertest';
 import { MemoryStore, createCachedStore, twakeAppAuth, twakeAuthErrorHandler } from '../../src';
 import type { ApplicationStore } from '../../src';
 import { basic } from '../helpers/create-server';
+import { memoryApp } from '../helpers/memory-app';
 
 /** A MemoryStore that counts the lookups reaching it. */
 function countingStore(): { store: MemoryStore & ApplicationStore; calls: () => number } {
@@ -19,8 +20,7 @@ function countingStore(): { store: MemoryStore & ApplicationStore; calls: () => 
 
 describe('createCachedStore', () => {
   it('should treat an entry as expired when the clock gives something other than a number', async () => {
-    const store = new MemoryStore();
-    store.add({ publicId: 'p', keys: [{ privateKey: 'twk_k' }], companies: ['c'] });
+    const store = memoryApp('p', 'twk_k', ['c']);
     // A plausible mistake: a Date rather than milliseconds. Never fresh, so every decision asks the store.
     const cached = createCachedStore(store, { ttlMs: 60_000, now: () => new Date() as unknown as number });
     await cached.loadApplication('p', 'c');

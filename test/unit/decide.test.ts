@@ -1,16 +1,16 @@
 import { describe, expect, it } from '@jest/globals';
-import { MemoryStore, StoreUnavailableError, InvalidCredentialsError } from '../../src';
+import { StoreUnavailableError, InvalidCredentialsError } from '../../src';
 import type { ApplicationRecord, ApplicationStore, StoreAnswer } from '../../src';
 import { decide as decideNowOrLater, type RequestFacts } from '../../src/core/decide';
 import { parseOptions } from '../../src/core/options';
 import { basic } from '../helpers/create-server';
+import { memoryApp } from '../helpers/memory-app';
 
 // decide answers at once from memory; these tests read every answer as a promise.
 const decide: (...args: Parameters<typeof decideNowOrLater>) => Promise<unknown> = (...args) => Promise.resolve(decideNowOrLater(...args));
 
 const KEY = 'twk_decide-unit-test-key';
-const memory = new MemoryStore();
-memory.add({ publicId: 'app', keys: [{ privateKey: KEY }], companies: ['c1'] });
+const memory = memoryApp('app', KEY);
 
 function facts(privateKey: string, publicId = 'app'): RequestFacts {
   return { secure: true, authorization: basic(publicId, privateKey), clientIp: '127.0.0.1', company: { groupId: { status: 'ok', companyId: 'c1' } } };

@@ -1,0 +1,20 @@
+// The server's Express app in process (no port, no database of its own) with quiet defaults for tests.
+import type { Express } from 'express';
+import { createLogger } from '../../src/server/logger';
+import { createApp, type AppOptions } from '../../src/server/server';
+
+/**
+ * `createApp` with a silent logger, development mode, no proxy trusted, no throttle, no cleartext
+ * revocation and a readiness check that always passes; `options` (the store at least) override them.
+ */
+export function testApp(options: Partial<AppOptions> & Pick<AppOptions, 'store'>): Express {
+  return createApp({
+    mode: 'development',
+    trustProxy: false,
+    logger: createLogger('silent'),
+    throttle: null,
+    revokeKeysSeenInCleartext: false,
+    checkReady: async () => undefined,
+    ...options,
+  });
+}
