@@ -3,21 +3,17 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express5 from 'express';
 import express4 from 'express4';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
 import { connect as tlsConnect } from 'node:tls';
 import { request as httpRequest, type Server } from 'node:http';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { MemoryStore, trustForwardedIdentity, twakeAppAuth, twakeAuthErrorHandler, twakeV1Routes } from '../../src';
 import { basicAuthorization } from '../../src/testing';
 import { listenOnFreePort, type Listening } from '../helpers/listen';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
 import { cliJson, startServer, type ServerProcess } from '../helpers/processes';
-import { makeSelfSignedCertificate, type SelfSigned } from '../helpers/self-signed';
+import type { SelfSigned } from '../helpers/self-signed';
+import { describeWithNginx, documentedNginxBlock, sendTls, startNginx, type RunningNginx } from '../helpers/nginx';
 
 const KEY = 'twk_adversarial-round';
 const AUTH = basicAuthorization('bot', KEY);
@@ -129,48 +125,6 @@ describe('the backend helper behind nginx (trustForwardedIdentity), the same bod
 // nginx with the configuration docs/deploy.md prints: the auth subrequest carries every client header.
 // ---------------------------------------------------------------------------------------------------------
 
-function findNginx(): string | null {
-  for (const candidate of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx']) {
-    try {
-      execFileSync(candidate, ['-v'], { stdio: 'ignore' });
-      return candidate;
-    } catch {
-      // not there
-    }
-  }
-  return null;
-}
-const NGINX = findNginx();
-const describeWithNginx = NGINX === null ? describe.skip : describe;
-
-function documentedNginxBlock(): string {
-  const text = readFileSync(join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
-  const match = /```nginx\n([\s\S]*?)```/.exec(text);
-  if (match?.[1] === undefined) throw new Error('docs/deploy.md has no nginx block');
-  return match[1];
-}
-
-function listeningSocket(): Promise<NetServer> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
-
-function sendTls(port: number, ca: Buffer, method: string, path: string, headers: Record<string, string>): Promise<{ status: number; headers: Record<string, unknown>; body: string }> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, method, path, ca, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    req.end();
-  });
-}
-
 /** The status line nginx answers to `head` (the request head, sent as its bytes over TLS). */
 function rawTlsStatus(port: number, ca: Buffer, head: Buffer): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -185,18 +139,15 @@ function rawTlsStatus(port: number, ca: Buffer, head: Buffer): Promise<number> {
 }
 
 describeWithNginx('nginx auth_request (docs/deploy.md) and large request headers', () => {
-  let folder: string;
   let tls: SelfSigned;
+  let proxy: RunningNginx | undefined;
   let validator: ServerProcess;
   let backend: Server;
-  let nginx: ChildProcess;
   let nginxPort: number;
   let drop: () => Promise<void>;
   let auth: string;
 
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'twake-adv-nginx-'));
-    tls = makeSelfSignedCertificate();
     const database = await createEmptyDatabaseUrl('sqlite');
     drop = database.drop;
     const env = { DATABASE_URL: database.url };
@@ -211,54 +162,16 @@ describeWithNginx('nginx auth_request (docs/deploy.md) and large request headers
     backend = site.listen(0, '127.0.0.1');
     await new Promise((resolve) => backend.once('listening', resolve));
     const backendPort = (backend.address() as AddressInfo).port;
-    const socket = await listeningSocket();
-    nginxPort = (socket.address() as AddressInfo).port;
-    const locations = documentedNginxBlock().replace('http://127.0.0.1:3000/auth/verify', `http://127.0.0.1:${validator.port}/auth/verify`);
-    const config = `
-${process.getuid?.() === 0 ? 'user root;' : ''}
-daemon off;
-worker_processes 1;
-pid ${join(folder, 'nginx.pid')};
-error_log ${join(folder, 'error.log')} warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${join(folder, 'body')};
-  proxy_temp_path ${join(folder, 'proxy')};
-  fastcgi_temp_path ${join(folder, 'fastcgi')};
-  uwsgi_temp_path ${join(folder, 'uwsgi')};
-  scgi_temp_path ${join(folder, 'scgi')};
-  upstream backend { server 127.0.0.1:${backendPort}; }
-  server {
-    listen 127.0.0.1:${nginxPort} ssl;
-    ssl_certificate ${tls.certFile};
-    ssl_certificate_key ${tls.keyFile};
-${locations}
-  }
-}
-`;
-    const configFile = join(folder, 'nginx.conf');
-    writeFileSync(configFile, config);
-    execFileSync(NGINX as string, ['-t', '-p', folder, '-c', configFile], { stdio: 'pipe' });
-    const descriptor = (socket as unknown as { _handle: { fd: number } })._handle.fd;
-    nginx = spawn(NGINX as string, ['-p', folder, '-c', configFile], { stdio: ['ignore', 'ignore', 'ignore', descriptor], env: { ...process.env, NGINX: '3;' } });
-    await new Promise((resolve) => socket.close(resolve));
-    for (let attempt = 0; attempt < 100; attempt += 1) {
-      const up = await sendTls(nginxPort, tls.cert, 'GET', '/', {}).then(
-        () => true,
-        () => false,
-      );
-      if (up) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    proxy = await startNginx(documentedNginxBlock(validator.port), backendPort);
+    nginxPort = proxy.port;
+    tls = proxy.tls;
   });
 
   afterAll(async () => {
-    if (nginx?.pid !== undefined) process.kill(nginx.pid, 'SIGQUIT');
+    proxy?.stop();
     await validator?.stop();
     if (backend !== undefined) await new Promise((resolve) => backend.close(resolve));
     await drop?.();
-    rmSync(folder, { recursive: true, force: true });
   });
 
   it('positive control: a GET through nginx to a route outside the table passes', async () => {

@@ -1,11 +1,5 @@
 // A real nginx with the configuration docs/deploy.md prints, in front of the real server and a backend.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import https from 'node:https';
-import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import express from 'express';
 import { listenOnFreePort, type Listening } from '../helpers/listen';
 import { trustForwardedIdentity, twakeAuthErrorHandler } from '../../src';
@@ -13,81 +7,14 @@ import { basic } from '../helpers/create-server';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
 import { signWithStoredKey, storedSigningKeys } from '../helpers/signing-keys';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
-import { makeSelfSignedCertificate, type SelfSigned } from '../helpers/self-signed';
-
-function findNginx(): string | null {
-  for (const path of ['/usr/sbin/nginx', '/usr/local/sbin/nginx', '/usr/bin/nginx']) {
-    try {
-      execFileSync(path, ['-v'], { stdio: 'ignore' });
-      return path;
-    } catch {
-      // not there
-    }
-  }
-  return null;
-}
-
-const NGINX = findNginx();
-if (NGINX === null && process.env.CI === 'true') throw new Error('nginx is required when CI=true (.ci/run installs it)');
-if (NGINX === null) console.warn('nginx is not installed (apt-get install -y nginx): the nginx suite is skipped.');
-const describeWithNginx = NGINX === null ? describe.skip : describe;
-
-/** The first nginx block of docs/deploy.md: the configuration users copy. */
-function documentedNginxBlock(): string {
-  const text = readFileSync(join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
-  const match = /```nginx\n([\s\S]*?)```/.exec(text);
-  if (match?.[1] === undefined) throw new Error('docs/deploy.md has no nginx block');
-  return match[1];
-}
-
-/** The nginx block of docs/deploy.md for Twake's current API: the locations of the token routes. */
-function documentedTokenRoutes(): string {
-  const text = readFileSync(join(__dirname, '..', '..', 'docs', 'deploy.md'), 'utf8');
-  const section = text.slice(text.indexOf('## Bearer tokens on company paths'));
-  const match = /```nginx\n([\s\S]*?)```/.exec(section);
-  const routes = match?.[1] === undefined ? null : /location ~ \^\/api\/console[\s\S]*?\n\}/.exec(match[1]);
-  if (routes === null || routes === undefined) throw new Error('docs/deploy.md has no nginx block for the token routes');
-  return routes[0];
-}
-
-/**
- * A listening socket on an ephemeral port, for nginx to inherit (as in its binary upgrade: the NGINX
- * environment variable names the descriptors). The port is never free between choosing it and nginx
- * serving on it, so nothing else can take it meanwhile.
- */
-function listeningSocket(): Promise<NetServer> {
-  return new Promise((resolve, reject) => {
-    const server = createNetServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => resolve(server));
-  });
-}
-
-interface Answer {
-  status: number;
-  headers: Record<string, string | string[] | undefined>;
-  body: string;
-}
-
-function send(port: number, ca: Buffer, method: string, path: string, headers: Record<string, string>, body?: string): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = https.request({ host: '127.0.0.1', port, method, path, ca, headers }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: text }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+import type { SelfSigned } from '../helpers/self-signed';
+import { describeWithNginx, documentedNginxBlock, documentedTokenRoutes, sendTls as send, startNginx, type Answer, type RunningNginx } from '../helpers/nginx';
 
 describeWithNginx('nginx auth_request with the documented configuration', () => {
-  let folder: string;
   let tls: SelfSigned;
+  let proxy: RunningNginx | undefined;
   let validator: ServerProcess;
   let backend: Listening | undefined;
-  let nginx: ChildProcess;
   let nginxPort: number;
   let drop: () => Promise<void>;
   let app: { publicId: string; privateKey: string };
@@ -99,8 +26,6 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
     send(nginxPort, tls.cert, 'POST', path, { Authorization: auth, 'Content-Type': 'application/json', ...headers }, JSON.stringify(body));
 
   beforeAll(async () => {
-    folder = mkdtempSync(join(tmpdir(), 'twake-nginx-'));
-    tls = makeSelfSignedCertificate();
     const database = await createEmptyDatabaseUrl('sqlite');
     drop = database.drop;
     env = { DATABASE_URL: database.url };
@@ -128,65 +53,23 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
     backend = await listenOnFreePort(site);
     const backendPort = backend.port;
 
-    const socket = await listeningSocket();
-    nginxPort = (socket.address() as AddressInfo).port;
-    const documented = documentedNginxBlock().replace('http://127.0.0.1:3000/auth/verify', `http://127.0.0.1:${validator.port}/auth/verify`);
+    const documented = documentedNginxBlock(validator.port);
     // Company paths take the same directives as /api/v1/ (docs/deploy.md, "Bearer tokens on company paths").
     const apiV1 = /location \/api\/v1\/ \{[\s\S]*?\n\}/.exec(documented)?.[0] ?? '';
     const companies = apiV1.replace('location /api/v1/ {', 'location ~ ^/api/[^/]+/[^/]+/companies/ {');
-    const locations = `${documented}\n${companies}\n${documentedTokenRoutes().replace('http://127.0.0.1:3000', `http://127.0.0.1:${validator.port}`)}`;
-    const config = `
-${process.getuid?.() === 0 ? 'user root;' : ''}
-daemon off;
-worker_processes 1;
-pid ${join(folder, 'nginx.pid')};
-error_log ${join(folder, 'error.log')} warn;
-events { worker_connections 64; }
-http {
-  access_log off;
-  client_body_temp_path ${join(folder, 'body')};
-  proxy_temp_path ${join(folder, 'proxy')};
-  fastcgi_temp_path ${join(folder, 'fastcgi')};
-  uwsgi_temp_path ${join(folder, 'uwsgi')};
-  scgi_temp_path ${join(folder, 'scgi')};
-  upstream backend { server 127.0.0.1:${backendPort}; }
-  server {
-    listen 127.0.0.1:${nginxPort} ssl;
-    ssl_certificate ${tls.certFile};
-    ssl_certificate_key ${tls.keyFile};
-${locations}
-    # Not from docs/deploy.md: the ordinary location most sites add for the rest (a web UI), to the same
-    # backend, with no auth_request and no header clearing.
-    location / {
-      proxy_pass http://backend;
-    }
-  }
-}
-`;
-    const configFile = join(folder, 'nginx.conf');
-    writeFileSync(configFile, config);
-    execFileSync(NGINX as string, ['-t', '-p', folder, '-c', configFile], { stdio: 'pipe' });
-    // The socket is nginx's descriptor 3; it matches `listen 127.0.0.1:<port>`, so nginx binds nothing
-    // ("using inherited sockets" in its log). Closed here once nginx holds it: nginx alone accepts.
-    const descriptor = (socket as unknown as { _handle: { fd: number } })._handle.fd;
-    nginx = spawn(NGINX as string, ['-p', folder, '-c', configFile], { stdio: ['ignore', 'ignore', 'ignore', descriptor], env: { ...process.env, NGINX: '3;' } });
-    await new Promise((resolve) => socket.close(resolve));
-    for (let attempt = 0; attempt < 100; attempt += 1) {
-      const up = await send(nginxPort, tls.cert, 'GET', '/', {}).then(
-        () => true,
-        () => false,
-      );
-      if (up) break;
-      await new Promise((resolve) => setTimeout(resolve, 50));
-    }
+    // Not from docs/deploy.md: the ordinary location most sites add for the rest (a web UI), to the same
+    // backend, with no auth_request and no header clearing.
+    const rest = 'location / {\n  proxy_pass http://backend;\n}';
+    proxy = await startNginx(`${documented}\n${companies}\n${documentedTokenRoutes(validator.port)}\n${rest}`, backendPort);
+    nginxPort = proxy.port;
+    tls = proxy.tls;
   });
 
   afterAll(async () => {
-    nginx?.kill('SIGQUIT');
+    proxy?.stop();
     await validator?.stop();
     await backend?.close();
     await drop?.();
-    rmSync(folder, { recursive: true, force: true });
   });
 
   it('Twake\'s current API: the login through nginx, then Bearer on a company path with the checked identity', async () => {
