@@ -25,7 +25,10 @@ export const mongoexportLines = (rows: ReadonlyArray<Record<string, unknown>>): 
 
 /** `cqlsh -e "PAGING OFF; SELECT JSON * FROM twake.T"`: the paging line, the [json] header, dashes, space-led rows, the row count. */
 export function cqlshSelectJson(rows: ReadonlyArray<Record<string, unknown>>): string {
-  const lines = rows.map((row) => ` ${JSON.stringify(row).replace(/":/g, '": ').replace(/,"/g, ', "')}`);
+  // cqlsh prints a text value with every backslash doubled and U+007F to U+00A0 as Python escapes
+  // (cqlshlib/formatting.py, format_value_text), as it does when writing to a file or a pipe.
+  const printed = (json: string) => json.replace(/\\/g, '\\\\').replace(/[\u007f-\u00a0]/g, (char) => `\\x${char.charCodeAt(0).toString(16).padStart(2, '0')}`);
+  const lines = rows.map((row) => ` ${printed(JSON.stringify(row).replace(/":/g, '": ').replace(/,"/g, ', "'))}`);
   const width = Math.max(6, ...lines.map((line) => line.length));
   return `Disabled Query paging.\n\n [json]\n${'-'.repeat(width)}\n${lines.join('\n')}\n\n(${rows.length} rows)\n`;
 }

@@ -35,6 +35,17 @@ export function jsonErrorAt(text: string, message: string): string {
 // paging and warning lines. Everything else must be a row.
 const CQLSH_NOISE = /^(?:\[json\]|-+|\(\d+ rows?\)|---MORE---|Disabled Query paging\.|Now Query paging is disabled\.|Warnings ?:.*)$/;
 
+/**
+ * A row as cqlsh printed it back to the text SELECT JSON produced: cqlsh doubles every backslash of a
+ * text value and writes control characters (and U+007F to U+00A0) as Python escapes, `\x7f`, `\n`.
+ */
+export function unescapeCqlsh(line: string): string {
+  return line.replace(/\\(\\|x([0-9a-fA-F]{2})|n|r|t)/g, (_escape: string, what: string, hex: string | undefined) => {
+    if (hex !== undefined) return String.fromCharCode(parseInt(hex, 16));
+    return what === 'n' ? '\n' : what === 'r' ? '\r' : what === 't' ? '\t' : '\\';
+  });
+}
+
 /** Reads the first non-empty line, to tell the formats apart without reading the whole file. */
 function firstLine(file: string): string {
   const buffer = Buffer.alloc(65_536);
@@ -99,7 +110,7 @@ async function* lineRecords(file: string, format: 'json-lines' | 'cqlsh'): Async
     if (text === '' || (format === 'cqlsh' && CQLSH_NOISE.test(text))) continue;
     let raw: unknown;
     try {
-      raw = JSON.parse(text);
+      raw = JSON.parse(format === 'cqlsh' ? unescapeCqlsh(text) : text);
     } catch (error) {
       throw new TwakeImportError([`${file}:${number} is not valid JSON: ${jsonErrorAt(text, (error as Error).message).replace(/ at line 1,/, ' at')}`]);
     }

@@ -153,7 +153,13 @@ export function readApplication(raw: Json, where: string, cells: CellReader, pro
     allowedIps = normaliseAllowedIps(ips);
   } catch (error) {
     if (!(error instanceof InvalidAllowedIpError)) throw error;
-    problems.push(`${where}: allowed IPs ${JSON.stringify(String(ipsCell).slice(0, 80))} are not addresses, CIDR ranges or *`);
+    // Twake's PHP backend stored the developer's free text and never read it back (getAppFromRequest
+    // ignores the caller's address): what cannot be read is dropped and reported, not a refused file.
+    if (era === 'php' && ips !== null) {
+      const readable = ips.filter((entry) => isReadableAllowedIp(entry));
+      allowedIps = normaliseAllowedIps(readable.includes('*') ? ['*'] : readable);
+      notes.push(`allowed IPs ${JSON.stringify(ips.filter((entry) => !readable.includes(entry)).join(', ').slice(0, 80))} dropped: not addresses, CIDR ranges or * (Twake's PHP backend never checked them)`);
+    } else problems.push(`${where}: allowed IPs ${JSON.stringify(String(ipsCell).slice(0, 80))} are not addresses, CIDR ranges or *`);
   }
   const developer = text(uuidFromStore(raw.group_id ?? raw.company_id));
   if (problems.length > start || publicId === null || name === null || privateKey === null) return null;
@@ -191,4 +197,15 @@ export function readInstallation(raw: Json, where: string, cells: CellReader, pr
   const privileges = grantList('privileges');
   if (problems.length > start || publicId === null || companyId === null) return null;
   return { publicId, companyId, capabilities, privileges, hasGrantColumns };
+}
+
+/** Whether one allowed-IP entry reads as an address, a CIDR range or `*`. */
+function isReadableAllowedIp(entry: string): boolean {
+  try {
+    normaliseAllowedIps([entry]);
+    return true;
+  } catch (error) {
+    if (error instanceof InvalidAllowedIpError) return false;
+    throw error;
+  }
 }
