@@ -44,6 +44,9 @@ function companyAt(segments: readonly string[], start: number): string | undefin
  * Ambiguous when the path cannot be decoded or its two readings name different companies.
  */
 export function fromCompanyPath(path: string): CompanySource {
+  // Most paths name no company: said without splitting them (a path of 64 KB of slashes would otherwise
+  // cost milliseconds, before any credential is checked). An escape could spell the word: read those.
+  if (!path.includes('%') && !path.toLowerCase().includes(COMPANIES)) return ABSENT;
   const question = path.indexOf('?');
   const segments = segmentsOf(question < 0 ? path : path.slice(0, question));
   if (segments === null) return path.toLowerCase().includes(COMPANIES) ? AMBIGUOUS : ABSENT;

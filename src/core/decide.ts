@@ -300,14 +300,24 @@ async function installationOf(config: Configuration, verified: Verified, record:
 }
 
 /**
+ * Refuses (403 `ip_not_allowed`) a client outside the application's allowed IPs; the address (a `trust
+ * proxy` evaluation, behind a getter) is read only for applications that restrict it. Every route that
+ * has checked a key or a token applies it: the API calls, and the login, renewal and `me` routes.
+ */
+export function refuseOutsideAllowedIps(record: ApplicationRecord, clientIp: string | (() => string)): void {
+  const allowedIps = record.allowedIps;
+  if (allowedIps === undefined || allowedIps.length === 0) return;
+  if (!ipAllowed(allowedIps, typeof clientIp === 'string' ? clientIp : clientIp())) throw new IpNotAllowedError();
+}
+
+/**
  * The identity of a request let through, once the company has been checked: installed, from an allowed
  * address, and granted what the route requires. The client address (a `trust proxy` evaluation) is
  * read only for applications that restrict it.
  */
 function identityOf(config: Configuration, facts: RequestFacts, record: ApplicationRecord, key: StoredKey, companyId: string, grants: Grants | null): TwakeIdentity {
   if (grants === null) throw new NotInstalledError();
-  const allowedIps = record.allowedIps;
-  if (allowedIps !== undefined && allowedIps.length > 0 && !ipAllowed(allowedIps, facts.clientIp)) throw new IpNotAllowedError();
+  refuseOutsideAllowedIps(record, facts.clientIp);
   const requirement = facts.requirement;
   if (requirement != null) {
     const capabilities = missingFrom(requirement.capabilities, grants.capabilities);
@@ -410,6 +420,7 @@ export async function authenticateKey(config: Configuration, clientIp: string, p
   const { record, key } = verified;
   if (key === null || record === null) return refuseCredentials(config, clientIp, publicId);
   config.store.holdVerified?.(record);
+  refuseOutsideAllowedIps(record, clientIp);
   const overBudget = await consumeRequest(config, record.id);
   if (overBudget !== null) throw new TooManyRequestsError(overBudget);
   return { record, key };

@@ -82,6 +82,25 @@ function lookUp(table: NodeRouteTable, method: string, segments: readonly string
 }
 
 /**
+ * Each path without its query, as the routers that matter read it: whole (Express), and also cut at its
+ * first `;` (Twake's Node backend routes with find-my-way, which ends a path there, so `…/delete;x` is its
+ * delete route). Paths that cannot be a company path are left out without being split.
+ */
+function routerReadings(paths: readonly string[]): string[] {
+  const readings: string[] = [];
+  for (const path of paths) {
+    const question = path.indexOf('?');
+    const whole = question < 0 ? path : path.slice(0, question);
+    // Every row is a company path: without the word (or an escape that could spell it), no row applies.
+    if (!whole.includes('%') && !whole.toLowerCase().includes('companies')) continue;
+    readings.push(whole);
+    const semicolon = whole.indexOf(';');
+    if (semicolon >= 0) readings.push(whole.slice(0, semicolon));
+  }
+  return readings;
+}
+
+/**
  * What `method` on `path` requires in `table`: read from the segments after `/api/` and, relative to
  * where the middleware is mounted, from the path itself; both readings apply. Segments are decoded, case
  * folded and dot segments resolved, so that no spelling skips a row. A path that cannot be decoded on a
@@ -90,9 +109,8 @@ function lookUp(table: NodeRouteTable, method: string, segments: readonly string
 export function nodeRequirementOf(table: NodeRouteTable, method: string, paths: readonly string[]): Requirement | null {
   const verb = method.toUpperCase();
   const found: Array<Requirement | null> = [];
-  for (const path of paths) {
-    const question = path.indexOf('?');
-    const segments = segmentsOf(question < 0 ? path : path.slice(0, question))?.map((segment) => segment.toLowerCase());
+  for (const path of routerReadings(paths)) {
+    const segments = segmentsOf(path)?.map((segment) => segment.toLowerCase());
     if (segments === undefined) {
       found.push(...table.filter((route) => route.method === '*' || route.method === verb).map(requirementOfRow));
       continue;

@@ -28,7 +28,10 @@ export function tokenConfiguration(options: TokenRouteOptions, name: string): Co
 }
 
 /** Whether `value` can be a public id or key: the lengths and characters Basic credentials allow. */
-const usable = (value: unknown, max: number): value is string => typeof value === 'string' && value.length > 0 && value.length <= max && !hasControlCharacters(value);
+// Well-formed Unicode too: a lone surrogate (JSON allows "\ud800") has no UTF-8 form, and a database
+// driver refuses it (a 503 no failure budget would count) where a Basic header can never carry one.
+const usable = (value: unknown, max: number): value is string =>
+  typeof value === 'string' && value.length > 0 && value.length <= max && !hasControlCharacters(value) && (value as string & { isWellFormed(): boolean }).isWellFormed();
 
 /** `{ id, secret }` from a parsed body, as Twake's `ApplicationLoginRequest`. */
 function credentialsOf(body: unknown): { id: unknown; secret: unknown } {

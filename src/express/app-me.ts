@@ -1,6 +1,6 @@
 // `GET /api/console/v1/me`: the calling application, as Twake's applications API answers it.
 import type { Request, RequestHandler } from 'express';
-import { verifyToken } from '../core/decide';
+import { refuseOutsideAllowedIps, verifyToken } from '../core/decide';
 import { HttpsRequiredError } from '../core/errors';
 import type { Configuration, Tokens } from '../core/options';
 import { applicationObject, type TwakeApplicationObject } from '../tokens/application-object';
@@ -11,7 +11,9 @@ import { refuse } from './problem';
 async function me(config: Configuration & { tokens: Tokens }, req: Request): Promise<TwakeApplicationObject> {
   if (!isSecure(config, req)) throw new HttpsRequiredError();
   const bearer = parseBearer(req.headers.authorization);
-  const { record } = await verifyToken(config, clientIpOf(req), bearer.status === 'ok' ? bearer.token : null, 'access', null);
+  const ip = clientIpOf(req);
+  const { record } = await verifyToken(config, ip, bearer.status === 'ok' ? bearer.token : null, 'access', null);
+  refuseOutsideAllowedIps(record, ip);
   return applicationObject(record);
 }
 

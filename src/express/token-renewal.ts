@@ -1,6 +1,6 @@
 // `POST /api/console/v1/token`: a refresh token, sent as `Authorization: Bearer`, traded for a new pair.
 import type { Request, RequestHandler } from 'express';
-import { verifyToken } from '../core/decide';
+import { refuseOutsideAllowedIps, verifyToken } from '../core/decide';
 import { HttpsRequiredError } from '../core/errors';
 import type { Configuration, Tokens } from '../core/options';
 import type { AccessToken } from '../tokens/claims';
@@ -17,7 +17,9 @@ export interface TokenRenewalResponse {
 async function renew(config: Configuration & { tokens: Tokens }, req: Request): Promise<AccessToken> {
   if (!isSecure(config, req)) throw new HttpsRequiredError();
   const bearer = parseBearer(req.headers.authorization);
-  const { record, key } = await verifyToken(config, clientIpOf(req), bearer.status === 'ok' ? bearer.token : null, 'refresh', null);
+  const ip = clientIpOf(req);
+  const { record, key } = await verifyToken(config, ip, bearer.status === 'ok' ? bearer.token : null, 'refresh', null);
+  refuseOutsideAllowedIps(record, ip);
   return issueTokens(config.tokens.settings, record.publicId, key.id, config.now());
 }
 

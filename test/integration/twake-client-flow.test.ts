@@ -191,9 +191,13 @@ describe.each(testProviders())('the n8n plugin flow on %s', (provider) => {
   it('refuses a call from an address the application does not allow', async () => {
     const created = await admin.createApplication({ name: 'Fenced', capabilities: ['write:messages'], allowedIps: ['10.0.0.0/8'] });
     await admin.install(created.publicId, COMPANY);
-    const token = await n8nLogin(app, created.publicId, created.privateKey);
-    const call = await postThread(app, token, COMPANY);
-    expect([call.status, call.body.code]).toEqual([403, 'ip_not_allowed']);
+    // The login itself is refused from there, as a Basic call would be (a leaked key cannot be traded
+    // for tokens elsewhere); the company path's own check is in adversarial-tokens.test.ts.
+    const login = await request(app).post('/api/console/v1/login').set('Content-Type', 'application/json').send({ id: created.publicId, secret: created.privateKey });
+    expect([login.status, login.body.code]).toEqual([403, 'ip_not_allowed']);
+    // Positive control: a wrong key from there is still the credentials' refusal, judged first.
+    const wrong = await request(app).post('/api/console/v1/login').set('Content-Type', 'application/json').send({ id: created.publicId, secret: `${created.privateKey}x` });
+    expect([wrong.status, wrong.body.code]).toEqual([401, 'invalid_credentials']);
   });
 
   it('refuses expired and tampered tokens with 401 and the Bearer challenge', async () => {
