@@ -7,39 +7,24 @@ import {
   createCachedStore,
   createFailureThrottle,
   createPrismaStore,
-  twakeAppAuth,
   twakeAppLogin,
-  twakeAppMe,
-  twakeAppTokenRenewal,
   twakeAuthErrorHandler,
   twakeNodeRoutes,
-  type TokenRouteOptions,
 } from '../../src';
 import { createAdmin, type Admin } from '../../src/admin/admin';
 import { forwardAuth } from '../../src/express/forward-auth';
 import { testProviders } from '../helpers/databases';
 import { useTestDatabase } from '../helpers/use-test-database';
+import { tokenApp, type TokenApp } from '../helpers/token-app';
 
 const SECRET = 'a-shared-secret-of-at-least-thirty-two-bytes!';
 const COMPANY = 'company-a';
 const ALLOWED = '10.0.0.9';
 const ELSEWHERE = '203.0.113.9';
 
-type App = ReturnType<typeof express>;
+type App = TokenApp;
 
-function buildApp(options: TokenRouteOptions): App {
-  const app = express();
-  // X-Forwarded-For gives the client address, as behind a trusted proxy.
-  app.set('trust proxy', true);
-  app.post('/api/console/v1/login', twakeAppLogin(options));
-  app.post('/api/console/v1/token', twakeAppTokenRenewal(options));
-  app.get('/api/console/v1/me', twakeAppMe(options));
-  app.use('/api', twakeAppAuth(options), (req, res) => {
-    res.json({ twake: req.twake });
-  });
-  app.use(twakeAuthErrorHandler());
-  return app;
-}
+
 
 const login = (app: App, body: string, from = ALLOWED) =>
   request(app).post('/api/console/v1/login').set('Content-Type', 'application/json').set('X-Forwarded-For', from).send(body);
@@ -55,7 +40,7 @@ describe.each(testProviders())('a login whose id holds a lone UTF-16 surrogate, 
     const store = createCachedStore(createPrismaStore(database().prisma), { ttlMs: 1000 });
     // A small failure budget per address, so that counting shows within a few requests.
     const throttle = createFailureThrottle({ failureLimit: 3 });
-    app = buildApp({ store, mode: 'development', tokens: { secret: SECRET }, nodeRoutes: twakeNodeRoutes, throttle });
+    app = tokenApp({ store, mode: 'development', tokens: { secret: SECRET }, nodeRoutes: twakeNodeRoutes, throttle }, true);
     application = await admin.createApplication({ name: 'surrogate' });
     await admin.install(application.publicId, COMPANY);
   });
@@ -93,7 +78,7 @@ describe.each(testProviders())('allowed IPs on the token routes, on %s', (provid
   beforeAll(async () => {
     admin = createAdmin(database().prisma);
     const store = createCachedStore(createPrismaStore(database().prisma), { ttlMs: 1000 });
-    app = buildApp({ store, mode: 'development', tokens: { secret: SECRET }, nodeRoutes: twakeNodeRoutes, throttle: false });
+    app = tokenApp({ store, mode: 'development', tokens: { secret: SECRET }, nodeRoutes: twakeNodeRoutes, throttle: false }, true);
     application = await admin.createApplication({ name: 'restricted', privileges: ['read:messages'], allowedIps: ['10.0.0.0/8'] });
     await admin.install(application.publicId, COMPANY, { grant: ['read:messages'] });
     const response = await login(app, JSON.stringify({ id: application.publicId, secret: application.privateKey }), ALLOWED);
@@ -137,7 +122,7 @@ describe.each(testProviders())('a `;` after a scoped route segment, on %s', (pro
   beforeAll(async () => {
     const admin = createAdmin(database().prisma);
     const store = createCachedStore(createPrismaStore(database().prisma), { ttlMs: 1000 });
-    app = buildApp({ store, mode: 'development', tokens: { secret: SECRET }, nodeRoutes: twakeNodeRoutes, throttle: false });
+    app = tokenApp({ store, mode: 'development', tokens: { secret: SECRET }, nodeRoutes: twakeNodeRoutes, throttle: false }, true);
     // May write messages, may not delete them.
     const application = await admin.createApplication({ name: 'writer', capabilities: ['write:messages', 'delete:messages'] });
     await admin.install(application.publicId, COMPANY, { grant: ['write:messages'] });

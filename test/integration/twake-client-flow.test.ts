@@ -10,10 +10,7 @@ import {
   createFailureThrottle,
   createPrismaStore,
   listenForChanges,
-  twakeAppAuth,
   twakeAppLogin,
-  twakeAppMe,
-  twakeAppTokenRenewal,
   twakeAuthErrorHandler,
   twakeNodeRoutes,
   type ChangeListener,
@@ -27,6 +24,7 @@ import { issueTokens } from '../../src/tokens/issue-tokens';
 import { parseTokenOptions } from '../../src/tokens/token-settings';
 import { eventually, timeUntil } from '../helpers/eventually';
 import { useTestDatabase } from '../helpers/use-test-database';
+import { tokenApp, type TokenApp } from '../helpers/token-app';
 
 const SECRET = 'a-shared-secret-of-at-least-thirty-two-bytes!';
 const COMPANY = 'company-1';
@@ -35,20 +33,9 @@ const NOT_INSTALLED = 'company-2';
 // Bounds promised in docs/security.md: the change notifications (PostgreSQL), the cache TTL (SQLite).
 const BOUND_MS = { postgresql: 1000, sqlite: 2000 } as const;
 
-type App = ReturnType<typeof express>;
+type App = TokenApp;
 
-/** The validator's routes as a library user mounts them, in front of a stand-in for Twake's services. */
-function buildApp(options: TokenRouteOptions): App {
-  const app = express();
-  app.post('/api/console/v1/login', twakeAppLogin(options));
-  app.post('/api/console/v1/token', twakeAppTokenRenewal(options));
-  app.get('/api/console/v1/me', twakeAppMe(options));
-  app.use('/api', twakeAppAuth(options), (req, res) => {
-    res.json({ twake: req.twake });
-  });
-  app.use(twakeAuthErrorHandler());
-  return app;
-}
+
 
 /** The n8n plugin's credentials step: POST {id, secret} to /api/console/v1/login, keep resource.access_token.value. */
 async function n8nLogin(app: App, id: string, secret: string): Promise<string> {
@@ -80,7 +67,7 @@ describe.each(testProviders())('the n8n plugin flow on %s', (provider) => {
       listener = listenForChanges(database().url, store, { retryMs: 50 });
       await listener.ready;
     }
-    app = buildApp({ store, mode: 'development', tokens: { secret: SECRET }, nodeRoutes: twakeNodeRoutes, throttle: false });
+    app = tokenApp({ store, mode: 'development', tokens: { secret: SECRET }, nodeRoutes: twakeNodeRoutes, throttle: false });
     const created = await admin.createApplication({ name: 'n8n', capabilities: ['write:messages'], privileges: ['read:messages'] });
     publicId = created.publicId;
     privateKey = created.privateKey;
@@ -269,7 +256,7 @@ describe('the login in production mode and under the failure throttle', () => {
     const admin = createAdmin(database().prisma);
     const created = await admin.createApplication({ name: 'Throttled' });
     const store = createPrismaStore(database().prisma);
-    const cleartext = buildApp({ store, mode: 'production', tokens: { secret: SECRET } });
+    const cleartext = tokenApp({ store, mode: 'production', tokens: { secret: SECRET } });
     const plain = await request(cleartext).post('/api/console/v1/login').send({ id: created.publicId, secret: created.privateKey });
     expect([plain.status, plain.body.code]).toEqual([403, 'https_required']);
     const token = (await issueTokens(parseTokenOptions({ secret: SECRET }), created.publicId, 'any', Date.now())).value;
@@ -278,18 +265,18 @@ describe('the login in production mode and under the failure throttle', () => {
 
     // With revokeKeysSeenInCleartext, a valid key sent to the login over plain HTTP is revoked, as in a Basic header.
     const leaked = await admin.createApplication({ name: 'Leaked' });
-    const revoking = buildApp({ store, mode: 'production', tokens: { secret: SECRET }, revokeKeysSeenInCleartext: true, throttle: false });
+    const revoking = tokenApp({ store, mode: 'production', tokens: { secret: SECRET }, revokeKeysSeenInCleartext: true, throttle: false });
     const sent = await request(revoking).post('/api/console/v1/login').send({ id: leaked.publicId, secret: leaked.privateKey });
     expect([sent.status, sent.body.code]).toEqual([403, 'https_required']);
     const decisions: Array<[string, number]> = [];
-    const development = buildApp({ store, mode: 'development', tokens: { secret: SECRET }, throttle: false, onDecision: ({ code, status }) => decisions.push([code, status]) });
+    const development = tokenApp({ store, mode: 'development', tokens: { secret: SECRET }, throttle: false, onDecision: ({ code, status }) => decisions.push([code, status]) });
     await eventually(async () => expect((await request(development).post('/api/console/v1/login').send({ id: leaked.publicId, secret: leaked.privateKey })).status).toBe(401));
     // Logins are decisions for onDecision (the server's metrics) like any other.
     expect(decisions.at(-1)).toEqual(['invalid_credentials', 401]);
 
     // One throttle shared by the login and the middleware, as the server shares it.
     const throttle = createFailureThrottle({ failureLimit: 3, failureWindowSeconds: 60 });
-    const throttled = buildApp({ store, mode: 'development', tokens: { secret: SECRET }, throttle });
+    const throttled = tokenApp({ store, mode: 'development', tokens: { secret: SECRET }, throttle });
     const statuses: number[] = [];
     for (let attempt = 0; attempt < 5; attempt += 1) statuses.push((await request(throttled).post('/api/console/v1/login').send({ id: created.publicId, secret: 'twk_wrong' })).status);
     expect(statuses).toEqual([401, 401, 401, 429, 429]);
@@ -312,7 +299,7 @@ describe('tokens signed with our asymmetric keys', () => {
     const admin = createAdmin(database().prisma);
     const created = await admin.createApplication({ name: 'Asymmetric', capabilities: ['write:messages'] });
     await admin.install(created.publicId, COMPANY);
-    const app = buildApp({ store: createPrismaStore(database().prisma), mode: 'development', tokens: { keys }, nodeRoutes: twakeNodeRoutes, throttle: false });
+    const app = tokenApp({ store: createPrismaStore(database().prisma), mode: 'development', tokens: { keys }, nodeRoutes: twakeNodeRoutes, throttle: false });
     const token = await n8nLogin(app, created.publicId, created.privateKey);
     expect(JSON.parse(Buffer.from(token.split('.')[0] as string, 'base64url').toString())).toMatchObject({ alg: 'EdDSA' });
     expect((await postThread(app, token, COMPANY)).status).toBe(200);
@@ -364,7 +351,7 @@ describe('a store that fails', () => {
     const failing = {
       findApplication: () => Promise.reject(new Error('database down')),
     };
-    const app = buildApp({ store: failing, mode: 'development', tokens: { secret: SECRET }, throttle: false });
+    const app = tokenApp({ store: failing, mode: 'development', tokens: { secret: SECRET }, throttle: false });
     const now = Math.floor(Date.now() / 1000);
     const sign = (type: string) =>
       new SignJWT({ type, sub: 'app', application_id: 'app', key_id: 'k1' }).setProtectedHeader({ alg: 'HS256' }).setExpirationTime(now + 600).sign(new TextEncoder().encode(SECRET));
