@@ -1,5 +1,6 @@
 // Raw HTTP/1.1 over a socket, for request lines and headers that Node's HTTP client refuses to send.
 import net from 'node:net';
+import { request as httpRequest } from 'node:http';
 import { readFileSync } from 'node:fs';
 
 /**
@@ -25,4 +26,24 @@ export function rawRequest(port: number, target: string, headers: Record<string,
  */
 export function mainThreadCpuMs(pid: number): number {
   return Number(readFileSync(`/proc/${pid}/schedstat`, 'utf8').split(' ')[0]) / 1e6;
+}
+
+/** A JSON answer read whole (`{}` when empty). */
+export interface JsonAnswer {
+  status: number;
+  body: Record<string, unknown>;
+}
+
+/** A POST with exactly the headers given: no Content-Type unless listed (supertest would add one). */
+export function postExactly(port: number, path: string, body: string, headers: Record<string, string>): Promise<JsonAnswer> {
+  return new Promise((resolve, reject) => {
+    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers: { 'Content-Length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
+      let text = '';
+      res.setEncoding('utf8');
+      res.on('data', (chunk: string) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) }));
+    });
+    req.on('error', reject);
+    req.end(body);
+  });
 }

@@ -4,16 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express5 from 'express';
 import express4 from 'express4';
 import { connect as tlsConnect } from 'node:tls';
-import { request as httpRequest, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { SignJWT } from 'jose';
 import { MemoryStore, trustForwardedIdentity, twakeAppAuth, twakeAuthErrorHandler, twakeV1Routes } from '../../src';
 import { basicAuthorization } from '../../src/testing';
 import { listenOnFreePort, type Listening } from '../helpers/listen';
-import { createEmptyDatabaseUrl } from '../helpers/databases';
-import { cliJson, startServer, type ServerProcess } from '../helpers/processes';
+import { startServerWithApp, type ServerWithApp } from '../helpers/server-with-app';
 import type { SelfSigned } from '../helpers/self-signed';
 import { describeWithNginx, documentedNginxBlock, sendTls, startNginx, type RunningNginx } from '../helpers/nginx';
+import { postExactly, type JsonAnswer } from '../helpers/raw-http';
 
 const KEY = 'twk_adversarial-round';
 const AUTH = basicAuthorization('bot', KEY);
@@ -37,24 +35,10 @@ function appWith(framework: Express) {
   return app;
 }
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
+type Answer = JsonAnswer;
 
-/** A POST with exactly the headers given (no Content-Type unless listed). */
-function post(port: number, path: string, body: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers: { Authorization: AUTH, 'Content-Length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/** A POST with the application's credentials and exactly the other headers given. */
+const post = (port: number, path: string, body: string, headers: Record<string, string> = {}): Promise<Answer> => postExactly(port, path, body, { Authorization: AUTH, ...headers });
 
 describe.each([
   ['Express 5', express5],
@@ -141,37 +125,29 @@ function rawTlsStatus(port: number, ca: Buffer, head: Buffer): Promise<number> {
 describeWithNginx('nginx auth_request (docs/deploy.md) and large request headers', () => {
   let tls: SelfSigned;
   let proxy: RunningNginx | undefined;
-  let validator: ServerProcess;
-  let backend: Server;
+  let started: ServerWithApp;
+  let backend: Listening | undefined;
   let nginxPort: number;
-  let drop: () => Promise<void>;
   let auth: string;
 
   beforeAll(async () => {
-    const database = await createEmptyDatabaseUrl('sqlite');
-    drop = database.drop;
-    const env = { DATABASE_URL: database.url };
-    validator = await startServer({ ...env, NODE_ENV: 'production', TRUST_PROXY: 'loopback' });
-    const app = await cliJson<{ publicId: string; privateKey: string }>(['app', 'create', '--name', 'Adversarial nginx'], env);
-    await cliJson(['app', 'install', app.publicId, '--company', 'alpha'], env);
-    auth = `Basic ${Buffer.from(`${app.publicId}:${app.privateKey}`).toString('base64')}`;
+    started = await startServerWithApp('sqlite', { name: 'Adversarial nginx', company: 'alpha', serverEnv: { NODE_ENV: 'production', TRUST_PROXY: 'loopback' } });
+    const validator = started.server;
+    auth = basicAuthorization(started.app.publicId, started.app.privateKey);
     const site = express5();
     site.all('/api/v1/*path', (_req, res) => {
       res.json({ reached: true });
     });
-    backend = site.listen(0, '127.0.0.1');
-    await new Promise((resolve) => backend.once('listening', resolve));
-    const backendPort = (backend.address() as AddressInfo).port;
-    proxy = await startNginx(documentedNginxBlock(validator.port), backendPort);
+    backend = await listenOnFreePort(site);
+    proxy = await startNginx(documentedNginxBlock(validator.port), backend.port);
     nginxPort = proxy.port;
     tls = proxy.tls;
   });
 
   afterAll(async () => {
     proxy?.stop();
-    await validator?.stop();
-    if (backend !== undefined) await new Promise((resolve) => backend.close(resolve));
-    await drop?.();
+    await backend?.close();
+    await started?.stop();
   });
 
   it('positive control: a GET through nginx to a route outside the table passes', async () => {
@@ -228,27 +204,20 @@ describeWithNginx('nginx auth_request (docs/deploy.md) and large request headers
 });
 
 describe('the standalone server: answers outside the validator', () => {
-  let validator: ServerProcess;
-  let drop: () => Promise<void>;
+  let started: ServerWithApp;
   let auth: string;
 
   beforeAll(async () => {
-    const database = await createEmptyDatabaseUrl('sqlite');
-    drop = database.drop;
-    const env = { DATABASE_URL: database.url };
-    validator = await startServer({ ...env, NODE_ENV: 'development', TWAKE_ROUTES: 'v1' });
-    const app = await cliJson<{ publicId: string; privateKey: string }>(['app', 'create', '--name', 'Adversarial server'], env);
-    await cliJson(['app', 'install', app.publicId, '--company', 'alpha'], env);
-    auth = `Basic ${Buffer.from(`${app.publicId}:${app.privateKey}`).toString('base64')}`;
+    started = await startServerWithApp('sqlite', { name: 'Adversarial server', company: 'alpha', serverEnv: { TWAKE_ROUTES: 'v1' } });
+    auth = basicAuthorization(started.app.publicId, started.app.privateKey);
   });
 
   afterAll(async () => {
-    await validator?.stop();
-    await drop?.();
+    await started?.stop();
   });
 
   const ask = async (path: string, headers: Record<string, string> = {}) => {
-    const answer = await fetch(`${validator.url}${path}`, { headers: { Authorization: auth, ...headers } });
+    const answer = await fetch(`${started.server.url}${path}`, { headers: { Authorization: auth, ...headers } });
     return { status: answer.status, xStatus: answer.headers.get('x-twake-status'), type: answer.headers.get('content-type'), text: await answer.text() };
   };
 

@@ -4,10 +4,10 @@ import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import express5 from 'express';
 import express4 from 'express4';
 import type { RequestHandler } from 'express';
-import { request as httpRequest } from 'node:http';
 import { MemoryStore, twakeAppAuth, twakeAuthErrorHandler } from '../../src';
 import { basicAuthorization } from '../../src/testing';
 import { listenOnFreePort, type Listening } from '../helpers/listen';
+import { postExactly, type JsonAnswer } from '../helpers/raw-http';
 
 const KEY = 'twk_untyped-body';
 const AUTH = basicAuthorization('bot', KEY);
@@ -56,24 +56,10 @@ function appWith(framework: Express, placement: Placement, unreadBodies: 'refuse
   return app;
 }
 
-interface Answer {
-  status: number;
-  body: Record<string, unknown>;
-}
+type Answer = JsonAnswer;
 
-/** A POST with exactly the headers given: no Content-Type unless listed (supertest would add one). */
-function post(port: number, path: string, body: string, headers: Record<string, string> = {}): Promise<Answer> {
-  return new Promise((resolve, reject) => {
-    const req = httpRequest({ host: '127.0.0.1', port, method: 'POST', path, headers: { Authorization: AUTH, 'Content-Length': String(Buffer.byteLength(body)), ...headers } }, (res) => {
-      let text = '';
-      res.setEncoding('utf8');
-      res.on('data', (chunk: string) => (text += chunk));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: text === '' ? {} : (JSON.parse(text) as Record<string, unknown>) }));
-    });
-    req.on('error', reject);
-    req.end(body);
-  });
-}
+/** A POST with the application's credentials and exactly the other headers given. */
+const post = (port: number, path: string, body: string, headers: Record<string, string> = {}): Promise<Answer> => postExactly(port, path, body, { Authorization: AUTH, ...headers });
 
 const outcome = (answer: Answer) => [answer.status, answer.status === 200 ? answer.body.company : answer.body.code];
 
