@@ -88,7 +88,7 @@ export function forwardAuth(options: TwakeAppAuthOptions, forwardOptions: Forwar
   const uriRequired = (forwardOptions.originalUri ?? 'required') === 'required';
   return (req, res, next) => {
     res.locals.twakeAuthRequestStatuses = req.get(STATUS_MAPPING_HEADER) === 'auth-request';
-    const company = companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req), fromOriginalPath(req), companyIdOfOriginalUri(req)]);
+    const company = () => companyFacts(req, res, readBody, [fromGroupHeader(req), fromOriginalUri(req), fromOriginalPath(req), companyIdOfOriginalUri(req)]);
     const forwarded: Forwarded = { method: req.method, path: null };
     // Read with the route (refusals here come before the credentials, as a path too long does).
     const readForwarded = (request: Request, routes: RouteTable | null, nodeRoutes: NodeRouteTable | null): Requirement | null => {

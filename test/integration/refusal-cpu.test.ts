@@ -34,8 +34,12 @@ function worstPath(run: string, bytes: number): string {
 const EXTRA_CPU_BOUND_MS = 1;
 const REPEATS = 21;
 
-/** Median CPU milliseconds the process's main thread spent on each of `plain` and `worst`, sent in turn. */
-async function medianCosts(pid: number, plain: () => Promise<number>, worst: () => Promise<number>, expectStatus: (status: number) => void): Promise<{ plain: number; worst: number }> {
+/**
+ * CPU milliseconds the process's main thread spent on each of `plain` and `worst`, sent in turn: the lower
+ * quartile of each, since what disturbs a sample (a collection, the machine's other work) only adds to it.
+ * A median moved by more than the bound once in a whole CI run.
+ */
+async function typicalCosts(pid: number, plain: () => Promise<number>, worst: () => Promise<number>, expectStatus: (status: number) => void): Promise<{ plain: number; worst: number }> {
   const costs = { plain: [] as number[], worst: [] as number[] };
   for (let i = 0; i < REPEATS; i += 1) {
     for (const [name, send] of [['plain', plain], ['worst', worst]] as const) {
@@ -44,8 +48,8 @@ async function medianCosts(pid: number, plain: () => Promise<number>, worst: () 
       costs[name].push(mainThreadCpuMs(pid) - before);
     }
   }
-  const median = (values: number[]) => values.sort((x, y) => x - y)[Math.floor(values.length / 2)] as number;
-  return { plain: median(costs.plain), worst: median(costs.worst) };
+  const lowerQuartile = (values: number[]) => values.sort((x, y) => x - y)[Math.floor(values.length / 4)] as number;
+  return { plain: lowerQuartile(costs.plain), worst: lowerQuartile(costs.worst) };
 }
 
 // Just under the route table's limit (read in full), and over it (refused with 414, or by Node itself
@@ -66,7 +70,7 @@ function expectCheapRefusals(target: () => { pid: number; port: number }, send: 
     const path = worstPath(run, bytes);
     const plain = worstPath('a', bytes);
     const statuses = expectedStatuses(path.length, headerLimit, pathLimit);
-    const costs = await medianCosts(pid, () => send(port, plain), () => send(port, path), (status) => expect(statuses).toContain(status));
+    const costs = await typicalCosts(pid, () => send(port, plain), () => send(port, path), (status) => expect(statuses).toContain(status));
     expect(costs.plain).toBeGreaterThan(0);
     expect(costs.worst - costs.plain).toBeLessThan(EXTRA_CPU_BOUND_MS);
   });
@@ -80,7 +84,7 @@ const queryOf = (pair: string) => `group_id=acme&${pair.repeat(Math.ceil(QUERY_B
 function expectCheapQueries(target: () => { pid: number; port: number }, send: (port: number, query: string) => Promise<number>): void {
   it.each(Object.entries(QUERY_PAIRS))('query of %s, 12 KB', async (_name, pair) => {
     const { pid, port } = target();
-    const costs = await medianCosts(pid, () => send(port, queryOf('a=b&')), () => send(port, queryOf(pair)), (status) => expect(status).toBe(401));
+    const costs = await typicalCosts(pid, () => send(port, queryOf('a=b&')), () => send(port, queryOf(pair)), (status) => expect(status).toBe(401));
     expect(costs.plain).toBeGreaterThan(0);
     expect(costs.worst - costs.plain).toBeLessThan(EXTRA_CPU_BOUND_MS);
   });
@@ -126,7 +130,7 @@ describe('worst paths through the real server (TWAKE_ROUTES=v1, the default)', (
   ])('450 copies of X-Original-URI holding %s (14 KB) cost no more than as many other headers', async (_name, uri) => {
     const { pid, port } = target();
     const copies = (name: string) => Array.from({ length: 450 }, (_, i) => [name, uri(i)] as const);
-    const costs = await medianCosts(pid, () => rawRequest(port, '/auth/verify', copies('X-Original-URX')), () => rawRequest(port, '/auth/verify', copies('X-Original-URI')), (status) => expect([401, 400]).toContain(status));
+    const costs = await typicalCosts(pid, () => rawRequest(port, '/auth/verify', copies('X-Original-URX')), () => rawRequest(port, '/auth/verify', copies('X-Original-URI')), (status) => expect([401, 400]).toContain(status));
     expect(costs.worst - costs.plain).toBeLessThan(EXTRA_CPU_BOUND_MS);
   });
 });
