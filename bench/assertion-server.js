@@ -8,7 +8,7 @@ const { createDriverStore } = require('../dist/database/driver-store');
 const { openDatabase } = require('../dist/database/database');
 const { openDatabaseKeyRing } = require('../dist/assertion/signing-keys');
 const { createAssertionSigner } = require('../dist/assertion/signer');
-const { twakeV1Routes } = require('../dist/core/twake-v1');
+const { twakeV1Routes } = require('../dist/twake/twake-v1');
 
 async function main() {
   const { DATABASE_URL } = process.env;

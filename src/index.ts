@@ -9,13 +9,13 @@ export type { ProblemBody } from './express/problem';
 export type { UnreadBodies } from './express/read-body';
 // Twake's v1 capabilities and privileges: route-level checks, and the v1 route table for `routes`.
 export { requireCapabilities, requirePrivileges } from './express/require-grants';
-export { twakeV1Routes, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from './core/twake-v1';
-export type { Requirement, RouteTable } from './core/twake-v1';
+export { twakeV1Routes, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from './twake/twake-v1';
+export type { Requirement, RouteTable } from './twake/twake-v1';
 export { normaliseAllowedIps, InvalidAllowedIpError } from './core/allowed-ips';
 // For a Node backend behind a proxy that asks forward-auth (nginx auth_request, Traefik, Envoy).
-export { trustForwardedIdentity } from './express/trust-forwarded-identity';
-export type { ForwardedIdentityOptions } from './express/trust-forwarded-identity';
-export { IDENTITY_HEADERS, decodeHeaderValue } from './express/identity-headers';
+export { trustForwardedIdentity } from './proxy/trust-forwarded-identity';
+export type { ForwardedIdentityOptions } from './proxy/trust-forwarded-identity';
+export { IDENTITY_HEADERS, decodeHeaderValue } from './proxy/identity-headers';
 // For apps that already use passport.
 export { TwakeAppStrategy } from './express/strategy';
 // For apps already on passport-http: the same decision as its BasicStrategy's verify function.
@@ -30,8 +30,8 @@ export { twakeAppMe } from './express/app-me';
 export type { TwakeApplicationObject } from './tokens/application-object';
 export type { TokenOptions } from './tokens/token-settings';
 export type { AccessToken } from './tokens/claims';
-export { twakeNodeRoutes, NODE_CAPABILITIES, NODE_PRIVILEGES } from './core/twake-node';
-export type { NodeAction, NodeRoute, NodeRouteTable, NodeScope } from './core/twake-node';
+export { twakeNodeRoutes, NODE_CAPABILITIES, NODE_PRIVILEGES } from './twake/twake-node';
+export type { NodeAction, NodeRoute, NodeRouteTable, NodeScope } from './twake/twake-node';
 // Stores: the Prisma adapter for production, the memory store for tests and demos.
 export { createPrismaStore } from './stores/prisma-store';
 export type { PrismaClientLike } from './stores/prisma-store';
@@ -49,8 +49,8 @@ export type { RequestLimiter, RequestLimitOptions } from './limits/request-limit
 export type { CounterOptions } from './limits/rate-limiters';
 export type { RedisClient, RedisCounterState, RedisStateChange } from './limits/redis-health';
 // Last use of each key, written in batches (pass recorder.record as onAuthenticated).
-export { createKeyUsageRecorder } from './limits/key-usage';
-export type { KeyUsageOptions, KeyUsagePrismaLike, KeyUsageRecorder } from './limits/key-usage';
+export { createKeyUsageRecorder } from './stores/key-usage';
+export type { KeyUsageOptions, KeyUsagePrismaLike, KeyUsageRecorder } from './stores/key-usage';
 // Managing applications, keys and installations (used by the CLI).
 export { createAdmin } from './admin/admin';
 export type { Admin, AdminPrismaClient, ApplicationSummary, CreatedApplication, IssuedKey, RotatedKey } from './admin/admin';

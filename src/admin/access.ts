@@ -1,9 +1,9 @@
 // Checks what an application declares (capabilities, privileges, allowed IPs) and what a company grants, before anything is written.
 import { InvalidAllowedIpError, normaliseAllowedIps } from '../core/allowed-ips';
 import { InvalidAdminInputError } from '../core/errors';
-import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from '../core/twake-v1';
+import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from '../twake/twake-v1';
 import { joinList, splitList } from '../stores/stored-lists';
-import { NODE_CAPABILITIES, NODE_PRIVILEGES } from '../core/twake-node';
+import { NODE_CAPABILITIES, NODE_PRIVILEGES } from '../twake/twake-node';
 
 /** What an application asks for, and from where it may call. @public */
 export interface AccessInput {

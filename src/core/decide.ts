@@ -26,7 +26,7 @@ import { parseAuthorization } from './parse-authorization';
 import type { ApplicationRecord, CleartextKeyEvent, Decision, Grants, HeldApplication, LoadedApplication, StoreAnswer, StoredKey, TwakeIdentity } from './types';
 import { ipAllowed } from './allowed-ips';
 import { grantsOf } from './grants';
-import { missingFrom, type Requirement } from './twake-v1';
+import { missingFrom, type Requirement } from '../twake/twake-v1';
 import { matchingKeys, verifyKey } from './verify-key';
 import type { TokenClaims, TokenType } from '../tokens/claims';
 import { parseBearer } from '../tokens/parse-bearer';

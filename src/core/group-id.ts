@@ -1,7 +1,7 @@
 // Finds the company (`group_id`) in every place a request can carry it, and checks that they agree.
 import { decodeComponent, projectFormComponent } from './percent-decoding';
 import { hasControlCharacters } from './control-characters';
-import { phpVariableName } from './php-variable-name';
+import { phpVariableName } from '../twake/php-variable-name';
 
 /** Longest company id we accept, in characters. */
 export const MAX_GROUP_ID_LENGTH = 128;

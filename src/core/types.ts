@@ -4,8 +4,8 @@ import type { FailureThrottle, ThrottleOptions } from '../limits/failure-throttl
 import type { NotInstalledLimitOptions } from '../limits/not-installed-budget';
 import type { UnreadBodies } from '../express/read-body';
 import type { RequestLimiter, RequestLimitOptions } from '../limits/request-limit';
-import type { RouteTable } from './twake-v1';
-import type { NodeRouteTable } from './twake-node';
+import type { RouteTable } from '../twake/twake-v1';
+import type { NodeRouteTable } from '../twake/twake-node';
 import type { TokenOptions } from '../tokens/token-settings';
 
 /**

@@ -5,9 +5,9 @@ import { agreeOnCompany, fromForm, fromParsed, fromQueryString, needsDecoding, t
 import type { Configuration } from '../core/options';
 import { hasBody, type BodyReader } from './read-body';
 import { TwakeAuthError, UriTooLongError } from '../core/errors';
-import { nodeRequirementOf, type NodeRouteTable } from '../core/twake-node';
-import { companyIdFromParsed, companyIdFromQuery, fromCompanyPath } from '../core/company-path';
-import { checkMethod, mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../core/twake-v1';
+import { nodeRequirementOf, type NodeRouteTable } from '../twake/twake-node';
+import { companyIdFromParsed, companyIdFromQuery, fromCompanyPath } from '../twake/company-path';
+import { checkMethod, mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../twake/twake-v1';
 
 // A class rather than an object literal with a getter: one shape shared by every request, built cheaply.
 class ExpressRequestFacts implements RequestFacts {

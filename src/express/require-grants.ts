@@ -2,7 +2,7 @@
 import type { RequestHandler } from 'express';
 import { MissingCapabilityError, MissingPrivilegeError } from '../core/errors';
 import { refuse } from './problem';
-import { missingFrom } from '../core/twake-v1';
+import { missingFrom } from '../twake/twake-v1';
 
 function requireGrants(kind: 'capabilities' | 'privileges', names: readonly string[]): RequestHandler {
   if (names.length === 0 || names.some((name) => typeof name !== 'string' || name === '')) {

@@ -12,7 +12,7 @@ import {
   twakeNodeRoutes,
 } from '../../src';
 import { createAdmin, type Admin } from '../../src/admin/admin';
-import { forwardAuth } from '../../src/express/forward-auth';
+import { forwardAuth } from '../../src/proxy/forward-auth';
 import { testProviders } from '../helpers/databases';
 import { useTestDatabase } from '../helpers/use-test-database';
 import { tokenApp, type TokenApp } from '../helpers/token-app';

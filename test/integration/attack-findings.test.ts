@@ -5,7 +5,7 @@ import { connect } from 'node:net';
 import { Writable } from 'node:stream';
 import request from 'supertest';
 import { twakeAppAuth, twakeAuthErrorHandler } from '../../src';
-import { forwardAuth } from '../../src/express/forward-auth';
+import { forwardAuth } from '../../src/proxy/forward-auth';
 import { createLogger } from '../../src/server/logger';
 import { basic } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';

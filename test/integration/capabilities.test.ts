@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import express from 'express';
 import request from 'supertest';
 import { MemoryStore, requireCapabilities, requirePrivileges, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES, twakeAppAuth, twakeAuthErrorHandler, twakeV1Routes } from '../../src';
-import { forwardAuth } from '../../src/express/forward-auth';
+import { forwardAuth } from '../../src/proxy/forward-auth';
 import { basicAuthorization } from '../../src/testing';
 import { expectProblem } from '../helpers/expect-problem';
 

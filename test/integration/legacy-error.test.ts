@@ -4,7 +4,7 @@ import { describe, expect, it } from '@jest/globals';
 import express from 'express';
 import request from 'supertest';
 import { MemoryStore, twakeAppAuth, twakeAuthErrorHandler, twakeV1Routes } from '../../src';
-import { forwardAuth } from '../../src/express/forward-auth';
+import { forwardAuth } from '../../src/proxy/forward-auth';
 import { basicAuthorization } from '../../src/testing';
 
 const KEY = 'k'.repeat(40);

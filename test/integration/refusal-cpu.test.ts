@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { createEmptyDatabaseUrl } from '../helpers/databases';
 import { startServer, type ServerProcess } from '../helpers/processes';
 import { mainThreadCpuMs, rawRequest } from '../helpers/raw-http';
-import { MAX_ROUTE_PATH_LENGTH } from '../../src/core/twake-v1';
+import { MAX_ROUTE_PATH_LENGTH } from '../../src/twake/twake-v1';
 import { MAX_BOUND_PATH_LENGTH } from '../../src/assertion/claims';
 
 /** Runs that make a backtracking normaliser slow: each long run ends in something it must reject. */

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { companyIdFromParsed, companyIdFromQuery, fromCompanyPath } from '../../src/core/company-path';
+import { companyIdFromParsed, companyIdFromQuery, fromCompanyPath } from '../../src/twake/company-path';
 import { ABSENT, AMBIGUOUS } from '../../src/core/group-id';
 
 const found = (value: unknown) => ({ found: true, value });

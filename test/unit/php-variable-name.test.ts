@@ -2,7 +2,7 @@
 // (every expected value below was read from a real PHP 8.2; test/integration/php-names.test.ts checks the
 // validator against a running PHP).
 import { describe, expect, it } from '@jest/globals';
-import { phpVariableName } from '../../src/core/php-variable-name';
+import { phpVariableName } from '../../src/twake/php-variable-name';
 
 describe('phpVariableName', () => {
   it.each([

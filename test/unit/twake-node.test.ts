@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { NODE_CAPABILITIES, NODE_PRIVILEGES, nodeRequirementOf, twakeNodeRoutes } from '../../src/core/twake-node';
+import { NODE_CAPABILITIES, NODE_PRIVILEGES, nodeRequirementOf, twakeNodeRoutes } from '../../src/twake/twake-node';
 
 const need = (method: string, ...paths: string[]) => nodeRequirementOf(twakeNodeRoutes, method, paths);
 

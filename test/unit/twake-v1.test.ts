@@ -1,6 +1,6 @@
 import { describe, expect, it } from '@jest/globals';
 import { MethodNotAllowedError, UriTooLongError } from '../../src/core/errors';
-import { checkMethod, mergeRequirements, MAX_ROUTE_PATH_LENGTH, pathOf, requirementOf, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES, twakeV1Routes, type Requirement } from '../../src/core/twake-v1';
+import { checkMethod, mergeRequirements, MAX_ROUTE_PATH_LENGTH, pathOf, requirementOf, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES, twakeV1Routes, type Requirement } from '../../src/twake/twake-v1';
 
 describe('twakeV1Routes', () => {
   it('names only known capabilities and privileges', () => {

@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { translateAccess } from '../../../src/admin/import/node-scopes';
 import { translateGrant } from '../../../src/admin/import/twake-grants';
 import type { TwakeApplication, TwakeInstallation } from '../../../src/admin/import/twake-records';
-import { TWAKE_CAPABILITIES } from '../../../src/core/twake-v1';
+import { TWAKE_CAPABILITIES } from '../../../src/twake/twake-v1';
 
 const application: TwakeApplication = {
   publicId: 'app',

@@ -1,19 +1,19 @@
 // Forward authentication for reverse proxies (nginx auth_request, Traefik ForwardAuth, Envoy ext_authz).
 import type { Request, RequestHandler } from 'express';
 import { decide, whenDecided } from '../core/decide';
-import { companyIdFromQuery, fromCompanyPath } from '../core/company-path';
+import { companyIdFromQuery, fromCompanyPath } from '../twake/company-path';
 import { ABSENT, AMBIGUOUS, fromQueryString, type CompanySource } from '../core/group-id';
 import { identityHeaders } from './identity-headers';
 import { parseOptions } from '../core/options';
-import { refuse } from './problem';
+import { refuse } from '../express/problem';
 import { ASSERTION_HEADER, fitsInAssertion } from '../assertion/claims';
 import type { AssertionSigner } from '../assertion/signer';
 import { InternalError, MissingOriginalUriError, UriTooLongError } from '../core/errors';
 import { forwardedMethod, forwardedPath, originalUris } from './forwarded-request';
-import { createBodyReader } from './read-body';
-import { companyFacts, requestFactsWithRoute } from './request-facts';
-import { nodeRequirementOf, type NodeRouteTable } from '../core/twake-node';
-import { checkMethod, mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../core/twake-v1';
+import { createBodyReader } from '../express/read-body';
+import { companyFacts, requestFactsWithRoute } from '../express/request-facts';
+import { nodeRequirementOf, type NodeRouteTable } from '../twake/twake-node';
+import { checkMethod, mergeRequirements, pathOf, requirementOf, type Requirement, type RouteTable } from '../twake/twake-v1';
 import type { TwakeAppAuthOptions } from '../core/types';
 
 const GROUP_HEADER = 'x-twake-group-id';

@@ -1,7 +1,7 @@
 // Finds the company of Twake's Node-era routes, `/:service/:version/companies/:company_id/…`, and any
 // `company_id` a query or body names beside it.
-import { ABSENT, AMBIGUOUS, PROTOTYPE_KEY, type CompanySource } from './group-id';
-import { decodeComponent } from './percent-decoding';
+import { ABSENT, AMBIGUOUS, PROTOTYPE_KEY, type CompanySource } from '../core/group-id';
+import { decodeComponent } from '../core/percent-decoding';
 
 const FIELD = 'company_id';
 const COMPANIES = 'companies';

@@ -1,6 +1,6 @@
 // Twake's v1 application API vocabulary, as data: capabilities, privileges and what each v1 route requires.
-import { MethodNotAllowedError, UriTooLongError } from './errors';
-import { decodeComponent } from './percent-decoding';
+import { MethodNotAllowedError, UriTooLongError } from '../core/errors';
+import { decodeComponent } from '../core/percent-decoding';
 
 /** Write rights a company can grant an application (Twake's v1 names). @public */
 export const TWAKE_CAPABILITIES = Object.freeze([

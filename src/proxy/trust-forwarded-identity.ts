@@ -1,17 +1,17 @@
 // For a Node backend behind a proxy that asks forward-auth: verify the identity assertion it signed.
 import type { Request, RequestHandler } from 'express';
 import proxyAddr from 'proxy-addr';
-import { attachIdentity } from './attach-identity';
+import { attachIdentity } from '../express/attach-identity';
 import { ASSERTION_HEADER } from '../assertion/claims';
 import { createAssertionVerifier, type AssertionVerifierOptions } from '../assertion/verifier';
 import { InvalidGroupIdError, TwakeAuthError, UntrustedIdentityError } from '../core/errors';
 import { isValidCompanyId } from '../core/group-id';
 import { GRANT_HEADERS, IDENTITY_HEADERS, decodeHeaderValue, decodeListHeader } from './identity-headers';
-import { refuse } from './problem';
-import { DEFAULT_BODY_TIMEOUT_MS, createBodyReader, type UnreadBodies } from './read-body';
+import { refuse } from '../express/problem';
+import { DEFAULT_BODY_TIMEOUT_MS, createBodyReader, type UnreadBodies } from '../express/read-body';
 import { pathPrefix } from './forwarded-request';
-import { companyFacts } from './request-facts';
-import { pathOf } from '../core/twake-v1';
+import { companyFacts } from '../express/request-facts';
+import { pathOf } from '../twake/twake-v1';
 import type { TwakeIdentity } from '../core/types';
 
 /** Settings every mode of {@link trustForwardedIdentity} shares. @public */

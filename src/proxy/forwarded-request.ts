@@ -2,7 +2,7 @@
 import type { Request } from 'express';
 import { InvalidForwardedRequestError, InvalidGroupIdError } from '../core/errors';
 import { hasControlCharacters } from '../core/control-characters';
-import { pathOf } from '../core/twake-v1';
+import { pathOf } from '../twake/twake-v1';
 
 /** The validator's own forward-auth path; Envoy appends the original path and query to it. */
 export const FORWARD_AUTH_PATH = '/auth/verify';
