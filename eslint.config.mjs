@@ -5,7 +5,7 @@ import tseslint from 'typescript-eslint';
 import regexp from 'eslint-plugin-regexp';
 
 export default tseslint.config(
-  { ignores: ['dist/', 'coverage/', 'src/generated/', 'test/prisma7/generated/', 'test/prisma7/generated.*.tmp/', 'node_modules/', 'scratch/', 'examples/*/node_modules/', 'examples/*/dist/', 'examples/*/src/generated/'] },
+  { ignores: ['dist/', 'coverage/', 'server/src/generated/', 'server/dist/', 'test/prisma7/generated/', 'test/prisma7/generated.*.tmp/', 'node_modules/', 'scratch/', 'examples/*/node_modules/', 'examples/*/dist/', 'examples/*/src/generated/'] },
   js.configs.recommended,
   ...tseslint.configs.strict,
   {
@@ -17,7 +17,7 @@ export default tseslint.config(
   },
   {
     // Regular expressions meet request input: none may backtrack super-linearly, anchored or searched.
-    files: ['src/**/*.ts'],
+    files: ['src/**/*.ts', 'server/src/**/*.ts'],
     plugins: { regexp },
     rules: {
       'regexp/no-super-linear-backtracking': ['error', { report: 'potential' }],

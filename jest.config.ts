@@ -6,6 +6,12 @@ const config: Config = {
   testEnvironment: 'node',
   roots: ['<rootDir>/test'],
   testMatch: ['**/*.test.ts'],
+  // The server's sources import the library by name: one copy of it, from src/, for them and the tests (instanceof holds).
+  moduleNameMapper: {
+    '^twake-app-auth$': '<rootDir>/src/index.ts',
+    '^twake-app-auth/internal$': '<rootDir>/src/internal.ts',
+    '^twake-app-auth/package\\.json$': '<rootDir>/package.json',
+  },
   transform: {
     '^.+\\.ts$': ['ts-jest', { tsconfig: 'tsconfig.check.json' }],
     // jose ships ES modules only: Node requires them natively, Jest's CommonJS runtime needs them compiled.

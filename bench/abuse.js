@@ -19,7 +19,7 @@ const { createDatabase, percentile, rssMiB, startTarget } = require('./lib');
 
 const SECONDS = Number(process.env.ABUSE_SECONDS || 15);
 const CONNECTIONS = Number(process.env.ABUSE_CONNECTIONS || 32);
-const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
+const CLI = join(__dirname, '..', 'server', 'dist', 'cli', 'main.js');
 const basic = (publicId, key) => `Basic ${Buffer.from(`${publicId}:${key}`).toString('base64')}`;
 const randomIp = () => `${randomInt(1, 224)}.${randomInt(256)}.${randomInt(256)}.${randomInt(1, 255)}`;
 const wrongKey = () => `twk_${randomBytes(32).toString('base64url')}`;

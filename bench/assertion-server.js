@@ -2,10 +2,10 @@
 // assertion signer, so that the two differ by the assertion alone. Argument: `with` or `without`.
 const http = require('node:http');
 const pino = require('pino');
-const { createApp } = require('../dist/server/server');
+const { createApp } = require('../server/dist/server/server');
 const { createCachedStore } = require('../dist/stores/cached-store');
-const { createDriverStore } = require('../dist/database/driver-store');
-const { openDatabase } = require('../dist/database/database');
+const { createDriverStore } = require('../server/dist/database/driver-store');
+const { openDatabase } = require('../server/dist/database/database');
 const { openDatabaseKeyRing } = require('../dist/assertion/signing-keys');
 const { createAssertionSigner } = require('../dist/assertion/signer');
 const { twakeV1Routes } = require('../dist/twake/twake-v1');

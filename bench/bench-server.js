@@ -4,8 +4,8 @@ const http = require('node:http');
 const express = require('express');
 const basicAuth = require('express-basic-auth');
 const { createCachedStore, createPrismaStore, twakeAppAuth } = require('../dist');
-const { openDatabase } = require('../dist/database/database');
-const { createDriverStore } = require('../dist/database/driver-store');
+const { openDatabase } = require('../server/dist/database/database');
+const { createDriverStore } = require('../server/dist/database/driver-store');
 
 const variant = process.argv[2];
 const { DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY } = process.env;

@@ -51,7 +51,7 @@ async function main() {
       try {
         const started = process.hrtime.bigint();
         // GNU time's %M: the import process's peak resident set, in KiB.
-        const run = spawnSync('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, join(__dirname, '..', 'dist', 'cli', 'main.js'), 'import', '--from', file, '--json'], {
+        const run = spawnSync('/usr/bin/time', ['-f', 'maxrss=%M', process.execPath, join(__dirname, '..', 'server', 'dist', 'cli', 'main.js'), 'import', '--from', file, '--json'], {
           env: { PATH: process.env.PATH, DATABASE_URL: database.url, TWAKE_IMPORT_SECRET: SECRET },
           encoding: 'utf8',
           maxBuffer: 1 << 30,

@@ -7,8 +7,8 @@ const { join, resolve } = require('node:path');
 const autocannon = require('autocannon');
 const { Client } = require('pg');
 const { createAdmin } = require('../dist/admin/admin');
-const { openDatabase } = require('../dist/database/database');
-const { migrate } = require('../dist/database/migrate');
+const { openDatabase } = require('../server/dist/database/database');
+const { migrate } = require('../server/dist/database/migrate');
 
 const POSTGRES_ADMIN_URL = process.env.BENCH_POSTGRES_URL || 'postgresql://postgres@127.0.0.1:5432/test';
 

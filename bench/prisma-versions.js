@@ -6,7 +6,7 @@
 const { execFileSync } = require('node:child_process');
 const { join } = require('node:path');
 const { createPrismaStore } = require('../dist');
-const { openDatabase } = require('../dist/database/database');
+const { openDatabase } = require('../server/dist/database/database');
 const { createDatabase, markdownTable, median, seedApplication } = require('./lib');
 
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS || 3000);

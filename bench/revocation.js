@@ -4,7 +4,7 @@ const { join } = require('node:path');
 const { createDatabase, startTarget, percentile } = require('./lib');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 30);
-const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
+const CLI = join(__dirname, '..', 'server', 'dist', 'cli', 'main.js');
 
 function cli(args, env) {
   return JSON.parse(execFileSync(process.execPath, [CLI, ...args, '--json'], { env: { ...process.env, ...env }, encoding: 'utf8' }));

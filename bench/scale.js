@@ -2,8 +2,8 @@
 const Database = require('better-sqlite3');
 const { Client } = require('pg');
 const { createPrismaStore } = require('../dist');
-const { openDatabase } = require('../dist/database/database');
-const { sqlitePath } = require('../dist/database/database-url');
+const { openDatabase } = require('../server/dist/database/database');
+const { sqlitePath } = require('../server/dist/database/database-url');
 const { createDatabase, markdownTable, percentile } = require('./lib');
 
 const LOOKUPS = Number(process.env.BENCH_LOOKUPS || 3000);

@@ -11,4 +11,4 @@ http.createServer = (...args) => {
 };
 process.env.PORT = '0';
 process.env.HOST = '127.0.0.1';
-require('../dist/cli/index').run(['serve'], { stdout: () => undefined, stderr: (text) => process.stderr.write(text), env: process.env });
+require('../server/dist/cli/index').run(['serve'], { stdout: () => undefined, stderr: (text) => process.stderr.write(text), env: process.env });

@@ -13,7 +13,7 @@ const { createDatabase, rssMiB, startTarget } = require('./lib');
 const SECONDS = Number(process.env.SOAK_SECONDS || 60);
 const CONNECTIONS = Number(process.env.SOAK_CONNECTIONS || 64);
 const PROVIDER = process.env.SOAK_DATABASE || 'sqlite';
-const CLI = join(__dirname, '..', 'dist', 'cli', 'main.js');
+const CLI = join(__dirname, '..', 'server', 'dist', 'cli', 'main.js');
 // Refused calls come from a few addresses, so their failure budget runs out and 429s are part of the mix.
 const ATTACKER_ADDRESSES = Array.from({ length: Number(process.env.SOAK_ATTACKERS || 20) }, (_, i) => `203.0.113.${i + 1}`);
 

@@ -1,5 +1,5 @@
 #!/usr/bin/env node
-// The `twake-app-auth` command: the CLI and server compiled inside the library, run with this package's drivers.
+// The `twake-app-auth` command: this package's CLI and server, with this package's drivers.
 'use strict';
 
-require('twake-app-auth/server-internals').startCli(process.argv.slice(2));
+require('../dist/cli/start').startCli(process.argv.slice(2));

@@ -28,11 +28,13 @@ export class MissingPeerError extends Error {
   }
 }
 
-/** `require(name)`, or a {@link MissingPeerError} naming the package and the feature that needs it. */
-export function requireOptional<T>(name: OptionalPeer, feature: string): T {
+/**
+ * `load(name)`, or a {@link MissingPeerError} naming the package and the feature that needs it. `load` is the
+ * caller's `require` when the package is the caller's dependency, not this library's (pnpm, Yarn PnP).
+ */
+export function requireOptional<T>(name: OptionalPeer, feature: string, load: NodeJS.Require = require): T {
   try {
-    // eslint-disable-next-line @typescript-eslint/no-require-imports
-    return require(name) as T;
+    return load(name) as T;
   } catch (error) {
     if (isMissing(error, name)) throw new MissingPeerError([name], feature);
     throw error;
@@ -40,10 +42,10 @@ export function requireOptional<T>(name: OptionalPeer, feature: string): T {
 }
 
 /** Throws one {@link MissingPeerError} naming every package of `names` that cannot be found. */
-export function requireAllOptional(names: readonly OptionalPeer[], feature: string, alternative = ''): void {
+export function requireAllOptional(names: readonly OptionalPeer[], feature: string, alternative = '', load: NodeJS.Require = require): void {
   const missing = names.filter((name) => {
     try {
-      require.resolve(name);
+      load.resolve(name);
       return false;
     } catch (error) {
       if (isMissing(error, name)) return true;

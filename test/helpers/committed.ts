@@ -1,7 +1,7 @@
 // When a change made by another process (the CLI) became visible in the database: the clock of a
 // propagation bound starts there, not when that process exits.
 import type { ApplicationRecord } from '../../src';
-import { createDriverStore } from '../../src/database/driver-store';
+import { createDriverStore } from '../../server/src/database/driver-store';
 
 /**
  * Runs `change` while reading the application straight from the database every few milliseconds, and

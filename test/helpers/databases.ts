@@ -4,9 +4,9 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Client } from 'pg';
-import { openDatabase, type Database } from '../../src/database/database';
-import type { Provider } from '../../src/database/database-url';
-import { migrate } from '../../src/database/migrate';
+import { openDatabase, type Database } from '../../server/src/database/database';
+import type { Provider } from '../../server/src/database/database-url';
+import { migrate } from '../../server/src/database/migrate';
 
 /** Server holding the test databases; trust auth. */
 export const POSTGRES_ADMIN_URL = process.env.TEST_POSTGRES_URL ?? 'postgresql://postgres@127.0.0.1:5432/test';

@@ -4,7 +4,7 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+const CLI = join(__dirname, '..', '..', 'server', 'dist', 'cli', 'main.js');
 
 export interface CliRun {
   code: number;

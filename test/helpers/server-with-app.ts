@@ -1,6 +1,6 @@
 // The sequence most server suites start with: a fresh database, one application installed in a company
 // through the real CLI, and the real server on it (kept apart from processes.ts, which has no database).
-import type { Provider } from '../../src/database/database-url';
+import type { Provider } from '../../server/src/database/database-url';
 import { createEmptyDatabaseUrl } from './databases';
 import { cliJson, startServer, type ServerProcess } from './processes';
 

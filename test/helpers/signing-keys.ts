@@ -1,7 +1,7 @@
 // The server's assertion signing keys, read from its SQLite file, to forge tokens a test controls.
 import Database from 'better-sqlite3';
 import { SignJWT, importJWK, type JWK } from 'jose';
-import { sqlitePath } from '../../src/database/database-url';
+import { sqlitePath } from '../../server/src/database/database-url';
 
 /** One stored signing key, as the table holds it. */
 export interface StoredSigningKey {

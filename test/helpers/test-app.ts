@@ -1,7 +1,7 @@
 // The server's Express app in process (no port, no database of its own) with quiet defaults for tests.
 import type { Express } from 'express';
-import { createLogger } from '../../src/server/logger';
-import { createApp, type AppOptions } from '../../src/server/server';
+import { createLogger } from '../../server/src/server/logger';
+import { createApp, type AppOptions } from '../../server/src/server/server';
 
 /**
  * `createApp` with a silent logger, development mode, no proxy trusted, no throttle, no cleartext

@@ -1,6 +1,6 @@
 // A migrated database for the tests of one describe block (kept apart from databases.ts, which the global setup loads).
 import { afterAll, beforeAll } from '@jest/globals';
-import type { Provider } from '../../src/database/database-url';
+import type { Provider } from '../../server/src/database/database-url';
 import { createTestDatabase, type TestDatabase } from './databases';
 
 /** Inside a describe block: a migrated database made before its tests and dropped after them. */

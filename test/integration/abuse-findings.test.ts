@@ -3,7 +3,7 @@ import { describe, expect, it } from '@jest/globals';
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { MemoryStore, createCachedStore, type ApplicationStore } from '../../src';
-import { readServerConfig } from '../../src/server/server-config';
+import { readServerConfig } from '../../server/src/server/server-config';
 import { basic, createServer } from '../helpers/create-server';
 import { listenOnFreePort } from '../helpers/listen';
 import { memoryApp } from '../helpers/memory-app';

@@ -4,7 +4,7 @@ import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import request from 'supertest';
 import { MemoryStore, createCachedStore, type ApplicationStore, type CleartextKeyEvent } from '../../src';
-import { readServerConfig } from '../../src/server/server-config';
+import { readServerConfig } from '../../server/src/server/server-config';
 import { basic, createServer } from '../helpers/create-server';
 import { eventually, settle } from '../helpers/eventually';
 import { expectProblem } from '../helpers/expect-problem';

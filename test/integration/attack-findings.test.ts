@@ -6,7 +6,7 @@ import { Writable } from 'node:stream';
 import request from 'supertest';
 import { twakeAppAuth, twakeAuthErrorHandler } from '../../src';
 import { forwardAuth } from '../../src/proxy/forward-auth';
-import { createLogger } from '../../src/server/logger';
+import { createLogger } from '../../server/src/server/logger';
 import { basic } from '../helpers/create-server';
 import { expectProblem } from '../helpers/expect-problem';
 import { listenOnFreePort, type Listening } from '../helpers/listen';

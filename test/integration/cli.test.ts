@@ -5,7 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { Client } from 'pg';
-import { sqlitePath } from '../../src/database/database-url';
+import { sqlitePath } from '../../server/src/database/database-url';
 import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
 import { cliJson, runCli } from '../helpers/processes';
 
@@ -142,7 +142,7 @@ describe.each(testProviders())('twake-app-auth CLI on %s', (provider) => {
     const publicId = /public id: +([0-9a-f-]{36})/.exec(create.stdout)?.[1] as string;
     // The hint is a command that works from where the CLI was started (here: node and the script's path).
     const hint = /^Next: (.*) app install (\S+) --company <company-id>$/m.exec(create.stdout);
-    expect(hint?.[1]).toBe('node dist/cli/main.js');
+    expect(hint?.[1]).toBe('node server/dist/cli/main.js');
     expect(hint?.[2]).toBe(publicId);
     expect((await runCli(['app', 'install', publicId, '--company', 'acme'], env)).stdout).toBe(`Installed ${publicId} in company acme.\n  granted: capabilities: (none); privileges: (none)\n`);
     expect((await runCli(['app', 'install', publicId, '--company', 'acme'], env)).stdout).toContain('already installed');

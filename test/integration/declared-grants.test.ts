@@ -12,8 +12,8 @@ import { createAdmin } from '../../src';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { runImport } from '../../src/admin/import/run-import';
-import { openImportStore } from '../../src/admin/import/open-import-store';
+import { runImport } from '../../server/src/import/run-import';
+import { openImportStore } from '../../server/src/import/open-import-store';
 import { useTestDatabase } from '../helpers/use-test-database';
 
 interface Listed {

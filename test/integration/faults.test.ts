@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { Client } from 'pg';
 import { createPrismaStore } from '../../src';
-import { openDatabase, type Database } from '../../src/database/database';
+import { openDatabase, type Database } from '../../server/src/database/database';
 import { basic } from '../helpers/create-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { describeOnPostgres } from '../helpers/describe-on-postgres';

@@ -5,12 +5,12 @@ import { spawn } from 'node:child_process';
 import { once } from 'node:events';
 import http from 'node:http';
 import { join } from 'node:path';
-import type { Provider } from '../../src/database/database-url';
+import type { Provider } from '../../server/src/database/database-url';
 import { basic } from '../helpers/create-server';
 import { testProviders } from '../helpers/databases';
 import { startServerWithApp, type ServerWithApp } from '../helpers/server-with-app';
 
-const CLI = join(__dirname, '..', '..', 'dist', 'cli', 'main.js');
+const CLI = join(__dirname, '..', '..', 'server', 'dist', 'cli', 'main.js');
 
 /** Runs the CLI until it exits, or SIGKILLs it after `limitMs`: its exit code, stderr and duration. */
 async function runUntilExit(args: string[], env: NodeJS.ProcessEnv, limitMs: number, nodeArgs: string[] = []) {

@@ -2,7 +2,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createPrismaStore, type TwakeAppAuthOptions } from '../../src';
-import { openDatabase } from '../../src/database/database';
+import { openDatabase } from '../../server/src/database/database';
 import { VARIANTS, basic, createServer } from '../helpers/create-server';
 import { CREDENTIAL_CORPUS } from '../helpers/credential-corpus';
 import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';

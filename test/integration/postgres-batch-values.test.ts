@@ -4,7 +4,7 @@
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import request from 'supertest';
 import { createAdmin, type AdminPrismaClient } from '../../src/admin/admin';
-import { createDriverStore, type DriverStore } from '../../src/database/driver-store';
+import { createDriverStore, type DriverStore } from '../../server/src/database/driver-store';
 import { basic, createServer } from '../helpers/create-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { describeOnPostgres } from '../helpers/describe-on-postgres';

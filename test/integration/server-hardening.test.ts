@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { readServerConfig } from '../../src/server/server-config';
+import { readServerConfig } from '../../server/src/server/server-config';
 import { runCli, startServer } from '../helpers/processes';
 
 const modeOf = (path: string) => statSync(path).mode & 0o777;

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, expect, it } from '@jest/globals';
 import { Client } from 'pg';
 import request from 'supertest';
 import { createPrismaStore } from '../../src';
-import { openDatabase, type Database } from '../../src/database/database';
+import { openDatabase, type Database } from '../../server/src/database/database';
 import { basic, createServer } from '../helpers/create-server';
 import { createTestDatabase, type TestDatabase } from '../helpers/databases';
 import { describeOnPostgres } from '../helpers/describe-on-postgres';

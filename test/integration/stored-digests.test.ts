@@ -7,7 +7,7 @@ import request from 'supertest';
 import { createCachedStore, createPrismaStore } from '../../src';
 import { createAdmin, type AdminPrismaClient } from '../../src/admin/admin';
 import { digestKeyHex } from '../../src/core/secrets';
-import { createDriverStore, type DriverStore } from '../../src/database/driver-store';
+import { createDriverStore, type DriverStore } from '../../server/src/database/driver-store';
 import type { ApplicationStore } from '../../src/core/types';
 import { basic, createServer } from '../helpers/create-server';
 import { eventually, settle } from '../helpers/eventually';

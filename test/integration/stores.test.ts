@@ -1,7 +1,7 @@
 // Every shipped store gives the same answers for the same data, on SQLite and PostgreSQL.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createPrismaStore } from '../../src';
-import { createDriverStore, type DriverStore } from '../../src/database/driver-store';
+import { createDriverStore, type DriverStore } from '../../server/src/database/driver-store';
 import type { ApplicationStore } from '../../src/core/types';
 import { createTestDatabase, testProviders, type TestDatabase } from '../helpers/databases';
 import { seed, type Seed } from '../helpers/seed';

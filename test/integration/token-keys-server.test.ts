@@ -2,7 +2,7 @@
 // the published key set, accepted at forward-auth; and its JWT_* settings refused when inconsistent.
 import { afterAll, beforeAll, describe, expect, it } from '@jest/globals';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { readServerConfig } from '../../src/server/server-config';
+import { readServerConfig } from '../../server/src/server/server-config';
 import { startServerWithApp, type ServerWithApp } from '../helpers/server-with-app';
 
 describe('JWT_* settings', () => {

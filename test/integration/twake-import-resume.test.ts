@@ -5,9 +5,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { testProviders } from '../helpers/databases';
 import { useTestDatabase } from '../helpers/use-test-database';
-import { openImportStore } from '../../src/admin/import/open-import-store';
-import { runImport } from '../../src/admin/import/run-import';
-import type { ImportStore } from '../../src/admin/import/import-store';
+import { openImportStore } from '../../server/src/import/open-import-store';
+import { runImport } from '../../server/src/import/run-import';
+import type { ImportStore } from '../../server/src/import/import-store';
 import { createAdmin } from '../../src';
 
 const lines: string[] = [];

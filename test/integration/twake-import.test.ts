@@ -9,9 +9,9 @@ import { createEmptyDatabaseUrl, testProviders } from '../helpers/databases';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
 import { TEST_TWAKE_SECRET, encodedJson, nodeKey } from '../helpers/twake-encryption';
 import { cqlshSelectJson, mongoexportLines, mysqlLines, mysqlOrderedHex, nodeEraRows, phpEraRows } from '../helpers/twake-exports';
-import { openImportStore } from '../../src/admin/import/open-import-store';
-import { runImport } from '../../src/admin/import/run-import';
-import { migrate } from '../../src/database/migrate';
+import { openImportStore } from '../../server/src/import/open-import-store';
+import { runImport } from '../../server/src/import/run-import';
+import { migrate } from '../../server/src/database/migrate';
 
 interface Listed {
   publicId: string;

@@ -6,7 +6,7 @@
 'use strict';
 const { once } = require('node:events');
 const { createAdmin, createPrismaStore, twakeAppAuth, twakeAuthErrorHandler } = require('../../dist');
-const { openDatabase } = require('../../dist/database/database');
+const { openDatabase } = require('../../server/dist/database/database');
 const { basicAuthorization: basic } = require('../../dist/testing');
 const express = require('express');
 const { openPrisma7 } = require('./clients');

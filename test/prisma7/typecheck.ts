@@ -6,8 +6,8 @@ import { PrismaPg } from '@prisma/adapter-pg';
 import { createAdmin, createCachedStore, createPrismaStore, type Admin, type ApplicationStore } from '../../src';
 import { PrismaClient as Prisma7Postgres } from './generated/postgresql/client/client';
 import { PrismaClient as Prisma7Sqlite } from './generated/sqlite/client/client';
-import type { PrismaClient as Prisma6Postgres } from '../../src/generated/postgresql/client';
-import type { PrismaClient as Prisma6Sqlite } from '../../src/generated/sqlite/client';
+import type { PrismaClient as Prisma6Postgres } from '../../server/src/generated/postgresql/client';
+import type { PrismaClient as Prisma6Sqlite } from '../../server/src/generated/sqlite/client';
 
 const sqlite7 = new Prisma7Sqlite({ adapter: new PrismaBetterSqlite3({ url: 'file:./twake.db' }) });
 const postgres7 = new Prisma7Postgres({ adapter: new PrismaPg({ connectionString: 'postgresql://localhost/twake' }) });

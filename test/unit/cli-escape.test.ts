@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { escapeJson, escapeText } from '../../src/cli/escape';
+import { escapeJson, escapeText } from '../../server/src/cli/escape';
 import { hasInvisibleCharacters } from '../../src/core/control-characters';
 
 // Every character that may act on a terminal or hide in it, as the CLI must never print them raw.

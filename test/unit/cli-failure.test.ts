@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { failureOf, isUnreachable, reportFailure } from '../../src/cli/failure';
+import { failureOf, isUnreachable, reportFailure } from '../../server/src/cli/failure';
 
 const withCode = (message: string, code: string, cause?: unknown) => Object.assign(new Error(message, cause === undefined ? undefined : { cause }), { code });
 

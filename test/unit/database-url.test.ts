@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { isSecretParameter, redactDatabaseUrl } from '../../src/database/database-url';
+import { isSecretParameter, redactDatabaseUrl } from '../../server/src/database/database-url';
 
 describe('redactDatabaseUrl', () => {
   it.each([

@@ -1,6 +1,6 @@
 // The server's metrics: decisions noted on the request path reach prom-client in batches and at every scrape.
 import { describe, expect, it } from '@jest/globals';
-import { createServerMetrics, type ServerMetrics } from '../../src/server/metrics';
+import { createServerMetrics, type ServerMetrics } from '../../server/src/server/metrics';
 import { sample } from '../helpers/metric-sample';
 import type { CachedStore } from '../../src/stores/cached-store';
 

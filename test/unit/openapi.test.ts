@@ -1,5 +1,5 @@
 // docs/openapi.yaml is a valid OpenAPI 3.1 description (checked against the specification's own schema),
-// every schema in it compiles, and it describes the routes src/server/server.ts defines and the refusals
+// every schema in it compiles, and it describes the routes server/src/server/server.ts defines and the refusals
 // src/core/errors.ts can give. test/integration/openapi.test.ts holds the real server's answers to it.
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
@@ -18,9 +18,9 @@ function validate(file: string): { valid: boolean; version: string; errors: unkn
   return JSON.parse(execFileSync(process.execPath, [VALIDATOR, file], { encoding: 'utf8' })) as { valid: boolean; version: string; errors: unknown };
 }
 
-/** The routes src/server/server.ts declares: `app.get(path)`, `app.post(path)` or `app.all(path | paths)`, as OpenAPI paths. */
+/** The routes server/src/server/server.ts declares: `app.get(path)`, `app.post(path)` or `app.all(path | paths)`, as OpenAPI paths. */
 function serverRoutes(): Map<string, 'get' | 'post' | 'all'> {
-  const source = ts.createSourceFile('server.ts', readFileSync(join(ROOT, 'src', 'server', 'server.ts'), 'utf8'), ts.ScriptTarget.ES2022, true);
+  const source = ts.createSourceFile('server.ts', readFileSync(join(ROOT, 'server', 'src', 'server', 'server.ts'), 'utf8'), ts.ScriptTarget.ES2022, true);
   const routes = new Map<string, 'get' | 'post' | 'all'>();
   const visit = (node: ts.Node): void => {
     if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ts.isIdentifier(node.expression.expression) && node.expression.expression.text === 'app') {
@@ -102,7 +102,7 @@ describe('docs/openapi.yaml', () => {
     expect(failures).toEqual([]);
   });
 
-  it('describes exactly the routes src/server/server.ts defines, with their methods', () => {
+  it('describes exactly the routes server/src/server/server.ts defines, with their methods', () => {
     const routes = serverRoutes();
     const paths = deref(document, document.paths);
     expect(Object.keys(paths).sort()).toEqual([...routes.keys()].sort());

@@ -1,6 +1,6 @@
 // The import's progress bar: drawn on a terminal only.
 import { describe, expect, it } from '@jest/globals';
-import { progressBar } from '../../src/cli/progress-bar';
+import { progressBar } from '../../server/src/cli/progress-bar';
 
 const stream = (isTTY: boolean) => {
   const written: string[] = [];

@@ -5,7 +5,7 @@ import { describe, expect, it } from '@jest/globals';
 import { readdirSync, readFileSync } from 'node:fs';
 import { join, relative } from 'node:path';
 import ts from 'typescript';
-import { readServerConfig } from '../../src/server/server-config';
+import { readServerConfig } from '../../server/src/server/server-config';
 
 const ROOT = join(__dirname, '..', '..');
 const NAME = /^[A-Z][A-Z0-9_]*$/;
@@ -90,7 +90,7 @@ function readVariables(fileName: string, text: string): Read[] {
 
 function codeNames(): Map<string, string> {
   const names = new Map<string, string>();
-  for (const file of sourceFiles(join(ROOT, 'src'))) {
+  for (const file of [...sourceFiles(join(ROOT, 'src')), ...sourceFiles(join(ROOT, 'server', 'src'))]) {
     for (const read of readVariables(relative(ROOT, file), readFileSync(file, 'utf8'))) if (!names.has(read.name)) names.set(read.name, read.where);
   }
   return names;
@@ -145,8 +145,8 @@ describe('the server environment variables', () => {
   });
 
   it('finds the settings server-config.ts reads, directly and through its helpers', () => {
-    expect(code.get('PORT')).toMatch(/^src\/server\/server-config\.ts:/);
-    expect(code.get('ASSERTION_TTL_SECONDS')).toMatch(/^src\/server\/server-config\.ts:/);
+    expect(code.get('PORT')).toMatch(/^server\/src\/server\/server-config\.ts:/);
+    expect(code.get('ASSERTION_TTL_SECONDS')).toMatch(/^server\/src\/server\/server-config\.ts:/);
     expect(code.size).toBeGreaterThan(30);
   });
 

@@ -4,7 +4,7 @@ import { afterAll, describe, expect, it } from '@jest/globals';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { planImport } from '../../src/admin/import/run-import';
+import { planImport } from '../../server/src/import/run-import';
 import { TEST_TWAKE_SECRET, encodedJson, encryptLegacy, nodeKey, phpKey } from '../helpers/twake-encryption';
 import { phpJsonEncode } from '../helpers/twake-exports';
 

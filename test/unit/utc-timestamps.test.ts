@@ -1,7 +1,7 @@
 // The driver store's timestamp parsing: UTC for zone-less timestamps, nothing else changed, pg's globals untouched.
 import { describe, expect, it } from '@jest/globals';
 import { types } from 'pg';
-import { parseUtcTimestamp, utcTimestampTypes } from '../../src/stores/utc-timestamps';
+import { parseUtcTimestamp, utcTimestampTypes } from '../../server/src/database/utc-timestamps';
 
 describe('utc-timestamps', () => {
   it('reads PostgreSQL text timestamps as UTC', () => {

@@ -3,9 +3,9 @@ import { describe, expect, it } from '@jest/globals';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { formatOf, readExportFile } from '../../../src/admin/import/export-files';
-import { TwakeImportError } from '../../../src/admin/import/import-error';
-import { uuidFromStore } from '../../../src/admin/import/twake-records';
+import { formatOf, readExportFile } from '../../../server/src/import/export-files';
+import { TwakeImportError } from '../../../server/src/import/import-error';
+import { uuidFromStore } from '../../../server/src/import/twake-records';
 import { cqlshSelectJson, mongoexportLines, mongoOrderable, mysqlLines, mysqlOrderedHex } from '../../helpers/twake-exports';
 
 const folder = mkdtempSync(join(tmpdir(), 'export-files-'));

@@ -1,8 +1,8 @@
 // Decrypting Twake's three PHP forms and the Node encoded_json form, cross-checked with PHP's own openssl_encrypt.
 import { describe, expect, it } from '@jest/globals';
 import { execFileSync } from 'node:child_process';
-import { decryptTwakeValue, formOf, TwakeDecryptionError } from '../../../src/admin/import/twake-crypto';
-import { CellReader } from '../../../src/admin/import/twake-records';
+import { decryptTwakeValue, formOf, TwakeDecryptionError } from '../../../server/src/import/twake-crypto';
+import { CellReader } from '../../../server/src/import/twake-records';
 import { encodedJson, encryptLegacy, encryptV1, encryptV2, TEST_TWAKE_SECRET } from '../../helpers/twake-encryption';
 
 function php(code: string): string | null {

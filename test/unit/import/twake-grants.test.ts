@@ -1,8 +1,8 @@
 // Twake's grant rules (ApplicationApi::hasCapability / hasPrivilege) and Node-era scopes, as explicit v1 grants.
 import { describe, expect, it } from '@jest/globals';
-import { translateAccess } from '../../../src/admin/import/node-scopes';
-import { translateGrant } from '../../../src/admin/import/twake-grants';
-import type { TwakeApplication, TwakeInstallation } from '../../../src/admin/import/twake-records';
+import { translateAccess } from '../../../server/src/import/node-scopes';
+import { translateGrant } from '../../../server/src/import/twake-grants';
+import type { TwakeApplication, TwakeInstallation } from '../../../server/src/import/twake-records';
 import { TWAKE_CAPABILITIES } from '../../../src/twake/twake-v1';
 
 const application: TwakeApplication = {

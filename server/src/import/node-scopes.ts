@@ -1,5 +1,5 @@
 // Maps the Node backend's resource scopes (access.read / write / delete of messages, channels, files…) to v1 capabilities and privileges.
-import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from '../../twake/twake-v1';
+import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from 'twake-app-auth';
 
 /** Which list of a Node-era `access` object a scope came from. */
 export type AccessVerb = 'read' | 'write' | 'delete';

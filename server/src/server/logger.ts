@@ -1,7 +1,7 @@
 // The server's structured logger (pino), with credentials redacted wherever they could appear.
 import type { DestinationStream, Logger } from 'pino';
 import type Pino from 'pino';
-import { requireOptional } from '../core/optional-dependency';
+import { requireOptional } from '../optional-dependency';
 
 /** Paths that could ever hold a credential; their values are replaced before a line is written. */
 const REDACTED_PATHS = [

@@ -1,7 +1,6 @@
 // Imports Twake's applications and installations from export files: checks everything first, then writes in resumable batches.
 import { randomUUID } from 'node:crypto';
-import { joinList, splitList } from '../../stores/stored-lists';
-import { digestKeyHex } from '../../core/secrets';
+import { joinList, splitList, digestKeyHex } from 'twake-app-auth/internal';
 import { readExportFile, type ExportRecord } from './export-files';
 import { TwakeImportError } from './import-error';
 import type { ExistingApplication, ImportStore, InstallationRow, NewApplication } from './import-store';

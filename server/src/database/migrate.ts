@@ -6,10 +6,13 @@ import type BetterSqlite3 from 'better-sqlite3';
 import type * as Pg from 'pg';
 import { providerOf, sqlitePath, type Provider } from './database-url';
 import { migrationObjects, presenceOf, type MigrationObjects, type MigrationPresence } from './migration-objects';
-import { requireOptional } from '../core/optional-dependency';
+import { requireOptional } from '../optional-dependency';
 
-/** Folder holding `prisma/<provider>/migrations`. */
-const PRISMA_FOLDER = join(__dirname, '..', '..', 'prisma');
+/**
+ * Folder holding `prisma/<provider>/migrations`: the library's, which ships the schema and its migrations
+ * (one copy of the SQL, found wherever the package manager put the library).
+ */
+const PRISMA_FOLDER = join(dirname(require.resolve('twake-app-auth/package.json')), 'prisma');
 
 /**
  * Our own record of migrations, on PostgreSQL, in a schema of its own: Prisma's drift check looks only at

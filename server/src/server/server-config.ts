@@ -2,12 +2,9 @@
 import { readFileSync } from 'node:fs';
 import type { OpenDatabaseOptions } from '../database/database';
 import { DEFAULT_DATABASE_URL, providerOf } from '../database/database-url';
-import { modeFromEnvironment } from '../core/options';
-import type { UnreadBodies } from '../express/read-body';
-import { MAX_ASSERTION_TTL_SECONDS } from '../assertion/claims';
-import { MIN_SECRET_BYTES, SIGNING_ALGORITHMS, type SigningAlgorithm } from '../assertion/signing-keys';
+import { modeFromEnvironment, MAX_ASSERTION_TTL_SECONDS, MIN_SECRET_BYTES, SIGNING_ALGORITHMS, type SigningAlgorithm } from 'twake-app-auth/internal';
+import type { UnreadBodies, Mode } from 'twake-app-auth';
 import { parseTrustProxy, type TrustProxy } from './trust-proxy';
-import type { Mode } from '../core/types';
 
 
 /** Everything `twake-app-auth serve` needs. */

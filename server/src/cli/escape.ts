@@ -1,5 +1,5 @@
 // Makes text safe to write to a terminal: control, bidi and other invisible characters become visible escapes.
-import { replaceInvisibleCharacters } from '../core/control-characters';
+import { replaceInvisibleCharacters } from 'twake-app-auth/internal';
 
 const hex4 = (unit: number): string => unit.toString(16).padStart(4, '0');
 

@@ -1,14 +1,10 @@
 // `twake-app-auth serve`: migrates, then runs the standalone server until SIGTERM or SIGINT.
 import { once } from 'node:events';
 import type Redis from 'ioredis';
-import { requireOptional } from '../../core/optional-dependency';
+import { requireOptional } from '../../optional-dependency';
+import { createAssertionSigner, openDatabaseKeyRing, secretKeyRing } from 'twake-app-auth/internal';
 import type { Logger } from 'pino';
-import { createAssertionSigner } from '../../assertion/signer';
-import { openDatabaseKeyRing, secretKeyRing } from '../../assertion/signing-keys';
-import { createFailureThrottle } from '../../limits/failure-throttle';
-import { createKeyUsageRecorder } from '../../stores/key-usage';
-import type { RedisStateChange } from '../../limits/redis-health';
-import { createRequestLimiter } from '../../limits/request-limit';
+import { createFailureThrottle, createKeyUsageRecorder, createRequestLimiter, twakeV1Routes, twakeNodeRoutes, createCachedStore, listenForChanges, createPrismaStore, type RedisStateChange, type CachedStore } from 'twake-app-auth';
 import http from 'node:http';
 import https from 'node:https';
 import type { AddressInfo } from 'node:net';
@@ -18,14 +14,9 @@ import { createLogger } from '../../server/logger';
 import { migrate } from '../../database/migrate';
 import { createServerMetrics } from '../../server/metrics';
 import { createApp, serveMetrics } from '../../server/server';
-import { twakeV1Routes } from '../../twake/twake-v1';
-import { twakeNodeRoutes } from '../../twake/twake-node';
 import { readServerConfig } from '../../server/server-config';
 import { listensPublicly } from '../../server/trust-proxy';
-import { createCachedStore, type CachedStore } from '../../stores/cached-store';
-import { listenForChanges } from '../../stores/postgres-changes';
 import { createDriverStore } from '../../database/driver-store';
-import { createPrismaStore } from '../../stores/prisma-store';
 
 /** How long the start waits for a first connection to Redis. */
 const REDIS_START_WAIT_MS = 2000;

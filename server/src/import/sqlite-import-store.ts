@@ -1,6 +1,6 @@
 // The import's writes on SQLite: prepared statements through better-sqlite3, one transaction per batch.
 import type BetterSqlite3 from 'better-sqlite3';
-import { requireOptional } from '../../core/optional-dependency';
+import { requireOptional } from '../optional-dependency';
 import { sqliteNow, type ExistingApplication, type ImportStore, type InstallationRow } from './import-store';
 
 /** Opens an {@link ImportStore} on the SQLite file at `path` (migrated already). */

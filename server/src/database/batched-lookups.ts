@@ -2,8 +2,8 @@
 // write, one wake-up of a database backend) then serves many requests, where each used to cost its own:
 // on a loaded server the write alone was the largest cost of a cold lookup. Each request is still answered
 // from a query sent after it arrived: nothing is reused across time.
-import type { ApplicationRecord } from '../core/types';
-import { toRecord, type LookupRow } from './lookup-sql';
+import type { ApplicationRecord } from 'twake-app-auth';
+import { toRecord, type LookupRow } from 'twake-app-auth/internal';
 
 /** A row of the batched statement: a lookup row and the 1-based position of the lookup it answers. */
 export interface BatchRow extends LookupRow {

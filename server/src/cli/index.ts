@@ -2,15 +2,13 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { createAdmin, MAX_APPLICATION_NAME_LENGTH } from '../admin/admin';
+import { createAdmin, InvalidAdminInputError } from 'twake-app-auth';
+import { MAX_APPLICATION_NAME_LENGTH, MAX_GROUP_ID_LENGTH, checkedAccess, type AccessInput } from 'twake-app-auth/internal';
 import { checkDatabasePeers, openDatabase } from '../database/database';
 import { providerOf } from '../database/database-url';
-import { InvalidAdminInputError } from '../core/errors';
-import { MAX_GROUP_ID_LENGTH } from '../core/group-id';
 import { migrate } from '../database/migrate';
 import { databaseUrlFrom } from '../server/server-config';
-import { TwakeImportError } from '../admin/import/import-error';
-import { checkedAccess, type AccessInput } from '../admin/access';
+import { TwakeImportError } from '../import/import-error';
 import { createCommand, installCommand, listCommand, rotateKeyCommand, setCommand, setEnabledCommand, uninstallCommand } from './commands/app';
 import { importCommand } from './commands/import';
 import { listKeysCommand, parseAlgorithm, rotateKeysCommand } from './commands/keys';

@@ -1,6 +1,6 @@
 // `twake-app-auth app …`: create, set, list, install, uninstall, rotate-key, enable, disable.
-import type { AccessInput } from '../../admin/access';
-import type { Admin } from '../../admin/admin';
+import type { AccessInput } from 'twake-app-auth/internal';
+import type { Admin } from 'twake-app-auth';
 import { table, type Result } from '../output';
 
 const listed = (names: readonly string[], none: string) => (names.length === 0 ? none : names.join(', '));

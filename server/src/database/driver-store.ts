@@ -2,13 +2,13 @@
 // together sent as one): the server's cold path.
 import type BetterSqlite3 from 'better-sqlite3';
 import type * as Pg from 'pg';
-import { requireOptional } from '../core/optional-dependency';
+import { requireOptional } from '../optional-dependency';
+import { BATCH_LOOKUP_SQL, lookupSql, toRecord, type LookupRow } from 'twake-app-auth/internal';
 import { postgresPoolConfig, type OpenDatabaseOptions } from './database';
 import { providerOf, sqlitePath } from './database-url';
-import type { ApplicationStore } from '../core/types';
-import { batchedLookups, type BatchRow } from '../stores/batched-lookups';
-import { BATCH_LOOKUP_SQL, lookupSql, toRecord, type LookupRow } from '../stores/lookup-sql';
-import { utcTimestampTypes } from '../stores/utc-timestamps';
+import type { ApplicationStore } from 'twake-app-auth';
+import { batchedLookups, type BatchRow } from './batched-lookups';
+import { utcTimestampTypes } from './utc-timestamps';
 
 /** A store that owns its connections. */
 export interface DriverStore extends ApplicationStore {

@@ -5,7 +5,7 @@ import type { PoolConfig } from 'pg';
 import type { PrismaClient as PostgresClient } from '../generated/postgresql/client';
 import type { PrismaClient as SqliteClient } from '../generated/sqlite/client';
 import { DEFAULT_DATABASE_URL, providerOf, sqlitePath, type Provider } from './database-url';
-import { requireAllOptional, requireOptional, type OptionalPeer } from '../core/optional-dependency';
+import { requireAllOptional, requireOptional, type OptionalPeer } from '../optional-dependency';
 
 /** A connected database: its client, its provider, and how to close it. */
 export interface Database {

@@ -1,7 +1,7 @@
 // One log line per request: method, path (no query string), status, reason code, application, latency.
 import type { Request, RequestHandler } from 'express';
 import type { Logger } from 'pino';
-import type { TwakeIdentity } from '../core/types';
+import type { TwakeIdentity } from 'twake-app-auth';
 
 /** The route that answered (its pattern, never the request's own path), or null when none did. */
 function routeOf(req: Request): string | null {

@@ -1,5 +1,5 @@
 // What an installation granted as Twake applied it (ApplicationApi::hasCapability / hasPrivilege), as explicit lists.
-import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from '../../twake/twake-v1';
+import { TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from 'twake-app-auth';
 import type { TwakeApplication, TwakeInstallation } from './twake-records';
 
 /**

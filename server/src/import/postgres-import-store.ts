@@ -1,6 +1,6 @@
 // The import's writes on PostgreSQL: multi-row statements through node-postgres, one transaction per batch.
 import type * as Pg from 'pg';
-import { requireOptional } from '../../core/optional-dependency';
+import { requireOptional } from '../optional-dependency';
 import type { ExistingApplication, ImportStore, InstallationRow } from './import-store';
 
 /** Opens an {@link ImportStore} on `url`; no statement timeout, since one batch may take seconds. */

@@ -1,9 +1,7 @@
 // The server's Prometheus metrics (prom-client): decisions, their latency, the lookup cache, store errors, throttling, Redis.
 import type * as PromClient from 'prom-client';
-import { requireOptional } from '../core/optional-dependency';
-import type { RedisStateChange } from '../limits/redis-health';
-import type { CachedStore } from '../stores/cached-store';
-import type { Decision } from '../core/types';
+import { requireOptional } from '../optional-dependency';
+import type { RedisStateChange, CachedStore, Decision } from 'twake-app-auth';
 
 /** What needs prom-client, in the missing-package message. */
 const METRICS_FEATURE = 'The server metrics (METRICS=false to run without them)';

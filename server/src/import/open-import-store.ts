@@ -2,8 +2,8 @@
 import { existsSync } from 'node:fs';
 import type BetterSqlite3 from 'better-sqlite3';
 import type * as Pg from 'pg';
-import { providerOf, sqlitePath } from '../../database/database-url';
-import { requireOptional } from '../../core/optional-dependency';
+import { providerOf, sqlitePath } from '../database/database-url';
+import { requireOptional } from '../optional-dependency';
 import type { ExistingApplication, ImportStore } from './import-store';
 import { openPostgresImportStore } from './postgres-import-store';
 import { openSqliteImportStore } from './sqlite-import-store';

@@ -1,8 +1,6 @@
 // Turns one exported Twake row (PHP `application` / `group_app`, Node `applications` / `group_app`) into what to import.
-import { InvalidAllowedIpError, normaliseAllowedIps } from '../../core/allowed-ips';
-import { hasInvisibleCharacters } from '../../core/control-characters';
-import { isValidCompanyId } from '../../core/group-id';
-import { MAX_PRIVATE_KEY_LENGTH, MAX_PUBLIC_ID_LENGTH } from '../../core/parse-authorization';
+import { InvalidAllowedIpError, normaliseAllowedIps } from 'twake-app-auth';
+import { hasInvisibleCharacters, isValidCompanyId, MAX_PRIVATE_KEY_LENGTH, MAX_PUBLIC_ID_LENGTH } from 'twake-app-auth/internal';
 import { decryptTwakeValue, TwakeDecryptionError, type TwakeForm } from './twake-crypto';
 import { translateAccess } from './node-scopes';
 

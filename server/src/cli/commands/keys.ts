@@ -1,5 +1,5 @@
 // `twake-app-auth keys list|rotate`: the keys that sign forward-auth's identity assertions.
-import { SIGNING_ALGORITHMS, rotateSigningKeys, type SigningAlgorithm, type SigningKeyPrismaLike } from '../../assertion/signing-keys';
+import { SIGNING_ALGORITHMS, rotateSigningKeys, type SigningAlgorithm, type SigningKeyPrismaLike } from 'twake-app-auth/internal';
 import { table, type Result } from '../output';
 
 const iso = (date: Date | null) => (date === null ? null : date.toISOString());

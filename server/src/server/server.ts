@@ -2,26 +2,11 @@
 import express, { type ErrorRequestHandler, type Express } from 'express';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Logger } from 'pino';
-import type { AssertionSigner } from '../assertion/signer';
-import type { SigningKeyRing } from '../assertion/signing-keys';
-import type { FailureThrottle } from '../limits/failure-throttle';
-import { forwardAuth } from '../proxy/forward-auth';
-import { twakeAppAuth } from '../express/middleware';
-import { InternalError, StoreUnavailableError } from '../core/errors';
-import { twakeAuthErrorHandler } from '../express/problem';
-import type { UnreadBodies } from '../express/read-body';
-import type { RedisCounterState } from '../limits/redis-health';
-import type { RequestLimiter } from '../limits/request-limit';
+import { forwardAuth, type AssertionSigner, type SigningKeyRing } from 'twake-app-auth/internal';
+import { twakeAppAuth, InternalError, StoreUnavailableError, twakeAuthErrorHandler, twakeAppLogin, twakeAppMe, twakeAppTokenRenewal, type FailureThrottle, type UnreadBodies, type RedisCounterState, type RequestLimiter, type RouteTable, type NodeRouteTable, type TokenOptions, type ApplicationStore, type CleartextKeyEvent, type Mode, type TwakeIdentity } from 'twake-app-auth';
 import type { ServerMetrics } from './metrics';
-import type { RouteTable } from '../twake/twake-v1';
-import type { NodeRouteTable } from '../twake/twake-node';
 import { requestLog } from './request-log';
-import type { TokenOptions } from '../tokens/token-settings';
-import { twakeAppLogin } from '../express/app-login';
-import { twakeAppMe } from '../express/app-me';
-import { twakeAppTokenRenewal } from '../express/token-renewal';
 import type { TrustProxy } from './trust-proxy';
-import type { ApplicationStore, CleartextKeyEvent, Mode, TwakeIdentity } from '../core/types';
 
 /** What {@link createApp} needs. */
 export interface AppOptions {

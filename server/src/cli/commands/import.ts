@@ -1,6 +1,6 @@
 // `twake-app-auth import --from FILE…`: Twake's applications, keys and installations, checked first, then written in resumable batches.
-import { planImport, runImport, type ImportOptions, type ImportReport } from '../../admin/import/run-import';
-import { openImportStore, openReadOnlyImportStore } from '../../admin/import/open-import-store';
+import { planImport, runImport, type ImportOptions, type ImportReport } from '../../import/run-import';
+import { openImportStore, openReadOnlyImportStore } from '../../import/open-import-store';
 import { migrate } from '../../database/migrate';
 import { progressBar } from '../progress-bar';
 import { table, type Result } from '../output';
