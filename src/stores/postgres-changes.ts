@@ -44,8 +44,8 @@ export interface PgModuleLike {
 export interface ChangeListenerOptions {
   /**
    * The application's `pg` module (`import * as pg from 'pg'`), which opens the listening connection.
-   * Defaults to `require('pg')` resolved from this package, which finds the application's `pg` where npm
-   * installs it; pass it with package managers that do not (pnpm, Yarn Plug'n'Play).
+   * Defaults to `require('pg')` resolved from this package: `pg` is its optional peer dependency, so npm,
+   * pnpm and Yarn give it the application's `pg` when the application depends on it.
    */
   pg?: PgModuleLike;
   /**
