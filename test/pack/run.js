@@ -1,8 +1,9 @@
 // Packs both packages (the library at the root, twake-app-auth-server in server/), installs them into
 // fresh projects and runs the smoke tests there: the library with Express 5 and 4 (CommonJS, ES module,
 // TypeScript nodenext, the passport strategy), beside Prisma 7 and Prisma 6.19 (no ERESOLVE, one copy of
-// each shared package), the server package's command on SQLite and PostgreSQL, and the backends of examples/
-// (their own package.json, with twake-app-auth pointed at the tarball) through their own test scripts.
+// each shared package), the server package's command on SQLite and PostgreSQL, the same command installed by
+// pnpm without hoisting (each package sees only what it declares), and the backends of examples/ (their own
+// package.json, with twake-app-auth pointed at the tarball) through their own test scripts.
 // Usage: node test/pack/run.js   (needs the npm registry, and PostgreSQL at TEST_POSTGRES_URL; the server's
 // database is named PACK_DATABASE_PREFIX (default pkg_) followed by the process id, and dropped after)
 const assert = require('node:assert/strict');
@@ -82,9 +83,11 @@ async function main() {
   const serverPackage = pack(join(ROOT, 'server'), 'server');
   const manifest = require(join(ROOT, 'package.json'));
   assert.equal(manifest.bin, undefined, 'the library has no bin');
-  for (const name of ['@prisma/client', '@prisma/adapter-pg', '@prisma/adapter-better-sqlite3', 'pg', 'better-sqlite3', 'pino', 'prom-client', 'ioredis']) {
+  for (const name of ['@prisma/client', '@prisma/adapter-pg', '@prisma/adapter-better-sqlite3', 'better-sqlite3', 'pino', 'prom-client', 'ioredis']) {
     assert.equal(manifest.peerDependencies[name], undefined, `no ${name} peer`);
   }
+  // listenForChanges loads the application's pg: an optional peer, never installed for the library alone.
+  assert.equal(manifest.peerDependenciesMeta.pg?.optional, true, 'pg is an optional peer');
   assert.equal(require(join(ROOT, 'server', 'package.json')).dependencies['twake-app-auth'], manifest.version, 'the server needs this library version');
 
   // Express 5: the package alone (express comes as its required peer), then the extras for the tests.
@@ -138,6 +141,7 @@ async function main() {
   }
 
   await server(emptyProject('server'), library, serverPackage);
+  await serverWithPnpm(emptyProject('server-pnpm'), library, serverPackage);
   examples(library);
 }
 
@@ -211,6 +215,30 @@ async function server(dir, library, serverPackage) {
   } finally {
     sh(ROOT, 'psql', [POSTGRES, '-qc', `DROP DATABASE IF EXISTS ${database} WITH (FORCE)`]);
   }
+}
+
+/**
+ * The server package installed by pnpm with hoist=false: a package can load only what its own package.json
+ * declares, so an import the library or the server uses without declaring it fails here. The library comes
+ * from its tarball for the server's dependency too (an override: neither package is published).
+ */
+async function serverWithPnpm(dir, library, serverPackage) {
+  const manifestPath = join(dir, 'package.json');
+  writeFileSync(
+    manifestPath,
+    JSON.stringify({
+      ...JSON.parse(readFileSync(manifestPath, 'utf8')),
+      dependencies: { 'twake-app-auth-server': `file:${serverPackage}`, 'twake-app-auth': `file:${library}` },
+      pnpm: { overrides: { 'twake-app-auth': `file:${library}` } },
+    }),
+  );
+  writeFileSync(join(dir, '.npmrc'), 'hoist=false\n');
+  sh(dir, 'npx', ['--yes', 'pnpm@9', 'install', '--reporter=silent'], { timeout: 15 * 60_000 });
+  assert.equal(existsSync(join(dir, 'node_modules', 'pino')), false, 'pnpm put only the direct dependencies at the top');
+  const command = (args, env) => sh(dir, join(dir, 'node_modules', '.bin', 'twake-app-auth'), args, { env });
+  assert.match(command(['--help'], process.env), /^Usage: twake-app-auth /);
+  const env = { ...process.env, NODE_ENV: 'development', LOG_LEVEL: 'silent', DATABASE_URL: 'file:./data/smoke.db' };
+  await smokeServer(command, dir, env, 'SQLite, installed by pnpm without hoisting');
 }
 
 async function smokeServer(npx, dir, env, label) {
