@@ -6,7 +6,6 @@ export { twakeAuthErrorHandler, toProblem } from './express/problem';
 // The typed identity of an authenticated request (also `req.twake`).
 export { twakeIdentity } from './express/attach-identity';
 export type { ProblemBody } from './express/problem';
-export type { UnreadBodies } from './express/read-body';
 // Twake's v1 capabilities and privileges: route-level checks, and the v1 route table for `routes`.
 export { requireCapabilities, requirePrivileges } from './express/require-grants';
 export { twakeV1Routes, TWAKE_CAPABILITIES, TWAKE_PRIVILEGES } from './twake/twake-v1';

@@ -1,10 +1,9 @@
 // Checks the options once, at construction, and resolves every default.
 import { hasControlCharacters } from './control-characters';
-import { isSecureRequest } from '../express/is-secure';
+import { isSecureRequest } from './is-secure';
 import { createFailureThrottle, type FailureThrottle, type ThrottleOptions } from '../limits/failure-throttle';
 import type { CounterOptions } from '../limits/rate-limiters';
 import { createRequestLimiter, type RequestLimiter, type RequestLimitOptions } from '../limits/request-limit';
-import { DEFAULT_BODY_TIMEOUT_MS } from '../express/read-body';
 import type { Mode, Options } from './types';
 import { parseTokenOptions, type TokenSettings } from '../tokens/token-settings';
 import { createTokenVerifier, type TokenVerifier } from '../tokens/verify-token';
@@ -28,6 +27,8 @@ export interface Tokens {
 
 const DEFAULT_REALM = 'Twake applications';
 const DEFAULT_BODY_LIMIT = '100kb';
+/** How long a body may take to arrive, in milliseconds, unless configured. */
+export const DEFAULT_BODY_TIMEOUT_MS = 5000;
 
 // Every option key: a missing or extra one here is a compile error, so unknown-key detection stays complete.
 const OPTION_KEYS: { [K in keyof Options]-?: true } = {

@@ -2,11 +2,13 @@
 import type { Request } from 'express';
 import type { FailureThrottle, ThrottleOptions } from '../limits/failure-throttle';
 import type { NotInstalledLimitOptions } from '../limits/not-installed-budget';
-import type { UnreadBodies } from '../express/read-body';
 import type { RequestLimiter, RequestLimitOptions } from '../limits/request-limit';
 import type { RouteTable } from '../twake/twake-v1';
 import type { NodeRouteTable } from '../twake/twake-node';
 import type { TokenOptions } from '../tokens/token-settings';
+
+/** What to do with a body the validator cannot read `group_id` from. @public */
+export type UnreadBodies = 'refuse' | 'allow';
 
 /**
  * Who is calling: attached to `req.twake` (and `req.user` with passport) once a request is let through.

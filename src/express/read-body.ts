@@ -4,10 +4,8 @@ import type { Request, RequestHandler, Response } from 'express';
 import type { IncomingMessage } from 'node:http';
 import typeIs from 'type-is';
 import { BodyTimeoutError, BodyTooLargeError, InvalidBodyError, UnsupportedMediaTypeError, type TwakeAuthError } from '../core/errors';
+import type { UnreadBodies } from '../core/types';
 import { formText } from './form-body';
-
-/** What to do with a body the validator cannot read `group_id` from. @public */
-export type UnreadBodies = 'refuse' | 'allow';
 
 /**
  * A body as the validator saw it: the parsed value to look for `group_id` in, or why it is refused; and
@@ -31,8 +29,6 @@ export type BodyReader = (req: Request, res: Response) => Promise<BodyOutcome>;
 
 const JSON_TYPES = ['application/json', 'application/*+json'];
 const URLENCODED_TYPES = ['application/x-www-form-urlencoded'];
-/** How long a body may take to arrive, in milliseconds, unless configured. */
-export const DEFAULT_BODY_TIMEOUT_MS = 5000;
 const NO_BODY: BodyOutcome = Object.freeze({ body: undefined, error: null });
 
 /** Whether the request carries a body: chunked, or a Content-Length above zero (RFC 9112 §6.3). */

@@ -8,11 +8,12 @@ import { InvalidGroupIdError, TwakeAuthError, UntrustedIdentityError } from '../
 import { isValidCompanyId } from '../core/group-id';
 import { GRANT_HEADERS, IDENTITY_HEADERS, decodeHeaderValue, decodeListHeader } from './identity-headers';
 import { refuse } from '../express/problem';
-import { DEFAULT_BODY_TIMEOUT_MS, createBodyReader, type UnreadBodies } from '../express/read-body';
+import { createBodyReader } from '../express/read-body';
+import { DEFAULT_BODY_TIMEOUT_MS } from '../core/options';
 import { pathPrefix } from './forwarded-request';
 import { companyFacts } from '../express/request-facts';
 import { pathOf } from '../twake/twake-v1';
-import type { TwakeIdentity } from '../core/types';
+import type { TwakeIdentity, UnreadBodies } from '../core/types';
 
 /** Settings every mode of {@link trustForwardedIdentity} shares. @public */
 export interface ForwardedBodyOptions {

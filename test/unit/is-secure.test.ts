@@ -2,7 +2,7 @@ import { describe, expect, it } from '@jest/globals';
 import express4 from 'express4';
 import express5 from 'express';
 import request from 'supertest';
-import { isSecureRequest } from '../../src/express/is-secure';
+import { isSecureRequest } from '../../src/core/is-secure';
 
 // The memo per socket must never change Express's own answer (req.secure).
 describe.each([
