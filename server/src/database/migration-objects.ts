@@ -17,7 +17,7 @@ const CREATE_TRIGGER = /CREATE (?:OR REPLACE )?TRIGGER "(\w+)"/g;
 
 /**
  * Reads the objects of a migration written the way `prisma migrate diff` writes SQL (quoted names, one
- * column per line), which is how every migration of this package is authored.
+ * column per line), which is how every migration the library ships is authored.
  */
 export function migrationObjects(sql: string): MigrationObjects {
   const columns = new Map<string, string[]>();
