@@ -44,6 +44,9 @@ const TARGETS = [
   { name: 'middleware + createPrismaStore (cold), PostgreSQL', script: 'bench-server.js', variant: 'cold-prisma', provider: 'postgresql' },
 ];
 
+// Without wrk, autocannon generates the load from this process: pin it to core 1 (the targets are on core 0).
+if (PIN && !WRK) require('node:child_process').execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
+
 function drive(url, headers, seconds) {
   return WRK ? wrk({ url, headers, seconds, connections: CONNECTIONS, core: PIN ? 1 : null }) : load({ url, seconds, connections: CONNECTIONS, method: 'GET', headers });
 }
@@ -126,7 +129,7 @@ async function main() {
     ['target', 'requests/s (median)', 'p50 ms', 'p99 ms', 'ratio to bare Express 5 (median)', 'ratio per round', 'server CPU µs per request (median)', 'RSS MiB', 'ratio to the rows it is compared with, median (per round)'],
     rows,
   );
-  const how = `${PIN ? 'targets pinned to core 0 and the load generator to core 1 (taskset)' : 'not pinned (no taskset or one core)'}, ${WRK ? 'wrk -t1' : 'autocannon'} with ${CONNECTIONS} connections`;
+  const how = `${PIN ? 'targets pinned to core 0 and the load generator to core 1 (taskset)' : 'not pinned (no taskset or one core)'}, ${WRK ? 'wrk -t1' : 'autocannon (in the runner)'} with ${CONNECTIONS} connections`;
   const loadAverage = os.loadavg().map((value) => value.toFixed(2)).join(', ');
   const heading = `Run of ${new Date().toISOString()}, Node ${process.version}, ${os.cpus().length} cores, load average ${loadAverageAtStart} at the start and ${loadAverage} at the end (1, 5, 15 min), ${how}, ${ROUNDS} alternating rounds of ${SECONDS} s after ${WARMUP_SECONDS} s warm-up each; each ratio is taken per round, between the two rows' runs of that round, then the median.`;
   console.log(`${heading}\n\n${table}`);
