@@ -69,6 +69,15 @@ if (variant === 'bare') {
 } else if (variant === 'middleware') {
   // A library user: the middleware over the cached driver store, in a plain Express app.
   server = http.createServer(expressApp(twakeAppAuth({ store: createCachedStore(createDriverStore(DATABASE_URL), cacheOptions), mode: 'development' })));
+} else if (variant === 'middleware-mounted') {
+  // The same middleware mounted as the README mounts it: app.use('/api/v1', …), then its error handler, then the route.
+  const { twakeAuthErrorHandler } = require('../dist');
+  const app = expressOf();
+  app.disable('x-powered-by');
+  app.use('/api/v1', twakeAppAuth({ store: createCachedStore(createDriverStore(DATABASE_URL), cacheOptions), mode: 'development' }));
+  app.use(twakeAuthErrorHandler());
+  app.get('/api/v1/auth/test', (req, res) => res.json(answer(req.twake, req.twake.companyId)));
+  server = http.createServer(app);
 } else if (variant === 'middleware-routes') {
   // The same, enforcing Twake's v1 route table (the benchmark route is not in it: the look-up still runs).
   const { twakeV1Routes } = require('../dist');
