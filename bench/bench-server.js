@@ -1,13 +1,16 @@
 // One benchmark target in its own process: the same JSON route, GET /api/v1/auth/test?group_id=…, behind a given authentication.
-// Usage: node bench/bench-server.js <bare|passthrough|basic-auth|middleware|middleware-routes|cold-prisma|floor|floor-bare>  (DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY)
+// Usage: node bench/bench-server.js <variant>  (DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY); the variants are the branches below.
+// A variant ending in `@4` runs on Express 4 (the devDependency `express4`) instead of Express 5.
 const http = require('node:http');
 const express = require('express');
 const basicAuth = require('express-basic-auth');
-const { createCachedStore, createPrismaStore, twakeAppAuth } = require('../dist');
+const { timingSafeEqual } = require('node:crypto');
+const { TwakeAppStrategy, createCachedStore, createPrismaStore, twakeAppAuth } = require('../dist');
 const { openDatabase } = require('../server/dist/database/database');
 const { createDriverStore } = require('../server/dist/database/driver-store');
 
-const variant = process.argv[2];
+const [variant, major] = process.argv[2].split('@');
+const expressOf = major === '4' ? require('express4') : express;
 const { DATABASE_URL, BENCH_PUBLIC_ID, BENCH_KEY } = process.env;
 
 // The answer of the server's own /api/v1/auth/test, for every target.
@@ -20,7 +23,7 @@ const BENCH_COMPANY = 'bench-company';
 const STATIC = { applicationId: 'static', publicId: BENCH_PUBLIC_ID, name: 'Bench app' };
 
 function expressApp(auth) {
-  const app = express();
+  const app = expressOf();
   app.disable('x-powered-by');
   // Without authentication the company is the one the benchmark asks for: no target's handler parses
   // req.query (Express 5 parses it again on every read), so that each pays only for its authentication.
@@ -38,9 +41,43 @@ if (variant === 'bare') {
   server = http.createServer(expressApp((_req, _res, next) => next()));
 } else if (variant === 'basic-auth') {
   server = http.createServer(expressApp(basicAuth({ users: { [BENCH_PUBLIC_ID]: BENCH_KEY } })));
+} else if (variant === 'passport-http') {
+  // passport-http's BasicStrategy with a static in-memory user, compared in constant time.
+  const { Passport } = require('passport');
+  const { BasicStrategy } = require('passport-http');
+  const passport = new Passport();
+  const expected = Buffer.from(`${BENCH_PUBLIC_ID}:${BENCH_KEY}`);
+  passport.use(
+    new BasicStrategy((userid, password, done) => {
+      const given = Buffer.from(`${userid}:${password}`);
+      done(null, given.length === expected.length && timingSafeEqual(given, expected) ? STATIC : false);
+    }),
+  );
+  server = http.createServer(expressApp(passport.authenticate('basic', { session: false })));
+} else if (variant === 'strategy') {
+  // A library user on passport: TwakeAppStrategy over the cached driver store.
+  const { Passport } = require('passport');
+  const passport = new Passport();
+  passport.use(new TwakeAppStrategy({ store: createCachedStore(createDriverStore(DATABASE_URL), cacheOptions), mode: 'development' }));
+  server = http.createServer(expressApp(passport.authenticate('twake-app', { session: false })));
+} else if (variant === 'readme') {
+  // The README's "Usage in an Express app" code as printed (bench/readme-usage.js), on this provider.
+  const { runReadmeUsage } = require('./readme-usage');
+  const { app } = runReadmeUsage({ provider: DATABASE_URL.startsWith('file:') ? 'sqlite' : 'postgresql', library: require('../dist') });
+  app.get('/api/v1/auth/test', (req, res) => res.json(answer(req.twake, req.twake.companyId)));
+  server = http.createServer(app);
 } else if (variant === 'middleware') {
   // A library user: the middleware over the cached driver store, in a plain Express app.
   server = http.createServer(expressApp(twakeAppAuth({ store: createCachedStore(createDriverStore(DATABASE_URL), cacheOptions), mode: 'development' })));
+} else if (variant === 'middleware-mounted') {
+  // The same middleware mounted as the README mounts it: app.use('/api/v1', …), then its error handler, then the route.
+  const { twakeAuthErrorHandler } = require('../dist');
+  const app = expressOf();
+  app.disable('x-powered-by');
+  app.use('/api/v1', twakeAppAuth({ store: createCachedStore(createDriverStore(DATABASE_URL), cacheOptions), mode: 'development' }));
+  app.use(twakeAuthErrorHandler());
+  app.get('/api/v1/auth/test', (req, res) => res.json(answer(req.twake, req.twake.companyId)));
+  server = http.createServer(app);
 } else if (variant === 'middleware-routes') {
   // The same, enforcing Twake's v1 route table (the benchmark route is not in it: the look-up still runs).
   const { twakeV1Routes } = require('../dist');

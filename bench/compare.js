@@ -1,7 +1,7 @@
 // `npm run bench:compare -- <target> <checkout> [<checkout>…]`: one target built from several checkouts of
 // this repository (each already built), against this checkout's bare Express, pinned, in alternating rounds.
 // It measures one change at a time: check out the commit before and after it, build both, compare.
-// Targets: middleware, serve (warm), serve-cold (CACHE_TTL_MS=0), and passthrough and basic-auth for reference; BENCH_PROVIDER=sqlite|postgresql (sqlite).
+// Targets: middleware, readme (the README's usage sample), cold-prisma (createPrismaStore, uncached), serve (warm), serve-cold (CACHE_TTL_MS=0), and passthrough and basic-auth for reference; BENCH_PROVIDER=sqlite|postgresql (sqlite).
 // BENCH_ROUNDS (5), BENCH_SECONDS (5), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32).
 // BENCH_PAIRED=1: each target runs at the same time as its own bare Express, both on core 0, each driven by
 // its own wrk on core 1. Both then see the same interruptions of a shared machine, and the ratio of their
@@ -22,6 +22,9 @@ const PAIRED = process.env.BENCH_PAIRED === '1';
 
 const TARGETS = {
   middleware: { script: 'bench-server.js', args: ['middleware'], env: {} },
+  // The README's usage sample as printed (bench/readme-usage.js), on BENCH_PROVIDER.
+  readme: { script: 'bench-server.js', args: ['readme'], env: { NODE_ENV: 'development' } },
+  'cold-prisma': { script: 'bench-server.js', args: ['cold-prisma'], env: {} },
   // References, to measure with the same method: an empty middleware, and express-basic-auth.
   passthrough: { script: 'bench-server.js', args: ['passthrough'], env: {} },
   'basic-auth': { script: 'bench-server.js', args: ['basic-auth'], env: {} },

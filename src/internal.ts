@@ -17,9 +17,11 @@ export { checkedAccess } from './admin/access';
 export type { AccessInput } from './admin/access';
 export { joinList, splitList } from './stores/stored-lists';
 export { digestKeyHex } from './core/secrets';
-// The SQL the server's driver store sends: the same lookups as the Prisma store.
+// The SQL the server's driver store sends and how it gathers lookups: the same as the Prisma store's.
 export { BATCH_LOOKUP_SQL, lookupSql, toRecord } from './stores/lookup-sql';
 export type { LookupRow } from './stores/lookup-sql';
+export { batchedLookups } from './stores/batched-lookups';
+export type { BatchRow } from './stores/batched-lookups';
 // Forward-auth and the signed identity assertion with its keys.
 export { forwardAuth } from './proxy/forward-auth';
 export { createAssertionSigner } from './assertion/signer';

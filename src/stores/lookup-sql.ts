@@ -3,6 +3,13 @@ import { splitList } from './stored-lists';
 import type { ApplicationRecord, StoredKey } from '../core/types';
 import { digestFromHex } from '../core/secrets';
 
+// The columns read, and how the installation and the keys are joined to the application `a`.
+const COLUMNS = `a."id", a."public_id", a."name", a."enabled", a."allowed_ips", a."capabilities", a."privileges",
+          k."id" AS "key_id", k."digest", k."expires_at",
+          i."application_id" AS "installed_application_id", i."granted_capabilities", i."granted_privileges"`;
+const INSTALLATION_JOIN = `LEFT JOIN "installations" i ON i."application_id" = a."id" AND i."company_id" = `;
+const KEYS_JOIN = `LEFT JOIN "application_keys" k ON k."application_id" = a."id" AND k."revoked_at" IS NULL`;
+
 /**
  * Text of the statement around its two parameters (company id, then public id), as a template strings
  * array so that Prisma's `$queryRaw` can take it directly. One statement, hence one round trip: the
@@ -10,17 +17,15 @@ import { digestFromHex } from '../core/secrets';
  * primary key, and the non-revoked keys through the indexed `application_id`.
  */
 const parts = [
-  `SELECT a."id", a."public_id", a."name", a."enabled", a."allowed_ips", a."capabilities", a."privileges",
-          k."id" AS "key_id", k."digest", k."expires_at",
-          i."application_id" AS "installed_application_id", i."granted_capabilities", i."granted_privileges"
+  `SELECT ${COLUMNS}
      FROM "applications" a
-     LEFT JOIN "installations" i ON i."application_id" = a."id" AND i."company_id" = `,
+     ${INSTALLATION_JOIN}`,
   `
-     LEFT JOIN "application_keys" k ON k."application_id" = a."id" AND k."revoked_at" IS NULL
+     ${KEYS_JOIN}
     WHERE a."public_id" = `,
   '',
 ];
-export const LOOKUP_TEMPLATE: TemplateStringsArray = Object.assign([...parts], { raw: [...parts] });
+export const LOOKUP_TEMPLATE: TemplateStringsArray = templateOf(parts);
 
 /** The statement with numbered (`$1`, PostgreSQL) or positional (`?`, SQLite) parameters. */
 export function lookupSql(placeholders: 'numbered' | 'positional'): string {
@@ -37,6 +42,34 @@ export function lookupSql(placeholders: 'numbered' | 'positional'): string {
 export const BATCH_LOOKUP_SQL = `SELECT q."position", r.*
      FROM unnest($1::text[], $2::text[]) WITH ORDINALITY AS q("public_id", "company_id", "position")
      CROSS JOIN LATERAL (${parts[0]}q."company_id"${parts[1]}q."public_id"${parts[2]}) r`;
+
+/** {@link BATCH_LOOKUP_SQL} as a template strings array around its two parameters, for Prisma's `$queryRaw`. */
+export const BATCH_LOOKUP_TEMPLATE: TemplateStringsArray = templateOf(BATCH_LOOKUP_SQL.split(/\$[12](?!\d)/));
+
+/**
+ * The batched lookup for SQLite, which has neither LATERAL nor arrays: `count` (public id, company) pairs
+ * bound as the rows of a VALUES list, each row of the answer tagged with the 1-based `position` of its
+ * pair. Each pair is joined as the single statement joins its two parameters: the application whose
+ * `public_id` equals the pair's, its installation in the pair's company (none for a null company), its
+ * non-revoked keys. As a template strings array around 2 × `count` parameters (each pair's public id,
+ * then its company), for `$queryRaw`.
+ */
+export function sqliteBatchTemplate(count: number): TemplateStringsArray {
+  if (!Number.isInteger(count) || count < 1) throw new RangeError('sqliteBatchTemplate needs 1 pair or more');
+  const strings = ['WITH q("position", "public_id", "company_id") AS (VALUES (1, '];
+  for (let position = 1; position <= count; position += 1) strings.push(', ', position === count ? '' : `), (${position + 1}, `);
+  strings[strings.length - 1] = `))
+   SELECT q."position", ${COLUMNS}
+     FROM q
+     JOIN "applications" a ON a."public_id" = q."public_id"
+     ${INSTALLATION_JOIN}q."company_id"
+     ${KEYS_JOIN}`;
+  return templateOf(strings);
+}
+
+function templateOf(strings: readonly string[]): TemplateStringsArray {
+  return Object.assign([...strings], { raw: [...strings] });
+}
 
 /** One row per usable key (or one row with null key columns for an application without keys). */
 export interface LookupRow {

@@ -150,6 +150,26 @@ describe.each(testProviders())('a Prisma 7 client on %s', (provider) => {
     expect((await store6.findApplication(app.publicId, COMPANY))?.keys.map((key) => key.id)).not.toContain(spare.keyId);
   });
 
+  it('createPrismaStore: lookups made together go as one Prisma 7 statement, each answered as Prisma 6.19 answers it alone', async () => {
+    let statements = 0;
+    const counted = new Proxy(prisma7.prisma, {
+      get: (target, property, receiver) =>
+        property === '$queryRaw'
+          ? (...args: Parameters<typeof target.$queryRaw>) => {
+              statements += 1;
+              return target.$queryRaw(...args);
+            }
+          : Reflect.get(target, property, receiver),
+    });
+    const asked = [[app.publicId, COMPANY], ['00000000-0000-4000-8000-000000000000', COMPANY], [app.publicId, 'elsewhere'], [app.publicId, null]] as const;
+    const store = createPrismaStore(counted);
+    const together = await Promise.all(asked.map(([publicId, company]) => store.findApplication(publicId, company)));
+    expect(statements).toBe(1);
+    const alone = [];
+    for (const [publicId, company] of asked) alone.push(await store6.findApplication(publicId, company));
+    expect(together).toEqual(alone);
+  });
+
   it('the middleware on Express 5 over the Prisma 7 store: 200, 401 (wrong, expired, revoked key), 403 (not installed)', async () => {
     const server = express();
     server.get('/api/v1/whoami', twakeAppAuth({ store: store7, mode: 'development' }), (req, res) => {

@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { MAX_BATCH, batchedLookups, type BatchRow, type LookupRunner } from '../../server/src/database/batched-lookups';
+import { MAX_BATCH, batchedLookups, type BatchRow, type LookupRunner } from '../../src/stores/batched-lookups';
 import type { LookupRow } from '../../src/stores/lookup-sql';
 
 // The rows a lookup of `publicId` gets: one key row for ids starting with "app", none otherwise.

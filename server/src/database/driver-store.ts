@@ -7,7 +7,7 @@ import { BATCH_LOOKUP_SQL, lookupSql, toRecord, type LookupRow } from 'twake-app
 import { postgresPoolConfig, type OpenDatabaseOptions } from './database';
 import { providerOf, sqlitePath } from './database-url';
 import type { ApplicationStore } from 'twake-app-auth';
-import { batchedLookups, type BatchRow } from './batched-lookups';
+import { batchedLookups, type BatchRow } from 'twake-app-auth/internal';
 import { utcTimestampTypes } from './utc-timestamps';
 
 /** A store that owns its connections. */

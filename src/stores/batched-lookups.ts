@@ -1,9 +1,10 @@
-// Lookups that arrive together go to PostgreSQL as one statement. Under load, one round trip (one socket
-// write, one wake-up of a database backend) then serves many requests, where each used to cost its own:
+// Lookups that arrive together go to the database as one statement (the Prisma store's and the server's
+// driver store's). Under load, one round trip (one socket write, one wake-up of a database backend) then
+// serves many requests, where each used to cost its own:
 // on a loaded server the write alone was the largest cost of a cold lookup. Each request is still answered
 // from a query sent after it arrived: nothing is reused across time.
-import type { ApplicationRecord } from 'twake-app-auth';
-import { toRecord, type LookupRow } from 'twake-app-auth/internal';
+import type { ApplicationRecord } from '../core/types';
+import { toRecord, type LookupRow } from './lookup-sql';
 
 /** A row of the batched statement: a lookup row and the 1-based position of the lookup it answers. */
 export interface BatchRow extends LookupRow {

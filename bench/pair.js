@@ -1,0 +1,53 @@
+// `npm run bench:pair -- <variant> <variant>`: two bench-server.js targets at the same time, both pinned to core 0,
+// each driven by its own wrk on core 1: the ratio of their throughputs in the same window, round by round.
+// A variant may end in `@4` (Express 4) and `:development` (NODE_ENV, production otherwise; the README's code needs development).
+// BENCH_PROVIDER=sqlite|postgresql (sqlite), BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32),
+// BENCH_DATABASE_PREFIX (twake_app_auth_bench).
+const os = require('node:os');
+const { available, createDatabase, median, seedApplication, startTarget, wrk } = require('./lib');
+
+const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
+const SECONDS = Number(process.env.BENCH_SECONDS || 4);
+const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS || 2);
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS || 32);
+const PROVIDER = process.env.BENCH_PROVIDER || 'sqlite';
+const COMPANY = 'bench-company';
+
+async function main() {
+  const specs = process.argv.slice(2);
+  if (specs.length !== 2 || !available('wrk') || !available('taskset') || os.cpus().length < 2) {
+    console.error('usage: npm run bench:pair -- <variant[:development]> <variant[:development]> (needs wrk, taskset and 2 cores)');
+    process.exit(2);
+  }
+  const targets = specs.map((spec) => {
+    const [variant, nodeEnv = 'production'] = spec.split(':');
+    return { spec, variant, nodeEnv };
+  });
+  const database = await createDatabase(PROVIDER, process.env.BENCH_DATABASE_PREFIX || undefined);
+  const credentials = await seedApplication(database.url, COMPANY);
+  const headers = { Authorization: `Basic ${Buffer.from(`${credentials.publicId}:${credentials.privateKey}`).toString('base64')}`, 'X-Forwarded-Proto': 'https' };
+  const drive = (server, seconds) => wrk({ url: `http://127.0.0.1:${server.port}/api/v1/auth/test?group_id=${COMPANY}`, headers, seconds, connections: CONNECTIONS, core: 1 });
+  const loadAtStart = os.loadavg()[0].toFixed(2);
+  const ratios = [];
+  for (let round = 0; round < ROUNDS; round += 1) {
+    const env = (target) => ({ DATABASE_URL: database.url, BENCH_PUBLIC_ID: credentials.publicId, BENCH_KEY: credentials.privateKey, NODE_ENV: target.nodeEnv });
+    const servers = await Promise.all(targets.map((target) => startTarget('bench-server.js', [target.variant], env(target), [], 0)));
+    try {
+      await Promise.all(servers.map((server) => drive(server, WARMUP_SECONDS)));
+      const [first, second] = await Promise.all(servers.map((server) => drive(server, SECONDS)));
+      if ([first, second].some((result) => result.non2xx > 0 || result.errors > 0)) throw new Error('a target answered other than 2xx');
+      ratios.push(second.rps / first.rps);
+    } finally {
+      await Promise.all(servers.map((server) => server.stop()));
+    }
+  }
+  console.log(
+    `${PROVIDER}, ${ROUNDS} rounds of ${SECONDS} s, load average ${loadAtStart} then ${os.loadavg()[0].toFixed(2)}: ${targets[1].spec} / ${targets[0].spec} = ${median(ratios).toFixed(3)} (${ratios.map((ratio) => ratio.toFixed(3)).join(' ')})`,
+  );
+  await database.drop();
+}
+
+main().catch((error) => {
+  console.error(error);
+  process.exit(1);
+});

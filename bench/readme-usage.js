@@ -1,0 +1,71 @@
+// The README's "Usage in an Express app" sample, compiled and run as printed: what `npm run bench` measures as the README's path.
+const { readFileSync } = require('node:fs');
+const { join } = require('node:path');
+const ts = require('typescript');
+
+const README = join(__dirname, '..', 'README.md');
+const HEADING = '## Usage in an Express app';
+
+/** The section's first TypeScript sample, as printed. */
+function readmeUsageSample() {
+  const readme = readFileSync(README, 'utf8');
+  const start = readme.indexOf(`\n${HEADING}\n`);
+  const sample = start === -1 ? null : /```ts\n([\s\S]*?)```/.exec(readme.slice(start));
+  if (sample === null) throw new Error(`README.md has no TypeScript sample under "${HEADING}"`);
+  return sample[1];
+}
+
+/**
+ * Runs the sample against `DATABASE_URL`: `{ app, close }`, the Express app it builds and a function that
+ * disconnects the PrismaClient it made. Its imports are served
+ * from this checkout: `twake-app-auth` is `library` (the build, or the sources in tests), its PrismaClient
+ * is the one generated from our models for `provider`. On SQLite, `PrismaPg` stands for the adapter the
+ * sample's comment names instead, `PrismaBetterSQLite3`, given the same URL; nothing else is changed.
+ */
+function runReadmeUsage({ provider, library }) {
+  const { outputText } = ts.transpileModule(readmeUsageSample(), {
+    compilerOptions: { module: ts.ModuleKind.CommonJS, target: ts.ScriptTarget.ES2022, esModuleInterop: true },
+  });
+  const express = require('express');
+  const apps = [];
+  // The sample's `express()`, recorded so that the caller gets the app it built.
+  const recordingExpress = Object.assign((...args) => {
+    const app = express(...args);
+    apps.push(app);
+    return app;
+  }, express);
+  const adapterPg =
+    provider === 'sqlite'
+      ? {
+          PrismaPg: function PrismaPg({ connectionString }) {
+            const { PrismaBetterSQLite3 } = require('@prisma/adapter-better-sqlite3');
+            return new PrismaBetterSQLite3({ url: connectionString });
+          },
+        }
+      : require('@prisma/adapter-pg');
+  const generated = require(join(__dirname, '..', 'dist', 'generated', provider, 'client'));
+  const clients = [];
+  const modules = {
+    express: recordingExpress,
+    '@prisma/adapter-pg': adapterPg,
+    './generated/prisma/client': {
+      // `new PrismaClient(…)` in the sample makes the generated client itself, recorded to be closed.
+      PrismaClient: function PrismaClient(...args) {
+        const client = new generated.PrismaClient(...args);
+        clients.push(client);
+        return client;
+      },
+    },
+    'twake-app-auth': library,
+  };
+  const load = (name) => {
+    if (!(name in modules)) throw new Error(`the README sample imports ${name}`);
+    const value = modules[name];
+    return typeof value === 'function' ? Object.assign(value, { default: value }) : value;
+  };
+  new Function('require', 'exports', outputText)(load, {});
+  if (apps.length !== 1) throw new Error(`the README sample built ${apps.length} Express apps, not 1`);
+  return { app: apps[0], close: () => Promise.all(clients.map((client) => client.$disconnect())) };
+}
+
+module.exports = { readmeUsageSample, runReadmeUsage };
