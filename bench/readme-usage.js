@@ -43,7 +43,7 @@ function runReadmeUsage({ provider, library }) {
           },
         }
       : require('@prisma/adapter-pg');
-  const generated = require(join(__dirname, '..', 'dist', 'generated', provider, 'client'));
+  const generated = require(join(__dirname, '..', 'server', 'dist', 'generated', provider, 'client'));
   const clients = [];
   const modules = {
     express: recordingExpress,

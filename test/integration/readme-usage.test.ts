@@ -22,7 +22,7 @@ describe('README: usage in an Express app', () => {
     let database: TestDatabase;
     let data: Seed;
     let app: Express;
-    let close: () => Promise<void>;
+    let close: (() => Promise<void>) | undefined;
     const before = process.env.DATABASE_URL;
 
     beforeAll(async () => {
@@ -35,8 +35,8 @@ describe('README: usage in an Express app', () => {
     afterAll(async () => {
       if (before === undefined) delete process.env.DATABASE_URL;
       else process.env.DATABASE_URL = before;
-      await close();
-      await database.destroy();
+      await close?.();
+      await database?.destroy();
     });
 
     it('lets an installed application through and refuses a wrong key and another company', async () => {
