@@ -22,17 +22,18 @@ function validate(file: string): { valid: boolean; version: string; errors: unkn
 function serverRoutes(): Map<string, 'get' | 'post' | 'all'> {
   const source = ts.createSourceFile('server.ts', readFileSync(join(ROOT, 'server', 'src', 'server', 'server.ts'), 'utf8'), ts.ScriptTarget.ES2022, true);
   const routes = new Map<string, 'get' | 'post' | 'all'>();
+  // Each `route(pattern, methods, handler, withRest?)` call: methods null for every method, else one.
   const visit = (node: ts.Node): void => {
-    if (ts.isCallExpression(node) && ts.isPropertyAccessExpression(node.expression) && ts.isIdentifier(node.expression.expression) && node.expression.expression.text === 'app') {
-      const method = node.expression.name.text;
-      const first = node.arguments[0];
-      if ((method === 'get' || method === 'post' || method === 'all') && first !== undefined) {
-        const paths = ts.isArrayLiteralExpression(first) ? [...first.elements] : [first];
-        for (const path of paths) {
-          if (!ts.isStringLiteralLike(path)) throw new Error(`a route path that is not a literal: ${path.getText(source)}`);
-          if (path.text.startsWith('/')) routes.set(path.text.replace(/\/\*(\w+)$/, '/{$1}'), method);
-        }
-      }
+    if (ts.isCallExpression(node) && ts.isIdentifier(node.expression) && node.expression.text === 'route') {
+      const [first, methods, , withRest] = node.arguments;
+      if (first === undefined || !ts.isStringLiteralLike(first)) throw new Error(`a route path that is not a literal: ${node.getText(source)}`);
+      let method: 'get' | 'post' | 'all';
+      if (methods !== undefined && methods.kind === ts.SyntaxKind.NullKeyword) method = 'all';
+      else if (methods !== undefined && ts.isArrayLiteralExpression(methods) && methods.elements.length === 1 && ts.isStringLiteralLike(methods.elements[0] as ts.Expression)) {
+        method = (methods.elements[0] as ts.StringLiteral).text.toLowerCase() as 'get' | 'post';
+      } else throw new Error(`route methods that are not one literal or null: ${node.getText(source)}`);
+      routes.set(first.text, method);
+      if (withRest !== undefined && withRest.kind === ts.SyntaxKind.TrueKeyword) routes.set(`${first.text}/{path}`, method);
     }
     ts.forEachChild(node, visit);
   };

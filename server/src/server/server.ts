@@ -1,12 +1,15 @@
-// The standalone validator as an Express app: health, readiness, "who am I" and forward-auth routes.
-import express, { type ErrorRequestHandler, type Express } from 'express';
-import type { IncomingMessage, ServerResponse } from 'node:http';
+// The standalone validator on Node's own HTTP server: health, readiness, "who am I", token and forward-auth routes.
+import type { NextFunction, Request, RequestHandler, Response } from 'express';
+import http, { type IncomingMessage, type ServerResponse } from 'node:http';
+import https from 'node:https';
 import type { Logger } from 'pino';
 import { forwardAuth, type AssertionSigner, type SigningKeyRing } from 'twake-app-auth/internal';
 import { twakeAppAuth, InternalError, StoreUnavailableError, twakeAuthErrorHandler, twakeAppLogin, twakeAppMe, twakeAppTokenRenewal, type FailureThrottle, type UnreadBodies, type RedisCounterState, type RequestLimiter, type RouteTable, type NodeRouteTable, type TokenOptions, type ApplicationStore, type CleartextKeyEvent, type Mode, type TwakeIdentity } from 'twake-app-auth';
 import type { ServerMetrics } from './metrics';
-import { requestLog } from './request-log';
-import type { TrustProxy } from './trust-proxy';
+import { logRequest } from './request-log';
+import { matchRoute, type Route } from './routes';
+import { compileTrust, type TrustProxy } from './trust-proxy';
+import { adopt, validatorSettings, ValidatorRequest, ValidatorResponse } from './validator-request';
 
 /** What {@link createApp} needs. */
 export interface AppOptions {
@@ -101,8 +104,21 @@ function sendPlainProblem(res: ServerResponse, status: number, code: string, tit
   res.end(JSON.stringify({ type: `urn:twake-app-auth:error:${code}`, title, status, code, twake_error: code, error: code }));
 }
 
-/** Builds the server's Express app (no port opened: supertest can use it directly). */
-export function createApp(options: AppOptions): Express {
+/** The server's request listener: any Node HTTP server (or supertest) can call it. */
+export type ValidatorApp = (req: IncomingMessage, res: ServerResponse) => void;
+
+/** A route's work: an Express-style handler over the validator's request and response. */
+type Handler = (req: ValidatorRequest, res: ValidatorResponse, next: (error?: unknown) => void) => void;
+
+// The library's handlers are typed for Express; the validator's request and response carry every member they read.
+const asHandler = (handler: RequestHandler): Handler => handler as unknown as Handler;
+
+/**
+ * Builds the server's request listener (no port opened). The routes are the ones the Express app had,
+ * matched as Express matched them; the handlers are the library's, given Express's members they read
+ * (see validator-request.ts), so every decision is the library's own.
+ */
+export function createApp(options: AppOptions): ValidatorApp {
   const { store, mode, logger } = options;
   const throttle = options.throttle ?? false;
   const requestLimit = options.requestLimit ?? false;
@@ -122,44 +138,49 @@ export function createApp(options: AppOptions): Express {
     onCleartextRevocationFailed: (event: CleartextKeyEvent, error: unknown, willRetry: boolean) =>
       logger.error({ publicId: event.publicId, keyId: event.keyId, err: error, willRetry }, 'key received over plain HTTP: revocation failed'),
   };
-  const app = express();
-  app.disable('x-powered-by');
-  app.set('trust proxy', options.trustProxy);
-  // With request lines off (LOG_LEVEL above info), not even a layer per request.
-  if (logger.isLevelEnabled('info')) app.use(requestLog(logger));
+  const settings = validatorSettings(compileTrust(options.trustProxy));
+  const routes: Array<Route<Handler>> = [];
+  const route = (pattern: string, methods: string[] | null, handler: Handler, withRest = false) => routes.push({ pattern, methods, handler, withRest });
 
-  // The routes every application request takes come first: the router tries each route in turn.
+  // The routes every application request takes come first.
   const assertions = options.assertions ?? null;
   const forwarding = { signer: assertions?.signer ?? null, originalUri: options.originalUri ?? 'required' };
-  app.all(['/auth/verify', '/auth/verify/*path'], forwardAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }, forwarding));
+  route('/auth/verify', null, asHandler(forwardAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }, forwarding)), true);
 
-  app.all('/api/v1/auth/test', twakeAppAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }), (req, res) => {
-    const identity = req.twake;
-    res.json({
-      ok: true,
-      application: { id: identity?.applicationId, publicId: identity?.publicId, name: identity?.name },
-      company: { id: identity?.companyId },
-    });
-  });
+  const authenticate = asHandler(twakeAppAuth({ store, mode, throttle, requestLimit, onAuthenticated, ...shared }));
+  route('/api/v1/auth/test', null, (req, res, next) =>
+    authenticate(req, res, (error?: unknown) => {
+      if (error !== undefined) {
+        next(error);
+        return;
+      }
+      const identity = req.twake;
+      res.json({
+        ok: true,
+        application: { id: identity?.applicationId, publicId: identity?.publicId, name: identity?.name },
+        company: { id: identity?.companyId },
+      });
+    }),
+  );
 
   // Twake's applications API (Node backend): log in with id and key, renew with the refresh token, read oneself.
   const tokens = options.tokens ?? null;
   if (tokens !== null) {
-    app.post('/api/console/v1/login', twakeAppLogin({ store, mode, throttle, requestLimit, ...shared, tokens }));
-    app.post('/api/console/v1/token', twakeAppTokenRenewal({ store, mode, throttle, requestLimit, ...shared, tokens }));
-    app.get('/api/console/v1/me', twakeAppMe({ store, mode, throttle, requestLimit, ...shared, tokens }));
+    route('/api/console/v1/login', ['POST'], asHandler(twakeAppLogin({ store, mode, throttle, requestLimit, ...shared, tokens })));
+    route('/api/console/v1/token', ['POST'], asHandler(twakeAppTokenRenewal({ store, mode, throttle, requestLimit, ...shared, tokens })));
+    route('/api/console/v1/me', ['GET'], asHandler(twakeAppMe({ store, mode, throttle, requestLimit, ...shared, tokens })));
   }
 
   // The public keys that verify assertions (none with a shared secret). Cached briefly: a rotation
   // publishes the next key ahead of its use, and verifiers refetch on a key id they do not know.
   if (assertions !== null) {
-    app.get('/.well-known/jwks.json', (_req, res) => {
+    route('/.well-known/jwks.json', ['GET'], (_req, res) => {
       res.setHeader('Cache-Control', 'public, max-age=60');
       res.json(assertions.keys.published());
     });
   }
 
-  app.get('/healthz', (_req, res) => {
+  route('/healthz', ['GET'], (_req, res) => {
     res.json({ status: 'ok' });
   });
   // Anyone may probe readiness: concurrent probes share one check.
@@ -173,7 +194,7 @@ export function createApp(options: AppOptions): Express {
     );
     return Promise.all([database, counterRedisState([options.throttle, options.requestLimit])]);
   });
-  app.get('/readyz', (_req, res) => {
+  route('/readyz', ['GET'], (_req, res) => {
     void readiness().then(([ready, redis]) => {
       const counters = redis === null ? {} : { redis };
       if (ready) res.json({ status: 'ready', ...counters });
@@ -181,31 +202,66 @@ export function createApp(options: AppOptions): Express {
     });
   });
 
-  if (metrics !== null && options.metricsRoute !== false) app.get('/metrics', (req, res) => serveMetrics(metrics, req, res));
+  if (metrics !== null && options.metricsRoute !== false) route('/metrics', ['GET'], (req, res) => serveMetrics(metrics, req, res));
 
-  const logStoreFailure: ErrorRequestHandler = (error: unknown, _req, _res, next) => {
+  const renderRefusal = twakeAuthErrorHandler();
+  // Store failures are logged, then the refusals rendered as problem details; anything else (a path that
+  // does not decode, a bug) gets a problem body without internals, never a stack trace. Client mistakes
+  // are not logged as errors.
+  const fail = (error: unknown, req: ValidatorRequest, res: ValidatorResponse): void => {
     if (error instanceof StoreUnavailableError) logger.error({ err: error.cause ?? error }, 'authentication store failed');
     else if (error instanceof InternalError) logger.error({ err: error.cause ?? error }, 'internal error in the authentication (not the store)');
-    next(error);
+    renderRefusal(error, req as unknown as Request, res as unknown as Response, ((unhandled?: unknown) => lastResort(unhandled, res)) as NextFunction);
   };
-  app.use(logStoreFailure);
-  app.use(twakeAuthErrorHandler());
-  // Anything else (a path Express cannot decode, a bug): a problem body without internals, never HTML
-  // with a stack trace. Client mistakes are not logged as errors.
-  const lastResort: ErrorRequestHandler = (error: unknown, _req, res, next) => {
-    const status = (error as { status?: unknown }).status;
+  const lastResort = (error: unknown, res: ValidatorResponse): void => {
+    const status = (error as { status?: unknown } | null | undefined)?.status;
     const clientError = typeof status === 'number' && status >= 400 && status < 500;
     if (!clientError) logger.error({ err: error }, 'request failed');
     if (res.headersSent) {
-      next(error);
+      res.destroy();
       return;
     }
     if (clientError) sendPlainProblem(res, status, 'bad_request', 'Bad request');
     else sendPlainProblem(res, 500, 'internal_error', 'Internal error');
   };
-  // A path the server does not serve: a problem body too, which (unlike Express's page) repeats nothing
-  // of the request.
-  app.use((_req, res) => sendPlainProblem(res, 404, 'not_found', 'Not found'));
-  app.use(lastResort);
-  return app;
+
+  const logging = logger.isLevelEnabled('info');
+  return (incoming, outgoing) => {
+    const [req, res] = adopt(incoming, outgoing, settings);
+    // With request lines off (LOG_LEVEL above info), not even a listener per request.
+    if (logging) logRequest(logger, req, res);
+    const match = matchRoute(routes, req.method ?? 'GET', req.path ?? '');
+    if (match === null) {
+      // A path the server does not serve: a problem body, which repeats nothing of the request.
+      sendPlainProblem(res, 404, 'not_found', 'Not found');
+      return;
+    }
+    if (match.kind === 'bad-path') {
+      sendPlainProblem(res, 400, 'bad_request', 'Bad request');
+      return;
+    }
+    if (match.kind === 'options') {
+      res.setHeader('Allow', match.allow);
+      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
+      res.end(match.allow);
+      return;
+    }
+    req.route = { path: match.route.pattern };
+    const next = (error?: unknown): void => {
+      if (error === undefined || error === null || error === 'route' || error === 'router') sendPlainProblem(res, 404, 'not_found', 'Not found');
+      else fail(error, req, res);
+    };
+    try {
+      match.route.handler(req, res, next);
+    } catch (error) {
+      next(error);
+    }
+  };
+}
+
+/** The HTTP (or HTTPS) server for `app`, building the validator's request and response classes directly. */
+export function createValidatorServer(app: ValidatorApp, tls: { cert: string | Buffer; key: string | Buffer } | null = null): http.Server | https.Server {
+  // Node's typings want a ServerResponse for any request class; ours is built for its own.
+  const classes = { IncomingMessage: ValidatorRequest, ServerResponse: ValidatorResponse as unknown as typeof ServerResponse };
+  return tls === null ? http.createServer(classes, app) : https.createServer({ ...tls, ...classes }, app);
 }

@@ -1,5 +1,6 @@
 // The server's TRUST_PROXY setting: Express's `trust proxy` syntax, refusing values that trust (nearly) anyone.
 import ipaddr from 'ipaddr.js';
+import proxyAddr from 'proxy-addr';
 
 /** Express `trust proxy` value: false (trust nobody), a hop count, or addresses, CIDRs and names. */
 export type TrustProxy = false | number | string;
@@ -82,4 +83,15 @@ export function listensPublicly(host: string): boolean {
     // A host name: its addresses are not known here.
     return true;
   }
+}
+
+/** Whether the peer `address`, `hop` proxies away from the server, is trusted (proxy-addr's contract). */
+export type TrustFunction = (address: string | undefined, hop: number) => boolean;
+
+/** TRUST_PROXY as Express compiles its `trust proxy` setting: a hop count, or proxy-addr's list. */
+export function compileTrust(value: TrustProxy): TrustFunction {
+  if (typeof value === 'number') return (_address, hop) => hop < value;
+  const list = value === false ? [] : value.split(',').map((entry) => entry.trim());
+  const trusts = proxyAddr.compile(list);
+  return (address, hop) => address !== undefined && trusts(address, hop);
 }

@@ -6,14 +6,14 @@ import { createAssertionSigner, openDatabaseKeyRing, secretKeyRing } from 'twake
 import type { Logger } from 'pino';
 import { createFailureThrottle, createKeyUsageRecorder, createRequestLimiter, twakeV1Routes, twakeNodeRoutes, createCachedStore, listenForChanges, createPrismaStore, type RedisStateChange, type CachedStore } from 'twake-app-auth';
 import http from 'node:http';
-import https from 'node:https';
+import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { checkDatabasePeers, openDatabase } from '../../database/database';
 import { providerOf, redactDatabaseUrl } from '../../database/database-url';
 import { createLogger } from '../../server/logger';
 import { migrate } from '../../database/migrate';
 import { createServerMetrics } from '../../server/metrics';
-import { createApp, serveMetrics } from '../../server/server';
+import { createApp, createValidatorServer, serveMetrics } from '../../server/server';
 import { readServerConfig } from '../../server/server-config';
 import { listensPublicly } from '../../server/trust-proxy';
 import { createDriverStore } from '../../database/driver-store';
@@ -173,7 +173,7 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
     },
   });
 
-  const server = config.tls ? https.createServer({ cert: config.tls.cert, key: config.tls.key }, app) : http.createServer(app);
+  const server = createValidatorServer(app, config.tls);
   await listen(server, config.port, config.host);
   // Metrics on a port of their own, so that the API port need not expose them (plain HTTP: scrapers are
   // inside the network; bind HOST accordingly).
