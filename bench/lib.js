@@ -1,7 +1,7 @@
 // Shared benchmark plumbing: seeded databases, target processes, load runs, RSS, Markdown tables.
 const { execFile, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { mkdtempSync, readFileSync, rmSync } = require('node:fs');
+const { closeSync, mkdtempSync, openSync, readFileSync, rmSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 const autocannon = require('autocannon');
@@ -51,19 +51,25 @@ async function seedApplication(url, company) {
   }
 }
 
-/** Starts `bench/<script>` (or a script at an absolute path) with arguments, env and extra Node flags, on `core` when given; resolves once it prints "READY <port>". */
-function startTarget(script, args, env, extraNodeArgs = [], core = null) {
+/**
+ * Starts `bench/<script>` (or a script at an absolute path) with arguments, env and extra Node flags, on `core` when given; resolves once it prints "READY <port>".
+ * With `logFile`, the target's standard output goes to that file (as a server's logs would) and it says READY on fd 3 instead.
+ */
+function startTarget(script, args, env, extraNodeArgs = [], core = null, { logFile = null } = {}) {
   const nodeArgs = [...(process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean), ...extraNodeArgs];
   const command = [process.execPath, ...nodeArgs, resolve(__dirname, script), ...args];
   // taskset execs the command, so the child's pid stays the server's.
   const pinned = core === null ? command : ['taskset', '-c', String(core), ...command];
+  const output = logFile === null ? 'pipe' : openSync(logFile, 'a');
   const child = spawn(pinned[0], pinned.slice(1), {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', 'pipe', 'inherit'],
+    env: { ...process.env, ...env, ...(logFile === null ? {} : { BENCH_READY_FD: '3' }) },
+    stdio: logFile === null ? ['ignore', 'pipe', 'inherit'] : ['ignore', output, 'inherit', 'pipe'],
   });
+  if (logFile !== null) closeSync(output);
+  const announcements = logFile === null ? child.stdout : child.stdio[3];
   return new Promise((resolve, reject) => {
     let buffer = '';
-    child.stdout.on('data', (chunk) => {
+    announcements.on('data', (chunk) => {
       buffer += chunk;
       const match = /READY (\d+)/.exec(buffer);
       if (match) {

@@ -1,9 +1,13 @@
 // `npm run bench:pair -- <variant> <variant>`: two bench-server.js targets at the same time, both pinned to core 0,
 // each driven by its own wrk on core 1: the ratio of their throughputs in the same window, round by round.
 // A variant may end in `@4` (Express 4) and `:development` (NODE_ENV, production otherwise; the README's code needs development).
+// `serve` is the real server (bench/server-process.js, behind a trusted proxy saying HTTPS) with its request log at the default
+// level written to a file; `serve:silent` the same without request lines.
 // BENCH_PROVIDER=sqlite|postgresql (sqlite), BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32),
 // BENCH_DATABASE_PREFIX (twake_app_auth_bench).
 const os = require('node:os');
+const { mkdtempSync, rmSync } = require('node:fs');
+const { join } = require('node:path');
 const { available, createDatabase, median, seedApplication, startTarget, wrk } = require('./lib');
 
 const ROUNDS = Number(process.env.BENCH_ROUNDS || 5);
@@ -20,9 +24,15 @@ async function main() {
     process.exit(2);
   }
   const targets = specs.map((spec) => {
-    const [variant, nodeEnv = 'production'] = spec.split(':');
-    return { spec, variant, nodeEnv };
+    const [variant, setting = 'production'] = spec.split(':');
+    if (variant === 'serve') return { spec, variant, nodeEnv: 'production', logLevel: setting === 'silent' ? 'silent' : 'info' };
+    return { spec, variant, nodeEnv: setting };
   });
+  const logs = mkdtempSync(join(os.tmpdir(), 'bench-pair-'));
+  const start = (target, env) =>
+    target.variant === 'serve'
+      ? startTarget('server-process.js', [], { ...env, TRUST_PROXY: 'loopback', LOG_LEVEL: target.logLevel }, [], 0, { logFile: join(logs, `${target.spec}.log`) })
+      : startTarget('bench-server.js', [target.variant], env, [], 0);
   const database = await createDatabase(PROVIDER, process.env.BENCH_DATABASE_PREFIX || undefined);
   const credentials = await seedApplication(database.url, COMPANY);
   const headers = { Authorization: `Basic ${Buffer.from(`${credentials.publicId}:${credentials.privateKey}`).toString('base64')}`, 'X-Forwarded-Proto': 'https' };
@@ -31,7 +41,7 @@ async function main() {
   const ratios = [];
   for (let round = 0; round < ROUNDS; round += 1) {
     const env = (target) => ({ DATABASE_URL: database.url, BENCH_PUBLIC_ID: credentials.publicId, BENCH_KEY: credentials.privateKey, NODE_ENV: target.nodeEnv });
-    const servers = await Promise.all(targets.map((target) => startTarget('bench-server.js', [target.variant], env(target), [], 0)));
+    const servers = await Promise.all(targets.map((target) => start(target, env(target))));
     try {
       await Promise.all(servers.map((server) => drive(server, WARMUP_SECONDS)));
       const [first, second] = await Promise.all(servers.map((server) => drive(server, SECONDS)));
@@ -45,6 +55,7 @@ async function main() {
     `${PROVIDER}, ${ROUNDS} rounds of ${SECONDS} s, load average ${loadAtStart} then ${os.loadavg()[0].toFixed(2)}: ${targets[1].spec} / ${targets[0].spec} = ${median(ratios).toFixed(3)} (${ratios.map((ratio) => ratio.toFixed(3)).join(' ')})`,
   );
   await database.drop();
+  rmSync(logs, { recursive: true, force: true });
 }
 
 main().catch((error) => {

@@ -83,7 +83,8 @@ function listen(server: http.Server | https.Server, port: number, host: string, 
 async function closeServer(server: http.Server | https.Server, timeoutMs: number): Promise<void> {
   const closed = new Promise<void>((resolve) => server.close(() => resolve()));
   // A connection that finishes its request after close() would otherwise wait out its keep-alive timeout.
-  server.on('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.setHeader('Connection', 'close'));
+  // Before the app's own listener, which may answer at once (a decision from memory).
+  server.prependListener('request', (_req: http.IncomingMessage, res: http.ServerResponse) => res.setHeader('Connection', 'close'));
   server.closeIdleConnections();
   const idle = setInterval(() => server.closeIdleConnections(), 50);
   const timer = setTimeout(() => server.closeAllConnections(), timeoutMs);
