@@ -14,9 +14,11 @@ const REDACTED_PATHS = [
   '*.key',
 ];
 
-/** Creates a JSON-lines logger at `level` (`silent` writes nothing). */
+/** Creates a JSON-lines logger at `level` (`silent` writes nothing), on standard output unless `destination` is given. */
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const pino = requireOptional<typeof Pino>('pino', 'the server');
   const options = { level, base: { service: 'twake-app-auth' }, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  // Standard output written asynchronously: lines logged while a write is under way go out together in the
+  // next one, instead of one blocking write per request line. pino writes what is left when the process exits.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }
