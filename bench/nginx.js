@@ -178,7 +178,7 @@ async function startNginx(folder, config, port) {
     throw error;
   });
   const workers = readFileSync(`/proc/${child.pid}/task/${child.pid}/children`, 'utf8').trim().split(/\s+/);
-  return { worker: Number(workers[0]), stop: stopper(child) };
+  return { worker: Number(workers[0]), errorLog: join(folder, 'error.log'), stop: stopper(child) };
 }
 
 /**
@@ -228,12 +228,18 @@ function seed(databaseUrl) {
   return app;
 }
 
+/** The end of nginx's error log and of the validator's log, to say why a run failed. */
+function diagnosis({ nginx, logFile }) {
+  const tail = (file, lines) => (existsSync(file) ? readFileSync(file, 'utf8').trimEnd().split('\n').slice(-lines).join('\n') : '(none)');
+  return `nginx error log:\n${tail(nginx.errorLog, 10)}\nvalidator log:\n${tail(logFile, 5)}`;
+}
+
 /** One measured run of `target`: one request checked, a warm-up, then the load. */
 async function measure(target, context) {
   const { ports, headers, pids, nginx, logFile } = context;
   // A run where every request is refused measures nothing: the request must pass to the backend first.
   const first = await get(ports[target.id], headers);
-  if (first.status !== 200 || first.body !== '{"ok":true}') throw new Error(`${target.name}: ${first.status} ${first.body.slice(0, 300)} instead of 200 {"ok":true}`);
+  if (first.status !== 200 || first.body !== '{"ok":true}') throw new Error(`${target.name}: ${first.status} ${first.body.slice(0, 300)} instead of 200 {"ok":true}; ${diagnosis(context)}`);
   const drive = (seconds) => wrk({ url: `https://127.0.0.1:${ports[target.id]}${PATH}`, headers, seconds, connections: CONNECTIONS, core: 1 });
   await drive(WARMUP_SECONDS);
   const pid = pids[target.id];
@@ -243,7 +249,7 @@ async function measure(target, context) {
   result.authCpu = (cpuMicroseconds(pid) - before.auth) / result.total;
   result.nginxCpu = (cpuMicroseconds(nginx.worker) - before.nginx) / result.total;
   result.rss = rssMiB(pid);
-  if (result.non2xx > 0 || result.errors > 0 || !(result.total > 0)) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors ? 'some' : 'no'} socket errors in ${result.total} requests`);
+  if (result.non2xx > 0 || result.errors > 0 || !(result.total > 0)) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors ? 'some' : 'no'} socket errors in ${result.total} requests; ${diagnosis(context)}`);
   if (logged !== null) {
     // Every request the validator answered is a line in its log: proof that it logged them all.
     const after = await countLines(logFile, logged.size);
