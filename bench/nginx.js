@@ -241,7 +241,8 @@ async function measure(target, context) {
   const first = await get(ports[target.id], headers);
   if (first.status !== 200 || first.body !== '{"ok":true}') throw new Error(`${target.name}: ${first.status} ${first.body.slice(0, 300)} instead of 200 {"ok":true}; ${diagnosis(context)}`);
   const drive = (seconds) => wrk({ url: `https://127.0.0.1:${ports[target.id]}${PATH}`, headers, seconds, connections: CONNECTIONS, core: 1 });
-  await drive(WARMUP_SECONDS);
+  const warm = await drive(WARMUP_SECONDS);
+  if (warm.non2xx > 0 || warm.errors > 0) throw new Error(`${target.name}, warm-up: ${warm.non2xx} non-2xx, ${warm.errors ? 'some' : 'no'} socket errors; ${diagnosis(context)}`);
   const pid = pids[target.id];
   const logged = target.id === 'A' ? await countLines(logFile, context.logSize) : null;
   const before = { auth: cpuMicroseconds(pid), nginx: cpuMicroseconds(nginx.worker) };
