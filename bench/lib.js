@@ -1,7 +1,7 @@
 // Shared benchmark plumbing: seeded databases, target processes, load runs, RSS, Markdown tables.
 const { execFile, spawn } = require('node:child_process');
 const { randomBytes } = require('node:crypto');
-const { closeSync, mkdtempSync, openSync, readFileSync, rmSync } = require('node:fs');
+const { closeSync, existsSync, mkdtempSync, openSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { tmpdir } = require('node:os');
 const { join, resolve } = require('node:path');
 const autocannon = require('autocannon');
@@ -171,6 +171,15 @@ function percentile(sorted, p) {
   return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)];
 }
 
+/** Replaces the text between the `start` and `end` markers of `file` (appends both when missing), keeping the rest. */
+function rewriteSection(file, start, end, text) {
+  const previous = existsSync(file) ? readFileSync(file, 'utf8') : '# Benchmarks\n';
+  const at = previous.indexOf(start);
+  const until = previous.indexOf(end);
+  const generated = `${start}\n${text}\n${end}`;
+  writeFileSync(file, at < 0 || until < 0 ? `${previous}\n${generated}\n` : previous.slice(0, at) + generated + previous.slice(until + end.length));
+}
+
 /** Whether a command can be run (taskset, wrk). */
 function available(command) {
   try {
@@ -181,4 +190,4 @@ function available(command) {
   }
 }
 
-module.exports = { available, createDatabase, seedApplication, startTarget, rssMiB, cpuMicroseconds, wrk, median, load, markdownTable, percentile };
+module.exports = { available, createDatabase, rewriteSection, seedApplication, startTarget, rssMiB, cpuMicroseconds, wrk, median, load, markdownTable, percentile };

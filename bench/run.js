@@ -1,11 +1,13 @@
-// `npm run bench`: the same GET route behind each authentication, pinned, in alternating rounds; rewrites docs/benchmarks.md.
+// `npm run bench`: nginx auth_request end to end (bench/nginx.js) first, then the same GET route behind each authentication,
+// pinned, in alternating rounds; rewrites both tables of docs/benchmarks.md.
 // Targets run on core 0 and the load generator (wrk -t1, or autocannon without wrk) on core 1 when taskset exists.
 // BENCH_ROUNDS (5), BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (32), BENCH_TARGETS (parts of names, comma-separated),
-// BENCH_DATABASE_PREFIX (the PostgreSQL database's name prefix, twake_app_auth_bench).
+// BENCH_DATABASE_PREFIX (the PostgreSQL database's name prefix, twake_app_auth_bench). BENCH_TARGETS=nginx runs the nginx rows only;
+// BENCH_NGINX_PORTS as in bench/nginx.js.
 const os = require('node:os');
-const { existsSync, readFileSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
-const { available, cpuMicroseconds, createDatabase, median, seedApplication, startTarget, rssMiB, load, markdownTable, wrk } = require('./lib');
+const { available, cpuMicroseconds, createDatabase, median, rewriteSection, seedApplication, startTarget, rssMiB, load, markdownTable, wrk } = require('./lib');
+const nginxBench = require('./nginx');
 
 const SECONDS = Number(process.env.BENCH_SECONDS || 8);
 const WARMUP_SECONDS = Number(process.env.BENCH_WARMUP_SECONDS || 3);
@@ -52,9 +54,19 @@ function drive(url, headers, seconds) {
   return WRK ? wrk({ url, headers, seconds, connections: CONNECTIONS, core: PIN ? 1 : null }) : load({ url, seconds, connections: CONNECTIONS, method: 'GET', headers });
 }
 
+/** The nginx rows, first: what a self-hoster behind nginx gets. Where nginx cannot run, the section says so. */
+async function nginxRows(write) {
+  const missing = nginxBench.missing();
+  const text = missing === null ? await nginxBench.runNginxBench().then(({ heading, table }) => `${heading}\n\n${table}`) : `Not measured in the run of ${new Date().toISOString()}: ${missing}.`;
+  console.log(`${text}\n`);
+  if (write) nginxBench.writeNginxSection(text);
+}
+
 async function main() {
-  const loadAverageAtStart = os.loadavg().map((value) => value.toFixed(2)).join(', ');
   const chosen = process.env.BENCH_TARGETS ? process.env.BENCH_TARGETS.split(',') : null;
+  if (chosen === null || chosen.includes('nginx')) await nginxRows(chosen === null);
+  if (chosen !== null && chosen.every((name) => name === 'nginx')) return;
+  const loadAverageAtStart = os.loadavg().map((value) => value.toFixed(2)).join(', ');
   // A chosen target brings the rows it is compared with.
   const picked = TARGETS.filter((target, index) => index === 0 || chosen === null || chosen.some((name) => target.name.includes(name)));
   const needed = new Set();
@@ -136,14 +148,8 @@ async function main() {
   console.log(`${heading}\n\n${table}`);
   // Replace the generated section of docs/benchmarks.md, keeping the commentary around it.
   const output = process.env.BENCH_OUTPUT || join(__dirname, '..', 'docs', 'benchmarks.md');
-  const START = '<!-- bench:start -->';
-  const END = '<!-- bench:end -->';
-  const previous = existsSync(output) ? readFileSync(output, 'utf8') : `# Benchmarks\n\n${START}\n${END}\n`;
-  const at = previous.indexOf(START);
-  const until = previous.indexOf(END);
-  const generated = `${START}\n${heading}\n\n${table}\n${END}`;
   if (chosen === null) {
-    writeFileSync(output, at < 0 || until < 0 ? `${previous}\n${generated}\n` : previous.slice(0, at) + generated + previous.slice(until + END.length));
+    rewriteSection(output, '<!-- bench:start -->', '<!-- bench:end -->', `${heading}\n\n${table}`);
     console.log(`\nwritten to ${output}`);
   }
 
