@@ -7,7 +7,7 @@ import type { ValidatorRequest, ValidatorResponse } from './validator-request';
  * Logs `req` when its response is finished: the client address as `trust proxy` resolved it, the route
  * that answered (its pattern, never the request's own path), the original path forward-auth was asked
  * about, the status answered and, when nginx's status mapping turned a refusal into a 403, the status
- * decided.
+ * decided. Only these fields, none of them a credential: `logger` need not redact (see logger.ts).
  */
 export function logRequest(logger: Logger, req: ValidatorRequest, res: ValidatorResponse): void {
   const started = process.hrtime.bigint();

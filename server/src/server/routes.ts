@@ -39,6 +39,7 @@ function decodes(rest: string): boolean {
 
 /** Whether `path` is `pattern` (any case), with at most one trailing slash. */
 function isExactly(path: string, pattern: string): boolean {
+  if (path === pattern) return true;
   const length = pattern.length;
   if (path.length !== length && !(path.length === length + 1 && path.charCodeAt(length) === 47)) return false;
   return path.slice(0, length).toLowerCase() === pattern;

@@ -6,6 +6,7 @@ import type { Logger } from 'pino';
 import { forwardAuth, type AssertionSigner, type SigningKeyRing } from 'twake-app-auth/internal';
 import { twakeAppAuth, InternalError, StoreUnavailableError, twakeAuthErrorHandler, twakeAppLogin, twakeAppMe, twakeAppTokenRenewal, type FailureThrottle, type UnreadBodies, type RedisCounterState, type RequestLimiter, type RouteTable, type NodeRouteTable, type TokenOptions, type ApplicationStore, type CleartextKeyEvent, type Mode, type TwakeIdentity } from 'twake-app-auth';
 import type { ServerMetrics } from './metrics';
+import { createRequestLineLogger } from './logger';
 import { logRequest } from './request-log';
 import { matchRoute, type Route } from './routes';
 import { compileTrust, type TrustProxy } from './trust-proxy';
@@ -225,11 +226,11 @@ export function createApp(options: AppOptions): ValidatorApp {
     else sendPlainProblem(res, 500, 'internal_error', 'Internal error');
   };
 
-  const logging = logger.isLevelEnabled('info');
+  const requestLines = logger.isLevelEnabled('info') ? createRequestLineLogger(logger) : null;
   return (incoming, outgoing) => {
     const [req, res] = adopt(incoming, outgoing, settings);
     // With request lines off (LOG_LEVEL above info), not even a listener per request.
-    if (logging) logRequest(logger, req, res);
+    if (requestLines !== null) logRequest(requestLines, req, res);
     const match = matchRoute(routes, req.method ?? 'GET', req.path ?? '');
     if (match === null) {
       // A path the server does not serve: a problem body, which repeats nothing of the request.

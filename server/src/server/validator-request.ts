@@ -87,13 +87,10 @@ export class ValidatorResponse extends ServerResponse<ValidatorRequest> {
     return this;
   }
 
-  /** Sends `body` as JSON (no ETag: every answer here is computed per request). */
+  /** Sends `body` as JSON (no ETag: every answer here is computed per request; Node sets Content-Length, and sends no body to HEAD). */
   json(body: unknown): this {
-    const text = JSON.stringify(body);
     if (!this.hasHeader('Content-Type')) this.setHeader('Content-Type', 'application/json; charset=utf-8');
-    this.setHeader('Content-Length', Buffer.byteLength(text));
-    if (this.req.method === 'HEAD') this.end();
-    else this.end(text);
+    this.end(JSON.stringify(body));
     return this;
   }
 }
