@@ -1,6 +1,7 @@
 // The primary of `serve` with WORKERS>1: forks the workers, replaces one that dies, stops them all on SIGTERM/SIGINT.
 import cluster, { type Worker } from 'node:cluster';
 import { once } from 'node:events';
+import net from 'node:net';
 import type { Logger } from 'pino';
 import { openDatabaseKeyRing } from 'twake-app-auth/internal';
 import { openDatabase } from '../../database/database';
@@ -27,6 +28,24 @@ async function createFirstSigningKey(config: ServerConfig): Promise<void> {
     ring.close();
   } finally {
     await database.close();
+  }
+}
+
+/**
+ * Fails at once, with the line a single process prints, when a port the workers would listen on is taken:
+ * otherwise the failure would come only after every worker has loaded. A port taken between this probe and
+ * the workers' listen still fails, through them.
+ */
+async function probePorts(config: ServerConfig): Promise<void> {
+  const ports: Array<[number, string]> = [[config.port, '']];
+  if (config.metrics && config.metricsPort !== null) ports.push([config.metricsPort, ' (METRICS_PORT)']);
+  for (const [port, setting] of ports) {
+    if (port === 0) continue;
+    const probe = net.createServer();
+    await new Promise<void>((resolve, reject) => {
+      probe.once('error', (error: NodeJS.ErrnoException) => reject(new Error(`cannot listen on ${config.host}:${port}${setting}: ${error.code ?? error.message}`, { cause: error })));
+      probe.listen(port, config.host, () => probe.close(() => resolve()));
+    });
   }
 }
 
@@ -75,6 +94,7 @@ async function stopWorkers(workers: Iterable<Worker>, timeoutMs: number): Promis
  */
 export async function runPrimary(config: ServerConfig, logger: Logger, stopAsked: Promise<unknown[]>): Promise<void> {
   const log = logger.child({ role: 'primary', pid: process.pid });
+  await probePorts(config);
   await createFirstSigningKey(config);
   logCounting(config, log);
   // Every worker listens on the API port, and on METRICS_PORT when set: serving once both are open.

@@ -47,6 +47,10 @@ export function workerConfig(config: ServerConfig): ServerConfig {
  * instead of stderr, so that the command prints one line however many workers failed.
  */
 export async function runWorker(config: ServerConfig, logger: Logger, stopAsked: Promise<unknown[]>, serve: Serve): Promise<void> {
+  // Ctrl-C signals the whole process group and the primary then sends SIGTERM: a second signal must not
+  // end the graceful stop the first one began.
+  const ignore = () => undefined;
+  process.on('SIGTERM', ignore).on('SIGINT', ignore);
   const stop = Promise.race([stopAsked, once(process, 'disconnect')]);
   try {
     await serve(workerConfig(config), logger.child({ worker: cluster.worker?.id, pid: process.pid }), stop);
