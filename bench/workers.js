@@ -30,7 +30,13 @@ function freePort() {
 
 /** CPU time (user + system) of `pid` and its children still running, in seconds (Linux /proc). */
 function cpuSeconds(pid) {
-  const pids = [pid, ...execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' }).split('\n').map(Number).filter(Boolean)];
+  let children = '';
+  try {
+    children = execFileSync('ps', ['--ppid', String(pid), '-o', 'pid='], { encoding: 'utf8' });
+  } catch {
+    // ps exits 1 when the process has no children (WORKERS=1).
+  }
+  const pids = [pid, ...children.split('\n').map(Number).filter(Boolean)];
   return pids.reduce((total, each) => {
     try {
       const fields = readFileSync(`/proc/${each}/stat`, 'utf8').split(') ')[1].split(' ');
