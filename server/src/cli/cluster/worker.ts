@@ -1,6 +1,5 @@
 // One worker of `serve` with WORKERS>1: its share of the limits, its name in the logs, and a failed start told to the primary.
 import cluster from 'node:cluster';
-import { once } from 'node:events';
 import type { Logger } from 'pino';
 import type { ServerConfig } from '../../server/server-config';
 import { failureOf, type Failure } from '../failure';
@@ -42,18 +41,17 @@ export function workerConfig(config: ServerConfig): ServerConfig {
 }
 
 /**
- * Serves as one worker: its logs name it (`worker`, `pid`), it stops on SIGTERM/SIGINT or when the primary
- * is gone (nothing would hand it connections any more), and a start that fails is sent to the primary
- * instead of stderr, so that the command prints one line however many workers failed.
+ * Serves as one worker: its logs name it (`worker`, `pid`), it stops on SIGTERM/SIGINT (and node:cluster
+ * ends it at once if the primary is gone), and a start that fails is sent to the primary instead of
+ * stderr, so that the command prints one line however many workers failed.
  */
 export async function runWorker(config: ServerConfig, logger: Logger, stopAsked: Promise<unknown[]>, serve: Serve): Promise<void> {
   // Ctrl-C signals the whole process group and the primary then sends SIGTERM: a second signal must not
   // end the graceful stop the first one began.
   const ignore = () => undefined;
   process.on('SIGTERM', ignore).on('SIGINT', ignore);
-  const stop = Promise.race([stopAsked, once(process, 'disconnect')]);
   try {
-    await serve(workerConfig(config), logger.child({ worker: cluster.worker?.id, pid: process.pid }), stop);
+    await serve(workerConfig(config), logger.child({ worker: cluster.worker?.id, pid: process.pid }), stopAsked);
   } catch (error) {
     const message: StartFailed = { type: 'twake-app-auth:start-failed', failure: failureOf(error) };
     await new Promise<void>((resolve) => {
