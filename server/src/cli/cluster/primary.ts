@@ -11,8 +11,10 @@ import type { ServerConfig } from '../../server/server-config';
 import type { Failure } from '../failure';
 import { isStartFailed, workerConfig } from './worker';
 
-/** Deaths counted to tell a crash loop from a worker that died once: more than WORKERS in this window stops everything. */
-const CRASH_WINDOW_MS = 10_000;
+/** A worker that dies sooner after its fork died starting, or soon after: more than WORKERS such deaths in a row stop everything. */
+const MIN_UPTIME_MS = 10_000;
+/** Pause before a replacement, times the quick deaths in a row: a crash loop does not spin while it lasts. */
+const RESTART_DELAY_MS = 250;
 /** Past SHUTDOWN_TIMEOUT_MS, how long workers get to close the database and flush before they are killed. */
 const STOP_MARGIN_MS = 5000;
 
@@ -102,7 +104,7 @@ export async function runPrimary(config: ServerConfig, logger: Logger, stopAsked
   const workers = new Set<Worker>();
   const serving = new Set<Worker>();
   if (config.metrics) aggregateForWorkers(() => [...serving]);
-  const deaths: number[] = [];
+  let quickDeaths = 0;
   let started = false;
   let stopping = false;
   let port = config.port;
@@ -117,6 +119,7 @@ export async function runPrimary(config: ServerConfig, logger: Logger, stopAsked
 
     const fork = () => {
       const worker = cluster.fork({ WORKERS: String(config.workers) });
+      const forkedAt = Date.now();
       workers.add(worker);
       let listening = 0;
       let failure: Failure | null = null;
@@ -151,14 +154,14 @@ export async function runPrimary(config: ServerConfig, logger: Logger, stopAsked
         // Before every worker serves, a start that fails is the command's failure (a port taken, a bad key).
         if (!started && failure !== null) return fail(errorOf(failure));
         if (!started) return fail(new Error(`worker ${worker.id} exited with ${how} before listening`));
-        const now = Date.now();
-        deaths.push(now);
-        while ((deaths[0] ?? now) <= now - CRASH_WINDOW_MS) deaths.shift();
-        if (deaths.length > config.workers) {
-          return fail(new Error(`workers keep dying: ${deaths.length} exits within ${CRASH_WINDOW_MS / 1000} s, the last (worker ${worker.id}) with ${how}${failure === null ? '' : `: ${failure.message}`}`));
+        quickDeaths = Date.now() - forkedAt < MIN_UPTIME_MS ? quickDeaths + 1 : 0;
+        if (quickDeaths > config.workers) {
+          return fail(new Error(`workers keep dying: ${quickDeaths} in a row within ${MIN_UPTIME_MS / 1000} s of their start, the last (worker ${worker.id}) with ${how}${failure === null ? '' : `: ${failure.message}`}`));
         }
         log.error({ worker: worker.id, workerPid: worker.process.pid, code, signal, failure: failure?.message, wasServing }, `worker ${worker.id} exited with ${how}; starting another`);
-        fork();
+        setTimeout(() => {
+          if (!stopping) fork();
+        }, RESTART_DELAY_MS * quickDeaths);
       });
     };
 
