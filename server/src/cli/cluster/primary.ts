@@ -77,7 +77,7 @@ function errorOf(failure: Failure): Error {
   return Object.assign(new Error(failure.message, cause === undefined ? undefined : { cause }), { code: failure.code });
 }
 
-/** Asks `workers` to stop with `signal`, kills those still alive after `timeoutMs`, and waits for every exit. */
+/** Sends SIGTERM to `workers`, kills those still alive after `timeoutMs`, and waits for every exit. */
 async function stopWorkers(workers: Iterable<Worker>, timeoutMs: number): Promise<void> {
   const alive = [...workers].filter((worker) => !worker.isDead());
   const exited = alive.map((worker) => once(worker, 'exit'));
