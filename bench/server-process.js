@@ -14,5 +14,7 @@ http.createServer = (...args) => {
   return server;
 };
 process.env.PORT = '0';
+// One process: the rows pin it to one core (bench:workers measures WORKERS=2).
+process.env.WORKERS = '1';
 process.env.HOST = '127.0.0.1';
 require('../server/dist/cli/index').run(['serve'], { stdout: () => undefined, stderr: (text) => process.stderr.write(text), env: process.env });

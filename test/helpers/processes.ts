@@ -71,20 +71,29 @@ class StartStalled extends Error {}
  * reported with what the process was waiting on and tried once more, so that one stall on a shared CI
  * machine does not fail every test of a file; a second stall fails.
  */
-export async function startServer(env: NodeJS.ProcessEnv): Promise<ServerProcess> {
+export async function startServer(env: NodeJS.ProcessEnv, options: StartOptions = {}): Promise<ServerProcess> {
   try {
-    return await startServerOnce(env);
+    return await startServerOnce(env, options);
   } catch (error) {
     if (!(error instanceof StartStalled)) throw error;
     process.stderr.write(`startServer: first start stalled, trying once more.\n${error.message}\n`);
-    return startServerOnce(env);
+    return startServerOnce(env, options);
   }
 }
 
-function startServerOnce(env: NodeJS.ProcessEnv, timeoutMs = START_TIMEOUT_MS): Promise<ServerProcess> {
+/** How {@link startServer} knows the server is up. */
+export interface StartOptions {
+  /** The line to wait for, among those with the URL (e.g. the primary's with WORKERS). Defaults to the first. */
+  ready?: RegExp;
+  /** How long one start may take. Defaults to 15 s; several processes loading on a busy machine take longer. */
+  timeoutMs?: number;
+}
+
+/** One process unless `env` says otherwise (WORKERS defaults to the cores): the suites spawn many servers on 2 cores. */
+function startServerOnce(env: NodeJS.ProcessEnv, { ready = /./, timeoutMs = START_TIMEOUT_MS }: StartOptions): Promise<ServerProcess> {
   const reports = mkdtempSync(join(tmpdir(), 'twake-app-auth-report-'));
   const child = spawn(process.execPath, ['--report-on-signal', '--report-signal=SIGUSR2', `--report-directory=${reports}`, CLI, 'serve'], {
-    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', ...env },
+    env: { PATH: process.env.PATH, PORT: '0', HOST: '127.0.0.1', WORKERS: '1', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   const logs: string[] = [];
@@ -101,7 +110,7 @@ function startServerOnce(env: NodeJS.ProcessEnv, timeoutMs = START_TIMEOUT_MS): 
     const onLine = (line: string) => {
       logs.push(line);
       const match = /"url":"https?:\/\/[^"]*:(\d+)"/.exec(line);
-      if (match) {
+      if (match && ready.test(line)) {
         clearTimeout(timer);
         const port = Number(match[1]);
         const scheme = line.includes('"url":"https') ? 'https' : 'http';

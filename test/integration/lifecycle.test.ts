@@ -15,7 +15,7 @@ const CLI = join(__dirname, '..', '..', 'server', 'dist', 'cli', 'main.js');
 /** Runs the CLI until it exits, or SIGKILLs it after `limitMs`: its exit code, stderr and duration. */
 async function runUntilExit(args: string[], env: NodeJS.ProcessEnv, limitMs: number, nodeArgs: string[] = []) {
   const started = Date.now();
-  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { env: { PATH: process.env.PATH, HOST: '127.0.0.1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, [...nodeArgs, CLI, ...args], { env: { PATH: process.env.PATH, HOST: '127.0.0.1', WORKERS: '1', ...env }, stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
   child.stdout.resume();

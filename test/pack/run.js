@@ -172,7 +172,7 @@ function examples(library) {
 async function serving(dir, env, use) {
   const server = spawn('npx', ['--no-install', 'twake-app-auth', 'serve'], {
     cwd: dir,
-    env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info' },
+    env: { ...env, PORT: '0', HOST: '127.0.0.1', LOG_LEVEL: 'info', WORKERS: '1' },
     stdio: ['ignore', 'pipe', 'inherit'],
     detached: true,
   });

@@ -1,6 +1,8 @@
 // The server's Prometheus metrics (prom-client): decisions, their latency, the lookup cache, store errors, throttling, Redis.
+import cluster from 'node:cluster';
 import type * as PromClient from 'prom-client';
 import { requireOptional } from '../optional-dependency';
+import { renderThroughPrimary } from './cluster-metrics';
 import type { RedisStateChange, CachedStore, Decision } from 'twake-app-auth';
 
 /** What needs prom-client, in the missing-package message. */
@@ -33,7 +35,8 @@ export function createServerMetrics(cache: CachedStore): ServerMetrics {
   const latency = new prom.Histogram({ name: 'twake_app_auth_decision_seconds', help: 'Time to decide, body reading and store look-ups included.', buckets: LATENCY_BUCKETS, registers: [registry], collect: flushDecisions });
   const storeErrors = new prom.Counter({ name: 'twake_app_auth_store_errors_total', help: 'Decisions the store could not answer (503).', registers: [registry], collect: flushDecisions });
   const throttled = new prom.Counter({ name: 'twake_app_auth_throttle_refusals_total', help: 'Requests refused by the failure throttle or the request limit.', labelNames: ['limit'], registers: [registry], collect: flushDecisions });
-  const redisDegraded = new prom.Gauge({ name: 'twake_app_auth_redis_degraded', help: '1 while Redis does not answer the shared counters in time.', registers: [registry] });
+  // Summed over workers, a 0/1 gauge would count them: the highest says whether any is degraded.
+  const redisDegraded = new prom.Gauge({ name: 'twake_app_auth_redis_degraded', help: '1 while Redis does not answer the shared counters in time.', registers: [registry], aggregator: 'max' });
   // Read from the cache when scraped: nothing is counted twice on the request path.
   const fromCache = (name: string, help: string, read: () => number) =>
     new prom.Counter({
@@ -86,6 +89,7 @@ export function createServerMetrics(cache: CachedStore): ServerMetrics {
       redisDegraded.set(change.state === 'degraded' ? 1 : 0);
     },
     contentType: registry.contentType,
-    render: () => registry.metrics(),
+    // A worker (WORKERS>1) shares its port with the others: a scrape reaching it shows them all.
+    render: cluster.isWorker ? renderThroughPrimary(registry) : () => registry.metrics(),
   };
 }

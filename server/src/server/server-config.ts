@@ -1,5 +1,6 @@
 // Reads the standalone server's settings from the environment, refusing bad values with a clear message.
 import { readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import type { OpenDatabaseOptions } from '../database/database';
 import { DEFAULT_DATABASE_URL, providerOf } from '../database/database-url';
 import { modeFromEnvironment, MAX_ASSERTION_TTL_SECONDS, MIN_SECRET_BYTES, SIGNING_ALGORITHMS, type SigningAlgorithm } from 'twake-app-auth/internal';
@@ -48,6 +49,8 @@ export interface ServerConfig {
   assertion: AssertionConfig;
   /** Longest wait for in-flight requests once a stop is asked for, in milliseconds (SHUTDOWN_TIMEOUT_MS). */
   shutdownTimeoutMs: number;
+  /** Processes serving the port (WORKERS): 1 serves in this process; more fork that many with node:cluster. */
+  workers: number;
   /** Whether forward-auth refuses a request whose original URI it cannot see (FORWARD_AUTH_ORIGINAL_URI). */
   originalUri: 'required' | 'optional';
   /** Twake's application login and Bearer tokens (JWT_*); null when off. */
@@ -217,6 +220,8 @@ export function readServerConfig(env: NodeJS.ProcessEnv): ServerConfig {
     assertion,
     tokens: parseTokens(env, assertion),
     shutdownTimeoutMs: wholeNumber(env, 'SHUTDOWN_TIMEOUT_MS', 10_000, 0),
+    // What the scheduler lets this process use (a container's CPU limit included), not the host's cores.
+    workers: wholeNumber(env, 'WORKERS', availableParallelism(), 1),
     originalUri: parseChoice(env, 'FORWARD_AUTH_ORIGINAL_URI', ['required', 'optional'] as const),
   };
 }

@@ -1,4 +1,5 @@
 // `twake-app-auth serve`: migrates, then runs the standalone server until SIGTERM or SIGINT.
+import cluster from 'node:cluster';
 import { once } from 'node:events';
 import type Redis from 'ioredis';
 import { requireOptional } from '../../optional-dependency';
@@ -14,9 +15,11 @@ import { createLogger } from '../../server/logger';
 import { migrate } from '../../database/migrate';
 import { createServerMetrics } from '../../server/metrics';
 import { createApp, createValidatorServer, serveMetrics } from '../../server/server';
-import { readServerConfig } from '../../server/server-config';
+import { readServerConfig, type ServerConfig } from '../../server/server-config';
 import { listensPublicly } from '../../server/trust-proxy';
 import { createDriverStore } from '../../database/driver-store';
+import { runPrimary } from '../cluster/primary';
+import { runWorker } from '../cluster/worker';
 
 /** How long the start waits for a first connection to Redis. */
 const REDIS_START_WAIT_MS = 2000;
@@ -96,11 +99,13 @@ async function closeServer(server: http.Server | https.Server, timeoutMs: number
 export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   // Listened for from the start: a stop asked for right after the "listening" line (a supervisor, a test)
   // could otherwise arrive before the listener and kill the process without its shutdown.
-  const stopAsked = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
+  const stopAsked: Promise<unknown[]> = Promise.race([once(process, 'SIGTERM'), once(process, 'SIGINT')]);
   const config = readServerConfig(env);
   // One line naming every missing package the server needs (prom-client unless METRICS=false).
   checkDatabasePeers(providerOf(config.databaseUrl), config.metrics ? ['pino', 'prom-client'] : ['pino'], !env.DATABASE_URL?.trim());
   const logger = createLogger(config.logLevel);
+  // A worker of WORKERS>1: the primary has warned and migrated.
+  if (cluster.isWorker) return runWorker(config, logger, stopAsked, serve);
   if (typeof config.trustProxy === 'number' && config.trustProxy > 0 && listensPublicly(config.host)) {
     logger.warn(
       { trustProxy: config.trustProxy, host: config.host },
@@ -109,7 +114,12 @@ export async function serveCommand(env: NodeJS.ProcessEnv): Promise<void> {
   }
   const applied = await migrate(config.databaseUrl);
   if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+  if (config.workers > 1) return runPrimary(config, logger, stopAsked);
+  await serve(config, logger, stopAsked);
+}
 
+/** Serves until `stopAsked`, then closes everything: the life of one process that listens (the only one with WORKERS=1). */
+async function serve(config: ServerConfig, logger: Logger, stopAsked: Promise<unknown[]>): Promise<void> {
   const database = openDatabase(config.databaseUrl, config.database);
   // Lookups go straight to the driver with a prepared statement; Prisma serves readiness (and the CLI).
   const lookups = createDriverStore(config.databaseUrl, { ...config.database, revokeKey: createPrismaStore(database.prisma).revokeKey });
