@@ -195,6 +195,8 @@ describe.each(testProviders())('twake-app-auth serve on %s', (provider) => {
     }
     await call(dev.url, '/api/v1/auth/test?group_id=acme', { headers: { Authorization: basic(app.publicId, `${app.privateKey}x`) } });
     await call(dev.url, '/auth/verify', { headers: { ...auth(), 'X-Twake-Group-Id': 'acme', 'X-Original-URI': '/x' } });
+    // Request lines are written in batches, at least every 200 ms.
+    await timeUntil(async () => dev.logs.some((line) => line.includes('"code":"invalid_credentials"')), 2000);
     expect(dev.logs.filter((line) => line.includes('"msg":"request"')).length).toBeGreaterThan(10);
     for (const key of printedKeys) {
       for (const text of [...dev.logs, ...cliOutputs]) {

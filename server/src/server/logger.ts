@@ -5,6 +5,9 @@ import { requireOptional } from '../optional-dependency';
 
 const BASE = { service: 'twake-app-auth' };
 
+// Buffered request lines wait in memory until 4 KiB are ready or this long: at most this late on the output.
+const REQUEST_LINES_FLUSH_MS = 200;
+
 /** Paths that could ever hold a credential; their values are replaced before a line is written. */
 const REDACTED_PATHS = [
   'req.headers.authorization',
@@ -20,18 +23,30 @@ const REDACTED_PATHS = [
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const pino = requireOptional<typeof Pino>('pino', 'the server');
   const options = { level, base: BASE, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
-  // Standard output written asynchronously: lines logged while a write is under way go out together in the
-  // next one, instead of one blocking write per request line. pino writes what is left when the process exits.
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+  return destination === undefined ? pino(options) : pino(options, destination);
 }
 
 /**
- * A logger for request lines only: `logger`'s level, base and output, without the redaction pass, which
+ * A logger for request lines only, at `logger`'s level (when created), without the redaction pass, which
  * costs as much again as writing the line and has nothing to find there (request-log.ts writes fixed
- * fields, none of them a redacted name). Its level follows `logger`'s at creation.
+ * fields, none of them a redacted name). Writes to `destination`, by default `logger`'s own output.
  */
-export function createRequestLineLogger(logger: Logger): Logger {
+export function createRequestLineLogger(logger: Logger, destination?: DestinationStream): Logger {
   const pino = requireOptional<typeof Pino>('pino', 'the server');
-  const output = (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
-  return pino({ level: logger.level, base: BASE }, output);
+  const output = destination ?? (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
+  // The main logger's bindings too (a worker's number and pid).
+  return pino({ level: logger.level, base: { ...BASE, ...logger.bindings() } }, output);
+}
+
+/**
+ * Standard output, buffered for request lines: one write per 4 KiB of lines (a dozen requests), and at
+ * least every 200 ms and at exit, instead of one write per request. Other lines (start, errors) are
+ * written at once by the main logger.
+ */
+export function bufferedStandardOutput(): DestinationStream {
+  const pino = requireOptional<typeof Pino>('pino', 'the server');
+  const output = pino.destination({ dest: 1, sync: true, minLength: 4096 });
+  setInterval(() => output.flush(), REQUEST_LINES_FLUSH_MS).unref();
+  process.once('exit', () => output.flushSync());
+  return output;
 }

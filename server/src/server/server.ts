@@ -18,6 +18,8 @@ export interface AppOptions {
   mode: Mode;
   trustProxy: TrustProxy;
   logger: Logger;
+  /** Where request lines go (see createRequestLineLogger). Defaults to `logger`'s output, without redaction. */
+  requestLogger?: Logger;
   /** Failed-authentication throttle shared by every route, or null for none. */
   throttle: FailureThrottle | null;
   /** Companies an application may be found not installed in per window. Defaults to the middleware's default. */
@@ -226,7 +228,7 @@ export function createApp(options: AppOptions): ValidatorApp {
     else sendPlainProblem(res, 500, 'internal_error', 'Internal error');
   };
 
-  const requestLines = logger.isLevelEnabled('info') ? createRequestLineLogger(logger) : null;
+  const requestLines = logger.isLevelEnabled('info') ? (options.requestLogger ?? createRequestLineLogger(logger)) : null;
   return (incoming, outgoing) => {
     const [req, res] = adopt(incoming, outgoing, settings);
     // With request lines off (LOG_LEVEL above info), not even a listener per request.
