@@ -87,17 +87,20 @@ function isCanonicalBase64(token: string): boolean {
 // One buffer, reused by every call (the parse is synchronous), instead of a new Buffer per request.
 const decoded = Buffer.alloc((MAX_HEADER_LENGTH * 3) / 4 + 3);
 
+const COLON = 0x3a;
+
 /**
- * The first `length` decoded bytes as text, or null when they are not valid UTF-8 or hold a control
- * character (C0, DEL or C1: RFC 7617 §2). ASCII, the usual case, is checked byte by byte without a decoder.
+ * The decoded bytes from `start` to `end` as text, or null when they are not valid UTF-8 or hold a
+ * control character (C0, DEL or C1: RFC 7617 §2). ASCII, the usual case, is checked byte by byte
+ * without a decoder.
  */
-function credentialsText(bytes: Buffer, length: number): string | null {
-  for (let index = 0; index < length; index += 1) {
+function credentialsText(bytes: Buffer, start: number, end: number): string | null {
+  for (let index = start; index < end; index += 1) {
     const byte = bytes[index] as number;
-    if (byte >= 0x80) return utf8Text(bytes.subarray(0, length));
+    if (byte >= 0x80) return utf8Text(bytes.subarray(start, end));
     if (byte < 0x20 || byte === 0x7f) return null;
   }
-  return bytes.toString('latin1', 0, length);
+  return bytes.toString('latin1', start, end);
 }
 
 function utf8Text(bytes: Buffer): string | null {
@@ -125,15 +128,19 @@ export function parseAuthorization(header: string | readonly string[] | undefine
   // Canonical, so the decoding is exact; the token's length bounds it by the buffer's size. The bytes
   // (a private key) are wiped at once rather than left in the buffer until the next request.
   const length = decoded.write(token, 0, 'base64');
-  const text = credentialsText(decoded, length);
+  // The user-id cannot contain a colon; the password can (RFC 7617 §2): split at the first one. A colon
+  // byte is never part of a longer UTF-8 sequence, so splitting the bytes splits the text. Each part is
+  // decoded on its own rather than sliced from the whole: a slice keeps the whole text, private key
+  // included, for as long as the public id lives (a cache key, for the cache's lifetime), and the
+  // engine compares a slice with another string more slowly than two plain strings, which made a
+  // public id first seen in a Basic header slower to look up from the token login than one first seen
+  // there (see docs/security.md, timing).
+  let colon = 0;
+  while (colon < length && decoded[colon] !== COLON) colon += 1;
+  const publicId = colon === 0 || colon >= length - 1 ? null : credentialsText(decoded, 0, colon);
+  const privateKey = publicId === null ? null : credentialsText(decoded, colon + 1, length);
   decoded.fill(0, 0, length);
-  if (text === null) return INVALID;
-
-  // The user-id cannot contain a colon; the password can (RFC 7617 §2): split at the first one.
-  const colon = text.indexOf(':');
-  if (colon <= 0 || colon === text.length - 1) return INVALID;
-  const publicId = text.slice(0, colon);
-  const privateKey = text.slice(colon + 1);
+  if (publicId === null || privateKey === null) return INVALID;
   if (publicId.length > MAX_PUBLIC_ID_LENGTH || privateKey.length > MAX_PRIVATE_KEY_LENGTH) return INVALID;
   return { status: 'ok', credentials: { publicId, privateKey } };
 }

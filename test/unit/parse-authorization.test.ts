@@ -55,6 +55,18 @@ describe('parseAuthorization', () => {
     expect(parseAuthorization(`Basic ${encode('a:\u00e9')}`)).toEqual({ status: 'ok', credentials: { publicId: 'a', privateKey: '\u00e9' } });
   });
 
+  it('should decode the id and the key each on its own, refusing a fault in either', () => {
+    expect(parseAuthorization(`Basic ${encode('\u00e9t\u00e9:key')}`)).toEqual({ status: 'ok', credentials: { publicId: '\u00e9t\u00e9', privateKey: 'key' } });
+    expect(parseAuthorization(`Basic ${encode('id:\u00e9:\u20ac')}`)).toEqual({ status: 'ok', credentials: { publicId: 'id', privateKey: '\u00e9:\u20ac' } });
+    const invalidUtf8 = (before: string, after: string) => Buffer.concat([Buffer.from(before), Buffer.from([0xc3]), Buffer.from(after)]).toString('base64');
+    expect(parseAuthorization(`Basic ${invalidUtf8('id', ':key')}`).status).toBe('invalid');
+    expect(parseAuthorization(`Basic ${invalidUtf8('id:', 'key')}`).status).toBe('invalid');
+    expect(parseAuthorization(`Basic ${encode('i\u0001d:key')}`).status).toBe('invalid');
+    expect(parseAuthorization(`Basic ${encode(':key')}`).status).toBe('invalid');
+    expect(parseAuthorization(`Basic ${encode('id:')}`).status).toBe('invalid');
+    expect(parseAuthorization(`Basic ${encode('idkey')}`).status).toBe('invalid');
+  });
+
   it('should refuse C1 control characters', () => {
     expect(parseAuthorization(`Basic ${encode('id:key\u0085')}`).status).toBe('invalid');
   });
