@@ -42,12 +42,24 @@ function missing() {
   return null;
 }
 
-/** The first nginx block of docs/deploy.md, as users copy it, aimed at the auth endpoint on `port`. */
+/**
+ * The first nginx block of docs/deploy.md, as users copy it, aimed at the auth endpoint on `port`: its
+ * upstream (http level) and its locations (server level), the upstream named after the port so that
+ * each target has its own.
+ */
 function documentedBlock(port) {
   const match = /```nginx\n([\s\S]*?)```/.exec(readFileSync(DEPLOY_DOC, 'utf8'));
-  const documented = 'proxy_pass http://127.0.0.1:3000/auth/verify;';
-  if (match === null || !match[1].includes(documented)) throw new Error(`docs/deploy.md's first nginx block has no ${documented}`);
-  return match[1].replace(documented, `proxy_pass http://127.0.0.1:${port}/auth/verify;`);
+  const upstream = /^upstream twake_auth \{[\s\S]*?^\}\n/m;
+  const server = 'server 127.0.0.1:3000;';
+  const found = match === null ? null : upstream.exec(match[1]);
+  if (found === null || !found[0].includes(server)) throw new Error(`docs/deploy.md's first nginx block has no upstream twake_auth with ${server}`);
+  const name = `twake_auth_${port}`;
+  const locations = match[1].replace(upstream, '');
+  if (!locations.includes('proxy_pass http://twake_auth/auth/verify;')) throw new Error("docs/deploy.md's first nginx block does not proxy to upstream twake_auth");
+  return {
+    upstream: found[0].replace('upstream twake_auth {', `upstream ${name} {`).replace(server, `server 127.0.0.1:${port};`),
+    locations: locations.replaceAll('http://twake_auth', `http://${name}`),
+  };
 }
 
 /**
@@ -75,11 +87,13 @@ async function choosePorts(count) {
 
 /** One TLS server with docs/deploy.md's block per target; only the auth endpoint's port differs between them. */
 function frontServer(tls, port, authPort) {
-  return `  server {
+  const block = documentedBlock(authPort);
+  return `${block.upstream}
+  server {
     listen 127.0.0.1:${port} ssl;
     ssl_certificate ${tls.certFile};
     ssl_certificate_key ${tls.keyFile};
-${documentedBlock(authPort)}
+${block.locations}
   }`;
 }
 

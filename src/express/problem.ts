@@ -45,11 +45,17 @@ export function sendProblem(res: Response, error: TwakeAuthError): void {
   res.status(passThrough ? 403 : error.status);
   for (const [name, value] of Object.entries(error.headers)) res.setHeader(name, value);
   res.setHeader('Cache-Control', 'no-store');
-  res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
   const body = JSON.stringify(toProblem(error));
-  // nginx answers the client from its own location, which can only repeat headers: the whole body, once
-  // more (ASCII only: codes, titles and grant names).
-  if (mapped) res.setHeader('X-Twake-Problem', body);
+  // nginx answers the client from its own location, which can only repeat headers: the whole body in a
+  // header (ASCII only: codes, titles and grant names), and no body. auth_request never reads a body, so
+  // nginx would close a kept-alive connection to the validator after every refusal that had one.
+  if (mapped) {
+    res.setHeader('X-Twake-Problem', body);
+    res.setHeader('Content-Length', '0');
+    res.end();
+    return;
+  }
+  res.setHeader('Content-Type', 'application/problem+json; charset=utf-8');
   res.end(body);
 }
 

@@ -2,7 +2,7 @@
 // around the documented locations, serving TLS on a port that is never free between choosing and serving.
 import { describe } from '@jest/globals';
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, writeFileSync } from 'node:fs';
 import https from 'node:https';
 import { createServer as createNetServer, type AddressInfo, type Server as NetServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -30,21 +30,38 @@ export const describeWithNginx: typeof describe.skip = NGINX === null ? describe
 
 const DEPLOY_DOC = join(__dirname, '..', '..', 'docs', 'deploy.md');
 
+/** docs/deploy.md's first nginx block split into its two levels, as users place them. */
+export interface DocumentedNginx {
+  /** The `upstream` blocks (http level), aimed at the validator's port. */
+  readonly upstreams: string;
+  /** The rest: the `location`s (inside `server`). */
+  readonly locations: string;
+}
+
 /** The first nginx block of docs/deploy.md (the configuration users copy), aimed at the validator on `port`. */
-export function documentedNginxBlock(validatorPort?: number): string {
+export function documentedNginxBlock(validatorPort?: number): DocumentedNginx {
   const match = /```nginx\n([\s\S]*?)```/.exec(readFileSync(DEPLOY_DOC, 'utf8'));
   if (match?.[1] === undefined) throw new Error('docs/deploy.md has no nginx block');
-  return validatorPort === undefined ? match[1] : match[1].replace('http://127.0.0.1:3000/auth/verify', `http://127.0.0.1:${validatorPort}/auth/verify`);
+  // An upstream starts at the beginning of a line and ends at the first `}` alone on its line.
+  const upstream = /^upstream \S+ \{[\s\S]*?^\}\n/gm;
+  const upstreams = (match[1].match(upstream) ?? []).join('\n');
+  if (!upstreams.includes('upstream twake_auth {') || !upstreams.includes('server 127.0.0.1:3000;')) throw new Error('docs/deploy.md has no upstream twake_auth at 127.0.0.1:3000');
+  return {
+    upstreams: validatorPort === undefined ? upstreams : upstreams.replace('server 127.0.0.1:3000;', `server 127.0.0.1:${validatorPort};`),
+    locations: match[1].replace(upstream, ''),
+  };
 }
 
 /** The nginx block of docs/deploy.md for Twake's current API: the locations of the token routes. */
-export function documentedTokenRoutes(validatorPort: number): string {
+export function documentedTokenRoutes(): string {
   const text = readFileSync(DEPLOY_DOC, 'utf8');
   const section = text.slice(text.indexOf('## Bearer tokens on company paths'));
   const match = /```nginx\n([\s\S]*?)```/.exec(section);
   const routes = match?.[1] === undefined ? null : /location ~ \^\/api\/console[\s\S]*?\n\}/.exec(match[1]);
   if (routes === null || routes === undefined) throw new Error('docs/deploy.md has no nginx block for the token routes');
-  return routes[0].replace('http://127.0.0.1:3000', `http://127.0.0.1:${validatorPort}`);
+  // Aimed at the upstream of documentedNginxBlock(), which holds the port.
+  if (!routes[0].includes('proxy_pass http://twake_auth;')) throw new Error('docs/deploy.md\'s token routes do not go to upstream twake_auth');
+  return routes[0];
 }
 
 /**
@@ -84,15 +101,17 @@ export function sendTls(port: number, ca: Buffer, method: string, path: string, 
 /** A running nginx: its TLS port and certificate, and how to stop it (and remove its folder). */
 export interface RunningNginx {
   readonly port: number;
+  /** The master's process id. */
+  readonly pid: number;
   readonly tls: SelfSigned;
   stop(): void;
 }
 
 /**
- * Starts nginx with `locations` inside one TLS server, and `upstream backend` at `backendPort`. Resolves
- * once it answers.
+ * Starts nginx with `locations` inside one TLS server, `upstreams` beside it at the http level, and
+ * `upstream backend` at `backendPort`. Resolves once it answers.
  */
-export async function startNginx(locations: string, backendPort: number): Promise<RunningNginx> {
+export async function startNginx(locations: string, backendPort: number, upstreams = ''): Promise<RunningNginx> {
   const folder = mkdtempSync(join(tmpdir(), 'twake-nginx-'));
   const tls = makeSelfSignedCertificate();
   const socket = await listeningSocket();
@@ -112,6 +131,7 @@ http {
   uwsgi_temp_path ${join(folder, 'uwsgi')};
   scgi_temp_path ${join(folder, 'scgi')};
   upstream backend { server 127.0.0.1:${backendPort}; }
+${upstreams}
   server {
     listen 127.0.0.1:${port} ssl;
     ssl_certificate ${tls.certFile};
@@ -138,10 +158,42 @@ ${locations}
   }
   return {
     port,
+    pid: nginx.pid as number,
     tls,
     stop() {
       if (nginx.pid !== undefined && nginx.exitCode === null) process.kill(nginx.pid, 'SIGQUIT');
       rmSync(folder, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * The TCP connections nginx's workers hold open to `port` on 127.0.0.1, by socket inode (Linux /proc):
+ * the same inode before and after some requests is the same connection, kept alive between them.
+ */
+export function upstreamConnections(nginx: RunningNginx, port: number): string[] {
+  const workers = readFileSync(`/proc/${nginx.pid}/task/${nginx.pid}/children`, 'utf8').trim().split(/\s+/).filter(Boolean);
+  const held = new Set<string>();
+  for (const worker of workers) {
+    for (const fd of readdirSync(`/proc/${worker}/fd`)) {
+      const link = (() => {
+        try {
+          return readlinkSync(`/proc/${worker}/fd/${fd}`);
+        } catch {
+          return ''; // closed meanwhile
+        }
+      })();
+      const inode = /^socket:\[(\d+)\]$/.exec(link)?.[1];
+      if (inode !== undefined) held.add(inode);
+    }
+  }
+  const remote = `0100007F:${port.toString(16).toUpperCase().padStart(4, '0')}`;
+  // Columns: sl, local, remote, state (01: established), …, inode (the tenth).
+  return readFileSync('/proc/net/tcp', 'utf8')
+    .split('\n')
+    .slice(1)
+    .map((line) => line.trim().split(/\s+/))
+    .filter((columns) => columns[2] === remote && columns[3] === '01' && held.has(columns[9] ?? ''))
+    .map((columns) => columns[9] as string)
+    .sort();
 }

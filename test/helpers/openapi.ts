@@ -126,7 +126,10 @@ export function mismatches(document: JsonObject, ajv: ReturnType<typeof createAj
     if (observed.body !== '') problems.push(`${label}: a body where the document lists none`);
     return problems;
   }
-  const type = (observed.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '';
+  // A refusal nginx asked for with X-Twake-Status-Mapping: its problem in X-Twake-Problem, no body.
+  const inHeader = observed.body === '' && observed.headers.has('x-twake-problem') && isObject(response.headers) && 'X-Twake-Problem' in response.headers;
+  if (inHeader) observed = { ...observed, body: observed.headers.get('x-twake-problem') ?? '' };
+  const type = inHeader ? 'application/problem+json' : ((observed.headers.get('content-type') ?? '').split(';')[0]?.trim().toLowerCase() ?? '');
   const media = content[type];
   if (!isObject(media)) return [...problems, `${label}: content type ${JSON.stringify(type)} not listed`];
   let body: Json;

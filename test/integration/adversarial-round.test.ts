@@ -139,7 +139,8 @@ describeWithNginx('nginx auth_request (docs/deploy.md) and large request headers
       res.json({ reached: true });
     });
     backend = await listenOnFreePort(site);
-    proxy = await startNginx(documentedNginxBlock(validator.port), backend.port);
+    const documented = documentedNginxBlock(validator.port);
+    proxy = await startNginx(documented.locations, backend.port, documented.upstreams);
     nginxPort = proxy.port;
     tls = proxy.tls;
   });

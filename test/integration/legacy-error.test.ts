@@ -68,8 +68,12 @@ describe.each([
     if (authorization !== null) call = call.set('Authorization', authorization);
     if (mapped) call = call.set('X-Twake-Status-Mapping', 'auth-request');
     const answer = await call;
-    expect(answer.body.error).toBe(error);
-    if (mapped) expect(JSON.parse(answer.headers['x-twake-problem'] as string)).toMatchObject({ error, twake_error: error });
-    else expect(answer.headers['x-twake-problem']).toBeUndefined();
+    if (mapped) {
+      expect(JSON.parse(answer.headers['x-twake-problem'] as string)).toMatchObject({ error, twake_error: error });
+      expect(answer.text).toBe('');
+    } else {
+      expect(answer.body.error).toBe(error);
+      expect(answer.headers['x-twake-problem']).toBeUndefined();
+    }
   });
 });

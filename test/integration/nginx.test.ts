@@ -8,7 +8,7 @@ import { createEmptyDatabaseUrl } from '../helpers/databases';
 import { signWithStoredKey, storedSigningKeys } from '../helpers/signing-keys';
 import { cliJson, runCli, startServer, type ServerProcess } from '../helpers/processes';
 import type { SelfSigned } from '../helpers/self-signed';
-import { describeWithNginx, documentedNginxBlock, documentedTokenRoutes, sendTls as send, startNginx, type Answer, type RunningNginx } from '../helpers/nginx';
+import { describeWithNginx, documentedNginxBlock, documentedTokenRoutes, sendTls as send, startNginx, upstreamConnections, type Answer, type RunningNginx } from '../helpers/nginx';
 
 describeWithNginx('nginx auth_request with the documented configuration', () => {
   let tls: SelfSigned;
@@ -55,12 +55,12 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
 
     const documented = documentedNginxBlock(validator.port);
     // Company paths take the same directives as /api/v1/ (docs/deploy.md, "Bearer tokens on company paths").
-    const apiV1 = /location \/api\/v1\/ \{[\s\S]*?\n\}/.exec(documented)?.[0] ?? '';
+    const apiV1 = /location \/api\/v1\/ \{[\s\S]*?\n\}/.exec(documented.locations)?.[0] ?? '';
     const companies = apiV1.replace('location /api/v1/ {', 'location ~ ^/api/[^/]+/[^/]+/companies/ {');
     // Not from docs/deploy.md: the ordinary location most sites add for the rest (a web UI), to the same
     // backend, with no auth_request and no header clearing.
     const rest = 'location / {\n  proxy_pass http://backend;\n}';
-    proxy = await startNginx(`${documented}\n${companies}\n${documentedTokenRoutes(validator.port)}\n${rest}`, backendPort);
+    proxy = await startNginx(`${documented.locations}\n${companies}\n${documentedTokenRoutes()}\n${rest}`, backendPort, documented.upstreams);
     nginxPort = proxy.port;
     tls = proxy.tls;
   });
@@ -270,6 +270,26 @@ describeWithNginx('nginx auth_request with the documented configuration', () => 
       const [, current] = storedSigningKeys(env);
       expect(await sendWith(await signWithStoredKey(current, claims()))).toMatchObject({ status: 200 });
     }, 20_000);
+  });
+
+  it('keeps one connection to the validator alive across refusals with a body and a pass (docs/deploy.md\'s upstream keepalive)', async () => {
+    const held = () => upstreamConnections(proxy as RunningNginx, validator.port);
+    expect((await get('/api/v1/raw/x?group_id=alpha')).status).toBe(200);
+    const before = held();
+    expect(before).toHaveLength(1);
+    // Each refusal is a 401 or 403 with a problem body from the validator: nginx must read it whole to
+    // use the connection again, and the next request must not read its rest as its own answer.
+    const unknown = await get('/api/v1/raw/x?group_id=alpha', { Authorization: basic(app.publicId, 'wrong') });
+    expect(refusalOf(unknown)).toEqual({ status: 401, code: 'invalid_credentials', twake: undefined });
+    const notInstalled = await get('/api/v1/raw/x?group_id=beta');
+    expect(refusalOf(notInstalled)).toMatchObject({ status: 403 });
+    const noCompany = await get('/api/v1/raw/x');
+    expect(refusalOf(noCompany)).toMatchObject({ status: 400 });
+    const passed = await get('/api/v1/raw/x?group_id=alpha');
+    expect(passed.status).toBe(200);
+    expect((JSON.parse(passed.body) as { headers: Record<string, string> }).headers['x-twake-company-id']).toBe('alpha');
+    // The same connection throughout: none opened, none closed.
+    expect(held()).toEqual(before);
   });
 
   // Last: it spends the failure budget of 127.0.0.1.
