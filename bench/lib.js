@@ -53,11 +53,13 @@ async function seedApplication(url, company) {
 
 /**
  * Starts `bench/<script>` (or a script at an absolute path) with arguments, env and extra Node flags, on `core` when given; resolves once it prints "READY <port>".
- * With `logFile`, the target's standard output goes to that file (as a server's logs would) and it says READY on fd 3 instead.
+ * With `logFile`, the target's standard output goes to that file (as a server's logs would) and it says READY on fd 3 instead;
+ * `wrapper` is a command line the target runs under (valgrind).
  */
-function startTarget(script, args, env, extraNodeArgs = [], core = null, { logFile = null } = {}) {
+function startTarget(script, args, env, extraNodeArgs = [], core = null, { logFile = null, wrapper = [] } = {}) {
   const nodeArgs = [...(process.env.BENCH_NODE_ARGS || '').split(' ').filter(Boolean), ...extraNodeArgs];
-  const command = [process.execPath, ...nodeArgs, resolve(__dirname, script), ...args];
+  // A wrapper (valgrind) execs the target too: the pid stays the server's.
+  const command = [...wrapper, process.execPath, ...nodeArgs, resolve(__dirname, script), ...args];
   // taskset execs the command, so the child's pid stays the server's.
   const pinned = core === null ? command : ['taskset', '-c', String(core), ...command];
   const output = logFile === null ? 'pipe' : openSync(logFile, 'a');
