@@ -2,7 +2,7 @@
 // each driven by its own wrk on core 1: the ratio of their throughputs in the same window, round by round.
 // A variant may end in `@4` (Express 4) and `:development` (NODE_ENV, production otherwise; the README's code needs development).
 // BENCH_PROVIDER=sqlite|postgresql (sqlite), BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32),
-// BENCH_DATABASE_PREFIX (twake_app_auth_bench).
+// BENCH_DATABASE_PREFIX (twake_app_auth_bench), BENCH_PORT.
 const os = require('node:os');
 const { available, createDatabase, median, seedApplication, startTarget, wrk } = require('./lib');
 
@@ -30,8 +30,10 @@ async function main() {
   const loadAtStart = os.loadavg()[0].toFixed(2);
   const ratios = [];
   for (let round = 0; round < ROUNDS; round += 1) {
-    const env = (target) => ({ DATABASE_URL: database.url, BENCH_PUBLIC_ID: credentials.publicId, BENCH_KEY: credentials.privateKey, NODE_ENV: target.nodeEnv });
-    const servers = await Promise.all(targets.map((target) => startTarget('bench-server.js', [target.variant], env(target), [], 0)));
+    // BENCH_PORT: the first target listens there, the second on the next port (the system chooses without it).
+    const port = (index) => (process.env.BENCH_PORT ? String(Number(process.env.BENCH_PORT) + index) : '0');
+    const env = (target, index) => ({ DATABASE_URL: database.url, BENCH_PUBLIC_ID: credentials.publicId, BENCH_KEY: credentials.privateKey, NODE_ENV: target.nodeEnv, BENCH_PORT: port(index) });
+    const servers = await Promise.all(targets.map((target, index) => startTarget('bench-server.js', [target.variant], env(target, index), [], 0)));
     try {
       await Promise.all(servers.map((server) => drive(server, WARMUP_SECONDS)));
       const [first, second] = await Promise.all(servers.map((server) => drive(server, SECONDS)));
