@@ -123,7 +123,8 @@ if (variant === 'bare') {
   throw new Error(`unknown variant ${variant}`);
 }
 
-server.listen(0, '127.0.0.1', () => {
+// BENCH_PORT: a fixed port (0, the default, lets the system choose).
+server.listen(Number(process.env.BENCH_PORT || 0), '127.0.0.1', () => {
   process.stdout.write(`READY ${server.address().port}\n`);
 });
 process.on('SIGTERM', () => server.close(() => process.exit(0)));

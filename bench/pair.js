@@ -4,7 +4,7 @@
 // `serve` is the real server (bench/server-process.js, behind a trusted proxy saying HTTPS) with its request log at the default
 // level written to a file; `serve:silent` the same without request lines.
 // BENCH_PROVIDER=sqlite|postgresql (sqlite), BENCH_ROUNDS (5), BENCH_SECONDS (4), BENCH_WARMUP_SECONDS (2), BENCH_CONNECTIONS (32),
-// BENCH_DATABASE_PREFIX (twake_app_auth_bench).
+// BENCH_DATABASE_PREFIX (twake_app_auth_bench), BENCH_PORT.
 const os = require('node:os');
 const { mkdtempSync, rmSync } = require('node:fs');
 const { join } = require('node:path');
@@ -40,8 +40,10 @@ async function main() {
   const loadAtStart = os.loadavg()[0].toFixed(2);
   const ratios = [];
   for (let round = 0; round < ROUNDS; round += 1) {
-    const env = (target) => ({ DATABASE_URL: database.url, BENCH_PUBLIC_ID: credentials.publicId, BENCH_KEY: credentials.privateKey, NODE_ENV: target.nodeEnv });
-    const servers = await Promise.all(targets.map((target) => start(target, env(target))));
+    // BENCH_PORT: the first target listens there, the second on the next port (the system chooses without it).
+    const port = (index) => (process.env.BENCH_PORT ? String(Number(process.env.BENCH_PORT) + index) : '0');
+    const env = (target, index) => ({ DATABASE_URL: database.url, BENCH_PUBLIC_ID: credentials.publicId, BENCH_KEY: credentials.privateKey, NODE_ENV: target.nodeEnv, BENCH_PORT: port(index) });
+    const servers = await Promise.all(targets.map((target, index) => start(target, env(target, index))));
     try {
       await Promise.all(servers.map((server) => drive(server, WARMUP_SECONDS)));
       const [first, second] = await Promise.all(servers.map((server) => drive(server, SECONDS)));

@@ -317,7 +317,8 @@ export function refuseOutsideAllowedIps(record: ApplicationRecord, clientIp: str
  */
 function identityOf(config: Configuration, facts: RequestFacts, record: ApplicationRecord, key: StoredKey, companyId: string, grants: Grants | null): TwakeIdentity {
   if (grants === null) throw new NotInstalledError();
-  refuseOutsideAllowedIps(record, facts.clientIp);
+  // Checked here before the address is read: `facts.clientIp` may be a getter that evaluates `trust proxy`.
+  if (record.allowedIps !== undefined && record.allowedIps.length > 0) refuseOutsideAllowedIps(record, facts.clientIp);
   const requirement = facts.requirement;
   if (requirement != null) {
     const capabilities = missingFrom(requirement.capabilities, grants.capabilities);

@@ -132,5 +132,7 @@ function bothReadings(routes: RouteTable, full: string, path: string): Requireme
 
 /** Collects the facts of an Express request. */
 export function factsFromRequest(req: Request, res: Response, config: Configuration, readBody: BodyReader): RequestFacts {
+  // Without a route table nothing refuses the request line first: the company is read at once, with no closure to build.
+  if (config.routes === null && config.nodeRoutes === null) return requestFacts(req, config, companyFacts(req, res, readBody));
   return requestFactsWithRoute(req, config, () => companyFacts(req, res, readBody), routeRequirement);
 }

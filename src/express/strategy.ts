@@ -23,9 +23,25 @@ export interface StrategyActions {
  * `failWithError: true`. Every other refusal goes to `error()`; on success `req.twake` is set.
  */
 export function decideForPassport(config: Configuration, readBody: BodyReader, req: Request, res: Response, passportActions: StrategyActions): void {
+  const outcome = decide(config, factsFromRequest(req, res, config, readBody));
+  if (!(outcome instanceof Promise)) {
+    // Decided from memory: reported here, as reportedOnce() would, without building its closures.
+    try {
+      attachIdentity(req, outcome);
+    } catch (error) {
+      passportActions.error(error);
+      return;
+    }
+    try {
+      passportActions.success(outcome);
+    } catch (error) {
+      reportAgain(req, error);
+    }
+    return;
+  }
   const actions = reportedOnce(req, passportActions);
   whenDecided(
-    decide(config, factsFromRequest(req, res, config, readBody)),
+    outcome,
     (identity) => {
       attachIdentity(req, identity);
       actions.success(identity);
@@ -62,13 +78,18 @@ function reportedOnce(req: Request, actions: StrategyActions): StrategyActions {
     },
     error: (error) => {
       if (first()) actions.error(error);
-      else if (typeof req.next === 'function') req.next(error);
-      else
-        process.nextTick(() => {
-          throw error;
-        });
+      else reportAgain(req, error);
     },
   };
+}
+
+// An error after the one report passport takes: to Express's error handling, as a throw in a handler is.
+function reportAgain(req: Request, error: unknown): void {
+  if (typeof req.next === 'function') req.next(error);
+  else
+    process.nextTick(() => {
+      throw error;
+    });
 }
 
 /**

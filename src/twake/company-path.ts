@@ -5,6 +5,10 @@ import { decodeComponent } from '../core/percent-decoding';
 
 const FIELD = 'company_id';
 const COMPANIES = 'companies';
+// The words in any ASCII case, as `toLowerCase().includes(word)` finds them (no other character lower-cases
+// into them: U+0130 becomes "i" and a combining dot), without a lower-cased copy of the URL per request.
+const COMPANIES_ANY_CASE = /companies/i;
+const COMPANY_ANY_CASE = /company/i;
 
 /**
  * A path's segments as a router may read them: escapes decoded per segment, backslashes as slashes,
@@ -46,7 +50,7 @@ function companyAt(segments: readonly string[], start: number): string | undefin
 export function fromCompanyPath(path: string): CompanySource {
   // Most paths name no company: said without splitting them (a path of 64 KB of slashes would otherwise
   // cost milliseconds, before any credential is checked). An escape could spell the word: read those.
-  if (!path.includes('%') && !path.toLowerCase().includes(COMPANIES)) return ABSENT;
+  if (!path.includes('%') && !COMPANIES_ANY_CASE.test(path)) return ABSENT;
   const question = path.indexOf('?');
   const segments = segmentsOf(question < 0 ? path : path.slice(0, question));
   if (segments === null) return path.toLowerCase().includes(COMPANIES) ? AMBIGUOUS : ABSENT;
@@ -65,12 +69,26 @@ export function fromCompanyPath(path: string): CompanySource {
 // `company.id` and `company id` so: any such key is refused rather than guessed.
 const aliasesCompanyId = (key: string): boolean => key !== FIELD && /^[[\].\s]*company[_.\s[]id(?:[[.\]]|$)/.test(key);
 
+// Whether "company" appears in a key of `query`: between the start or a separator (& ; # ?) and the next "=".
+function keyHoldsCompany(query: string): boolean {
+  let inKey = true;
+  for (let index = 0; index < query.length; index += 1) {
+    const code = query.charCodeAt(index);
+    if (code === 0x26 || code === 0x3b || code === 0x23 || code === 0x3f) inKey = true;
+    else if (code === 0x3d) inKey = false;
+    else if (inKey && code === 0x63 && query.startsWith('company', index)) return true;
+  }
+  return false;
+}
+
 /** `company_id` in the raw query of `url`: absent, one value, or ambiguous (repeated, aliased, undecodable). */
 export function companyIdFromQuery(url: string): CompanySource {
   const question = url.indexOf('?');
   if (question < 0) return ABSENT;
   const query = url.slice(question + 1);
-  if (!query.toLowerCase().includes('company')) return ABSENT;
+  if (!COMPANY_ANY_CASE.test(query)) return ABSENT;
+  // Without escapes, keys are read as written ("+" a space): only a key holding "company" can be company_id or an alias of it.
+  if (!query.includes('%') && !keyHoldsCompany(query)) return ABSENT;
   let found: CompanySource = ABSENT;
   for (const pair of query.split(/[&;#?]/)) {
     const equals = pair.indexOf('=');

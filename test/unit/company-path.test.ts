@@ -40,6 +40,17 @@ describe('companyIdFromQuery', () => {
       expect({ query, source: companyIdFromQuery(`/x?${query}`) }).toEqual({ query, source: AMBIGUOUS });
     }
   });
+
+  it('should find company_id after any separator, and ignore "company" in values', () => {
+    expect(companyIdFromQuery('/x?group_id=bench-company')).toEqual(ABSENT);
+    expect(companyIdFromQuery('/x?a=company=company_id&b=COMPANY')).toEqual(ABSENT);
+    expect(companyIdFromQuery('/x?group_id=company&company_id=c')).toEqual(found('c'));
+    expect(companyIdFromQuery('/x?a=company;company_id=c+1')).toEqual(found('c 1'));
+    expect(companyIdFromQuery('/x?a=b#company_id=c')).toEqual(found('c'));
+    expect(companyIdFromQuery('/x?a=b?company_id=c')).toEqual(found('c'));
+    expect(companyIdFromQuery('/x?COMPANY_ID=c')).toEqual(ABSENT);
+    expect(companyIdFromQuery('/x?a=company&company+id=c')).toEqual(AMBIGUOUS);
+  });
 });
 
 describe('companyIdFromParsed', () => {

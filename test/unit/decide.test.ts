@@ -1,5 +1,5 @@
 import { describe, expect, it } from '@jest/globals';
-import { StoreUnavailableError, InvalidCredentialsError } from '../../src';
+import { StoreUnavailableError, InvalidCredentialsError, createCachedStore } from '../../src';
 import type { ApplicationRecord, ApplicationStore, StoreAnswer } from '../../src';
 import { decide as decideNowOrLater, type RequestFacts } from '../../src/core/decide';
 import { parseOptions } from '../../src/core/options';
@@ -66,5 +66,31 @@ describe('decide with the forms a store answer may take', () => {
       },
     });
     await expect(decide(throwing, facts(KEY))).resolves.toMatchObject({ publicId: 'app' });
+  });
+});
+
+describe('decide and the client address', () => {
+  it('should not read the client address to let a request through from memory, unless the application restricts it', async () => {
+    const known = await recordOf('app');
+    let reads = 0;
+    const counted = (privateKey: string): RequestFacts => ({
+      ...facts(privateKey),
+      get clientIp() {
+        reads += 1;
+        return '127.0.0.1';
+      },
+    });
+    const cachedConfig = (record: ApplicationRecord | null) =>
+      parseOptions({ store: createCachedStore({ findApplication: (publicId) => (publicId === 'app' ? record : null) }), mode: 'production', throttle: false });
+    const open = cachedConfig(known);
+    await expect(decide(open, counted(KEY))).resolves.toMatchObject({ publicId: 'app' });
+    reads = 0;
+    await expect(decide(open, counted(KEY))).resolves.toMatchObject({ publicId: 'app' });
+    expect(reads).toBe(0);
+    const restricted = cachedConfig(known === null ? null : { ...known, allowedIps: ['10.0.0.0/8'] });
+    await expect(decide(restricted, counted(KEY))).rejects.toMatchObject({ code: 'ip_not_allowed' });
+    reads = 0;
+    await expect(decide(restricted, counted(KEY))).rejects.toMatchObject({ code: 'ip_not_allowed' });
+    expect(reads).toBe(1);
   });
 });
