@@ -86,9 +86,9 @@ export function companyIdFromQuery(url: string): CompanySource {
   const question = url.indexOf('?');
   if (question < 0) return ABSENT;
   const query = url.slice(question + 1);
-  if (!COMPANY_ANY_CASE.test(query)) return ABSENT;
-  // Without escapes, keys are read as written ("+" a space): only a key holding "company" can be company_id or an alias of it.
-  if (!query.includes('%') && !keyHoldsCompany(query)) return ABSENT;
+  // Without escapes, keys are read as written ("+" a space): only a key holding "company" can be company_id
+  // or an alias of it. An escape can spell the word (`%63ompany_id`): such a query is read in full.
+  if (!query.includes('%') && !(COMPANY_ANY_CASE.test(query) && keyHoldsCompany(query))) return ABSENT;
   let found: CompanySource = ABSENT;
   for (const pair of query.split(/[&;#?]/)) {
     const equals = pair.indexOf('=');

@@ -41,6 +41,12 @@ describe('companyIdFromQuery', () => {
     }
   });
 
+  it('should read a key whose escapes spell company_id, as a backend that decodes keys reads it', () => {
+    expect(companyIdFromQuery('/x?group_id=A&%63ompany_id=B')).toEqual(found('B'));
+    expect(companyIdFromQuery('/x?%43OMPANY_ID=B')).toEqual(ABSENT);
+    expect(companyIdFromQuery('/x?%63ompany%5Fid=B&company_id=B')).toEqual(AMBIGUOUS);
+  });
+
   it('should find company_id after any separator, and ignore "company" in values', () => {
     expect(companyIdFromQuery('/x?group_id=bench-company')).toEqual(ABSENT);
     expect(companyIdFromQuery('/x?a=company=company_id&b=COMPANY')).toEqual(ABSENT);
