@@ -34,6 +34,12 @@ describe('createRequestLineLogger', () => {
     expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 40, service: 'twake-app-auth', msg: 'written' });
   });
 
+  it('carries the fields the main logger adds (a worker’s number and pid)', () => {
+    const { lines, stream } = sink();
+    createRequestLineLogger(createLogger('info', stream).child({ worker: 2, pid: 1234 })).info('request');
+    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ service: 'twake-app-auth', worker: 2, pid: 1234, msg: 'request' });
+  });
+
   it('writes a request line exactly as the redacting logger would', () => {
     const plain = sink();
     const redacting = sink();

@@ -34,8 +34,10 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
 export function createRequestLineLogger(logger: Logger, destination?: DestinationStream): Logger {
   const pino = requireOptional<typeof Pino>('pino', 'the server');
   const output = destination ?? (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
-  // The main logger's bindings too (a worker's number and pid).
-  return pino({ level: logger.level, base: { ...BASE, ...logger.bindings() } }, output);
+  // Every field the main logger adds to its lines (a worker's number and pid: `bindings()` leaves pid out).
+  const chindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
+  const base = chindings === '' ? BASE : (JSON.parse(`{${chindings.slice(1)}}`) as Record<string, unknown>);
+  return pino({ level: logger.level, base }, output);
 }
 
 /**
