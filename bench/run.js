@@ -4,6 +4,7 @@
 // BENCH_ROUNDS (5), BENCH_SECONDS (8), BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (32), BENCH_TARGETS (parts of names, comma-separated),
 // BENCH_DATABASE_PREFIX (the PostgreSQL database's name prefix, twake_app_auth_bench). BENCH_TARGETS=nginx runs the nginx rows only;
 // BENCH_NGINX_PORTS as in bench/nginx.js.
+const { rmSync } = require('node:fs');
 const os = require('node:os');
 const { join } = require('node:path');
 const { available, cpuMicroseconds, createDatabase, median, rewriteSection, seedApplication, startTarget, rssMiB, load, markdownTable, wrk } = require('./lib');
@@ -25,12 +26,14 @@ const TARGETS = [
   { name: 'bare Express 5 (no auth, the limit)', script: 'bench-server.js', variant: 'bare', provider: 'sqlite' },
   { name: 'Express 5 with one empty middleware (what any layer costs)', script: 'bench-server.js', variant: 'passthrough', provider: 'sqlite' },
   { name: 'node:http + the decision only (no Express)', script: 'bench-server.js', variant: 'floor', provider: 'sqlite' },
-  { name: 'node:http alone (no Express, no decision)', script: 'bench-server.js', variant: 'floor-bare', provider: 'sqlite' },
+  { id: 'floor', name: 'node:http alone (no Express, no decision)', script: 'bench-server.js', variant: 'floor-bare', provider: 'sqlite' },
   { id: 'basic-auth', name: 'express-basic-auth (static in-memory user)', script: 'bench-server.js', variant: 'basic-auth', provider: 'sqlite' },
   { id: 'passport-http', name: 'passport-http BasicStrategy (static in-memory user)', script: 'bench-server.js', variant: 'passport-http', provider: 'sqlite' },
-  { name: 'twake-app-auth serve, warm, SQLite', script: 'server-process.js', provider: 'sqlite', env: {} },
-  { name: 'twake-app-auth serve, warm, SQLite, METRICS=false', script: 'server-process.js', provider: 'sqlite', env: { METRICS: 'false' } },
-  { name: 'twake-app-auth serve, warm, PostgreSQL', script: 'server-process.js', provider: 'postgresql', env: {} },
+  { name: 'twake-app-auth serve, warm, SQLite, request lines to a file', script: 'server-process.js', provider: 'sqlite', env: { LOG_LEVEL: 'info' }, logFile: true, against: ['floor'] },
+  { name: 'twake-app-auth serve, warm, SQLite', script: 'server-process.js', provider: 'sqlite', env: {}, against: ['floor'] },
+  { name: 'twake-app-auth serve, warm, SQLite, METRICS=false', script: 'server-process.js', provider: 'sqlite', env: { METRICS: 'false' }, against: ['floor'] },
+  { name: 'twake-app-auth serve, warm, PostgreSQL, request lines to a file', script: 'server-process.js', provider: 'postgresql', env: { LOG_LEVEL: 'info' }, logFile: true, against: ['floor'] },
+  { name: 'twake-app-auth serve, warm, PostgreSQL', script: 'server-process.js', provider: 'postgresql', env: {}, against: ['floor'] },
   { id: 'middleware', name: 'middleware + createCachedStore, SQLite', script: 'bench-server.js', variant: 'middleware', provider: 'sqlite', against: ['basic-auth', 'passport-http'] },
   { id: 'mounted', name: "middleware + createCachedStore mounted as the README mounts it (app.use('/api/v1', …)), SQLite", script: 'bench-server.js', variant: 'middleware-mounted', provider: 'sqlite', against: ['middleware'] },
   { name: 'middleware + createCachedStore + twakeV1Routes, SQLite', script: 'bench-server.js', variant: 'middleware-routes', provider: 'sqlite' },
@@ -100,7 +103,9 @@ async function main() {
         LOG_LEVEL: 'silent',
         ...target.env,
       };
-      const server = await startTarget(target.script, target.variant ? [target.variant] : [], env, [], PIN ? 0 : null);
+      // The server's request lines go to a file, as a supervisor would send them.
+      const logFile = target.logFile ? join(os.tmpdir(), `twake-app-auth-bench-${process.pid}.log`) : null;
+      const server = await startTarget(target.script, target.variant ? [target.variant] : [], env, [], PIN ? 0 : null, { logFile });
       const url = `http://127.0.0.1:${server.port}/api/v1/auth/test?group_id=${COMPANY}`;
       const headers = { Authorization: `Basic ${Buffer.from(`${publicId}:${privateKey}`).toString('base64')}`, 'X-Forwarded-Proto': 'https' };
       await drive(url, headers, WARMUP_SECONDS);
@@ -110,6 +115,7 @@ async function main() {
       result.cpu = (cpuMicroseconds(server.pid) - cpuBefore) / result.total;
       result.rss = rssMiB(server.pid);
       await server.stop();
+      if (logFile !== null) rmSync(logFile, { force: true });
       if (result.non2xx > 0 || result.errors > 0) throw new Error(`${target.name}: ${result.non2xx} non-2xx, ${result.errors} socket errors`);
       results.get(target.name).push(result);
       process.stderr.write(`round ${round + 1}/${ROUNDS} ${target.name}: ${Math.round(result.rps)} req/s\n`);
