@@ -233,6 +233,7 @@ export function createApp(options: AppOptions): ValidatorApp {
     const [req, res] = adopt(incoming, outgoing, settings);
     // With request lines off (LOG_LEVEL above info), not even a listener per request.
     if (requestLines !== null) logRequest(requestLines, req, res);
+    // A target that does not parse has no path (req.path is undefined): no route, as Express's router found none.
     const match = matchRoute(routes, req.method ?? 'GET', req.path ?? '');
     if (match === null) {
       // A path the server does not serve: a problem body, which repeats nothing of the request.
