@@ -4,11 +4,12 @@ import { startServerWithApp, type ServerWithApp } from '../helpers/server-with-a
 import { rawRequest } from '../helpers/raw-http';
 import { basic } from '../helpers/create-server';
 
-describe('standalone server: request targets node:url refuses to parse', () => {
+describe('standalone server on Node\'s HTTP server, against the Express app it replaced', () => {
   let started: ServerWithApp;
 
   beforeAll(async () => {
-    started = await startServerWithApp('sqlite', { name: 'Unparsable targets' });
+    // Token routes on too (a POST-only and a GET-only route of their own).
+    started = await startServerWithApp('sqlite', { name: 'Node server findings', serverEnv: { JWT_SECRET: 'an-adversarial-round-secret-of-32-bytes-or-more' } });
   });
 
   afterAll(async () => {
@@ -23,5 +24,14 @@ describe('standalone server: request targets node:url refuses to parse', () => {
     expect(started.server.child.exitCode).toBeNull();
     expect(await rawRequest(started.server.port, '/api/v1/auth/test?group_id=acme', { Authorization: authorization })).toBe(200);
     expect(started.server.logs.join('\n')).not.toContain('ERR_INVALID_URL');
+  });
+
+  // The Express app's catch-all 404 answered OPTIONS before Express's automatic OPTIONS answer could: a
+  // route that does not take OPTIONS is a 404 problem, not a 200 listing methods.
+  it.each(['/healthz', '/readyz', '/metrics', '/.well-known/jwks.json', '/api/console/v1/login', '/api/console/v1/me'])('OPTIONS %s: 404 as before, no Allow', async (path) => {
+    const answer = await fetch(`${started.server.url}${path}`, { method: 'OPTIONS' });
+    expect(answer.status).toBe(404);
+    expect(answer.headers.get('allow')).toBeNull();
+    expect(await answer.json()).toMatchObject({ status: 404, code: 'not_found' });
   });
 });

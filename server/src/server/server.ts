@@ -244,12 +244,6 @@ export function createApp(options: AppOptions): ValidatorApp {
       sendPlainProblem(res, 400, 'bad_request', 'Bad request');
       return;
     }
-    if (match.kind === 'options') {
-      res.setHeader('Allow', match.allow);
-      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-      res.end(match.allow);
-      return;
-    }
     req.route = { path: match.route.pattern };
     const next = (error?: unknown): void => {
       if (error === undefined || error === null || error === 'route' || error === 'router') sendPlainProblem(res, 404, 'not_found', 'Not found');
