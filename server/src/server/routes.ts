@@ -9,23 +9,15 @@ export interface Route<Handler> {
   readonly withRest?: boolean;
 }
 
-/** What a path and method found: a route, the methods its path answers (405-free, as Express: 404 or OPTIONS), or nothing. */
-export type RouteMatch<Handler> =
-  | { readonly kind: 'route'; readonly route: Route<Handler> }
-  | { readonly kind: 'options'; readonly allow: string }
-  | { readonly kind: 'bad-path' }
-  | null;
+/**
+ * What a path and method found: a route, a bad path, or nothing (404 for any other method of a known path,
+ * OPTIONS included: the Express app's catch-all 404 answered before Express's automatic OPTIONS could).
+ */
+export type RouteMatch<Handler> = { readonly kind: 'route'; readonly route: Route<Handler> } | { readonly kind: 'bad-path' } | null;
 
 // Express answers HEAD from a GET route.
 const answers = (methods: readonly string[] | null, method: string): boolean =>
   methods === null || methods.includes(method) || (method === 'HEAD' && methods.includes('GET'));
-
-// The methods of Express's automatic OPTIONS answer: each route's own, HEAD beside GET, sorted.
-function allowOf(methods: readonly string[]): string {
-  const all = new Set(methods);
-  if (all.has('GET')) all.add('HEAD');
-  return [...all].sort().join(', ');
-}
 
 /** Whether every segment of a wildcard's value decodes (Express refuses the request with 400 otherwise). */
 function decodes(rest: string): boolean {
@@ -46,12 +38,10 @@ function isExactly(path: string, pattern: string): boolean {
 }
 
 /**
- * Finds the route of `method` and `path` in `routes` (patterns in lower case). OPTIONS on a path whose
- * routes do not take OPTIONS is answered with their methods, as Express does; a wildcard's value that
+ * Finds the route of `method` and `path` in `routes` (patterns in lower case). A wildcard's value that
  * does not decode is a bad path (400), as in Express.
  */
 export function matchRoute<Handler>(routes: ReadonlyArray<Route<Handler>>, method: string, path: string): RouteMatch<Handler> {
-  const allowed: string[] = [];
   for (const route of routes) {
     let found = isExactly(path, route.pattern);
     if (!found && route.withRest === true && path.length > route.pattern.length + 1 && path.charCodeAt(route.pattern.length) === 47) {
@@ -60,7 +50,6 @@ export function matchRoute<Handler>(routes: ReadonlyArray<Route<Handler>>, metho
     }
     if (!found) continue;
     if (answers(route.methods, method)) return { kind: 'route', route };
-    if (route.methods !== null) allowed.push(...route.methods);
   }
-  return method === 'OPTIONS' && allowed.length > 0 ? { kind: 'options', allow: allowOf(allowed) } : null;
+  return null;
 }

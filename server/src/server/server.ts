@@ -233,6 +233,7 @@ export function createApp(options: AppOptions): ValidatorApp {
     const [req, res] = adopt(incoming, outgoing, settings);
     // With request lines off (LOG_LEVEL above info), not even a listener per request.
     if (requestLines !== null) logRequest(requestLines, req, res);
+    // A target that does not parse has no path (req.path is undefined): no route, as Express's router found none.
     const match = matchRoute(routes, req.method ?? 'GET', req.path ?? '');
     if (match === null) {
       // A path the server does not serve: a problem body, which repeats nothing of the request.
@@ -241,12 +242,6 @@ export function createApp(options: AppOptions): ValidatorApp {
     }
     if (match.kind === 'bad-path') {
       sendPlainProblem(res, 400, 'bad_request', 'Bad request');
-      return;
-    }
-    if (match.kind === 'options') {
-      res.setHeader('Allow', match.allow);
-      res.setHeader('Content-Type', 'text/plain; charset=utf-8');
-      res.end(match.allow);
       return;
     }
     req.route = { path: match.route.pattern };

@@ -6,6 +6,18 @@ import proxyAddr from 'proxy-addr';
 import type { TwakeIdentity } from 'twake-app-auth';
 import type { TrustFunction } from './trust-proxy';
 
+/**
+ * parseurl's reading of the request target, or undefined when it throws (node:url refuses an absolute-form
+ * target with an unclosed IPv6 bracket): a getter that throws in the request listener would stop the process.
+ */
+function parsedUrl(req: IncomingMessage): ReturnType<typeof parseUrl> {
+  try {
+    return parseUrl(req);
+  } catch {
+    return undefined;
+  }
+}
+
 /** The settings a request reads through `req.app.get(name)`, as Express's handlers and ours ask for them. */
 export interface ValidatorSettings {
   get(name: string): unknown;
@@ -42,13 +54,14 @@ export class ValidatorRequest extends IncomingMessage {
     return this.url ?? '';
   }
 
+  /** The path, or undefined for a target that does not parse (`http://[::1/`): Express's router found no route for it. */
   get path(): string | undefined {
-    return parseUrl(this)?.pathname ?? undefined;
+    return parsedUrl(this)?.pathname ?? undefined;
   }
 
   /** node:querystring's reading, as Express 5's default ('simple') query parser. */
   get query(): querystring.ParsedUrlQuery {
-    const query = parseUrl(this)?.query;
+    const query = parsedUrl(this)?.query;
     return querystring.parse(typeof query === 'string' ? query : '');
   }
 
