@@ -1,7 +1,7 @@
 // `npm run bench:server-instructions`: instructions per request of the server and of node:http alone, counted by valgrind (callgrind),
 // which do not move with the machine's load as times do. Each target runs under callgrind with counting off while it starts
 // and warms up (WARMUP requests), then on for exactly REQUESTS requests over 8 keep-alive connections.
-// INSTRUCTIONS_REQUESTS (5000), INSTRUCTIONS_WARMUP (4000). Kernel time (the socket reads and writes) is not counted.
+// INSTRUCTIONS_REQUESTS (5000), INSTRUCTIONS_WARMUP (4000); INSTRUCTIONS_ONLY=text counts only the targets whose name holds it. Kernel time (the socket reads and writes) is not counted.
 const { execFileSync } = require('node:child_process');
 const http = require('node:http');
 const { readFileSync, readdirSync, mkdtempSync, rmSync } = require('node:fs');
@@ -53,6 +53,7 @@ async function main() {
   const rows = [];
   try {
     for (const [index, target] of TARGETS.entries()) {
+      if (process.env.INSTRUCTIONS_ONLY && !target.name.includes(process.env.INSTRUCTIONS_ONLY)) continue;
       const output = join(folder, `callgrind-${index}.out`);
       const env = { DATABASE_URL: database.url, BENCH_PUBLIC_ID: publicId, BENCH_KEY: privateKey, ...target.env };
       const valgrind = ['--tool=callgrind', '--instr-atstart=no', `--callgrind-out-file=${output}`];
@@ -80,7 +81,7 @@ async function main() {
     rmSync(folder, { recursive: true, force: true });
     await database.drop();
   }
-  const floor = rows[0].perRequest;
+  const floor = rows.find((row) => row.name === TARGETS[0].name)?.perRequest ?? Number.NaN;
   console.log(`| target | instructions per request | node:http alone / target |\n|---|---|---|`);
   for (const row of rows) console.log(`| ${row.name} | ${Math.round(row.perRequest / 1000)}k | ${(floor / row.perRequest).toFixed(2)} |`);
 }

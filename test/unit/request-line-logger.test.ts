@@ -1,8 +1,8 @@
-// The request lines are written without redaction: to the same output, at the same level, and with nothing redaction would change.
+// Request lines are written without pino's per-call work: to the main logger's output, and as pino would write them.
 import { describe, expect, it } from '@jest/globals';
 import { EventEmitter } from 'node:events';
-import { createLogger, createRequestLineLogger } from '../../server/src/server/logger';
-import { logRequest } from '../../server/src/server/request-log';
+import { createLogger } from '../../server/src/server/logger';
+import { createRequestLines, formatRequestLine, logRequest, type RequestLineFields, type RequestLines } from '../../server/src/server/request-log';
 import type { ValidatorRequest, ValidatorResponse } from '../../server/src/server/validator-request';
 
 function sink() {
@@ -11,47 +11,96 @@ function sink() {
 }
 
 // A finished request as request-log.ts reads it, with every field it writes filled in.
-function finishedRequest() {
+function finishedResponse() {
   const req = { method: 'GET', path: '/api/v1/auth/test', route: { path: '/api/v1/auth/test' }, ip: '10.0.0.1', twake: { publicId: 'pub', companyId: 'acme' } } as unknown as ValidatorRequest;
-  const res = Object.assign(new EventEmitter(), {
+  return Object.assign(new EventEmitter(), {
+    req,
     statusCode: 403,
     locals: { twakeOriginalPath: '/api/v1/x', twakeAuthCode: 'not_installed' } as Record<string, unknown>,
     getHeader: () => '429',
   }) as unknown as ValidatorResponse;
-  return { req, res };
 }
 
-const withoutTime = (line: string | undefined) => ({ ...(JSON.parse(line ?? '{}') as Record<string, unknown>), time: 0, latencyMs: 0 });
+const FULL: RequestLineFields = {
+  method: 'GET',
+  path: '/api/v1/auth/test',
+  route: '/api/v1/auth/test',
+  originalPath: '/api/v1/x',
+  clientAddress: '10.0.0.1',
+  status: 403,
+  decidedStatus: 429,
+  code: 'not_installed',
+  publicId: 'pub',
+  companyId: 'acme',
+  latencyMs: 0.123456,
+};
 
-describe('createRequestLineLogger', () => {
-  it('writes to the main logger’s output, at its level', () => {
-    const { lines, stream } = sink();
-    const main = createLogger('warn', stream);
-    const requests = createRequestLineLogger(main);
-    requests.info('not written');
-    requests.warn('written');
-    expect(lines).toHaveLength(1);
-    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ level: 40, service: 'twake-app-auth', msg: 'written' });
+// Paths and ids are the client's: quotes, backslashes, control characters, Unicode, lone surrogates, long text.
+const ODD_STRINGS = ['"', '\\', 'a"b\\c', '\u0000\u001f\n\r\t', 'é€𝄞', '\u2028\u2029', '\ud800', 'x'.repeat(100) + '"', '</script>'];
+
+const CASES: Array<[string, RequestLineFields]> = [
+  ['every field', FULL],
+  ['no identity, no original path, no decided status', { ...FULL, originalPath: undefined, decidedStatus: undefined, publicId: undefined, companyId: undefined, code: undefined }],
+  ['no route and no path (a target that does not parse)', { ...FULL, route: null, path: undefined, method: undefined }],
+  ['a latency that is not finite', { ...FULL, latencyMs: Number.NaN }],
+  ...ODD_STRINGS.map((odd): [string, RequestLineFields] => [`the path and ids ${JSON.stringify(odd)}`, { ...FULL, path: `/p/${odd}`, originalPath: odd, publicId: odd, companyId: odd, code: odd }]),
+];
+
+/** The line pino itself writes for `fields` at `info`, through the server's main (redacting) logger. */
+function pinoLine(fields: RequestLineFields, child?: Record<string, unknown>): string {
+  const { lines, stream } = sink();
+  const main = createLogger('info', stream);
+  (child === undefined ? main : main.child(child)).info(fields, 'request');
+  return lines[0] ?? '';
+}
+
+describe('createRequestLines', () => {
+  it('writes nothing when the main logger does not write info', () => {
+    expect(createRequestLines(createLogger('warn', sink().stream))).toBeNull();
+    expect(createRequestLines(createLogger('silent', sink().stream))).toBeNull();
+  });
+
+  it('writes to the main logger’s output unless given another', () => {
+    const main = sink();
+    const other = sink();
+    const logger = createLogger('info', main.stream);
+    (createRequestLines(logger) as RequestLines).output.write('a');
+    (createRequestLines(logger, other.stream) as RequestLines).output.write('b');
+    expect(main.lines).toEqual(['a']);
+    expect(other.lines).toEqual(['b']);
+  });
+
+  it.each(CASES)('writes %s exactly as pino does', (_name, fields) => {
+    const lines = createRequestLines(createLogger('info', sink().stream)) as RequestLines;
+    const ours = formatRequestLine(lines, fields, 0);
+    const theirs = pinoLine(fields);
+    expect(ours.endsWith('}\n')).toBe(true);
+    expect(JSON.parse(ours)).toEqual({ ...(JSON.parse(theirs) as Record<string, unknown>), time: 0 });
+    // Text for text, apart from the time, wherever pino's own escaping is JSON's.
+    if (!/[\ud800-\udfff]/.test(JSON.stringify(fields))) expect(ours.replace(/"time":\d+/, '')).toBe(theirs.replace(/"time":\d+/, ''));
   });
 
   it('carries the fields the main logger adds (a worker’s number and pid)', () => {
-    const { lines, stream } = sink();
-    createRequestLineLogger(createLogger('info', stream).child({ worker: 2, pid: 1234 })).info('request');
-    expect(JSON.parse(lines[0] ?? '{}')).toMatchObject({ service: 'twake-app-auth', worker: 2, pid: 1234, msg: 'request' });
+    const child = { worker: 2, pid: 1234 };
+    const lines = createRequestLines(createLogger('info', sink().stream).child(child)) as RequestLines;
+    const ours = JSON.parse(formatRequestLine(lines, FULL, 7)) as Record<string, unknown>;
+    expect(ours).toMatchObject({ service: 'twake-app-auth', worker: 2, pid: 1234, time: 7, msg: 'request' });
+    expect(ours).toEqual({ ...(JSON.parse(pinoLine(FULL, child)) as Record<string, unknown>), time: 7 });
   });
+});
 
-  it('writes a request line exactly as the redacting logger would', () => {
-    const plain = sink();
-    const redacting = sink();
-    for (const { stream, make } of [
-      { stream: plain.stream, make: (main: ReturnType<typeof createLogger>) => createRequestLineLogger(main) },
-      { stream: redacting.stream, make: (main: ReturnType<typeof createLogger>) => main },
-    ]) {
-      const { req, res } = finishedRequest();
-      logRequest(make(createLogger('info', stream)), req, res);
-      (res as unknown as EventEmitter).emit('finish');
-    }
-    expect(withoutTime(plain.lines[0])).toEqual(withoutTime(redacting.lines[0]));
-    expect(withoutTime(plain.lines[0])).toMatchObject({ path: '/api/v1/auth/test', clientAddress: '10.0.0.1', status: 403, decidedStatus: 429, code: 'not_installed', publicId: 'pub' });
+describe('logRequest', () => {
+  it('writes the finished response’s line once, with its fields', () => {
+    const { lines, stream } = sink();
+    const res = finishedResponse();
+    const before = Date.now();
+    logRequest(createRequestLines(createLogger('info', stream)) as RequestLines, res);
+    expect(lines).toHaveLength(0);
+    (res as unknown as EventEmitter).emit('finish');
+    expect(lines).toHaveLength(1);
+    const line = JSON.parse(lines[0] ?? '{}') as Record<string, unknown>;
+    expect(line).toMatchObject({ level: 30, service: 'twake-app-auth', method: 'GET', path: '/api/v1/auth/test', route: '/api/v1/auth/test', originalPath: '/api/v1/x', clientAddress: '10.0.0.1', status: 403, decidedStatus: 429, code: 'not_installed', publicId: 'pub', companyId: 'acme', msg: 'request' });
+    expect(line.time).toBeGreaterThanOrEqual(before);
+    expect(line.latencyMs).toBeGreaterThanOrEqual(0);
   });
 });

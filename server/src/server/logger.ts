@@ -26,29 +26,52 @@ export function createLogger(level: string, destination?: DestinationStream): Lo
   return destination === undefined ? pino(options) : pino(options, destination);
 }
 
+// Request lines wait in memory until about this much text is ready (a dozen lines).
+const REQUEST_LINES_BATCH = 4096;
+
 /**
- * A logger for request lines only, at `logger`'s level (when created), without the redaction pass, which
- * costs as much again as writing the line and has nothing to find there (request-log.ts writes fixed
- * fields, none of them a redacted name). Writes to `destination`, by default `logger`'s own output.
+ * Lines held in memory and handed to `output` together: one write per batch. (sonic-boom's own
+ * buffering measures its whole buffer again on every write, which costs more than the line.)
  */
-export function createRequestLineLogger(logger: Logger, destination?: DestinationStream): Logger {
-  const pino = requireOptional<typeof Pino>('pino', 'the server');
-  const output = destination ?? (logger as unknown as Record<symbol, DestinationStream>)[pino.symbols.streamSym];
-  // Every field the main logger adds to its lines (a worker's number and pid: `bindings()` leaves pid out).
-  const chindings = (logger as unknown as Record<symbol, string>)[pino.symbols.chindingsSym] ?? '';
-  const base = chindings === '' ? BASE : (JSON.parse(`{${chindings.slice(1)}}`) as Record<string, unknown>);
-  return pino({ level: logger.level, base }, output);
+export class LineBatch implements DestinationStream {
+  private lines: string[] = [];
+  private size = 0;
+
+  constructor(
+    private readonly output: DestinationStream,
+    private readonly batchSize: number = REQUEST_LINES_BATCH,
+  ) {}
+
+  write(line: string): void {
+    this.lines.push(line);
+    this.size += line.length;
+    if (this.size >= this.batchSize) this.flush();
+  }
+
+  /** Hands every line held to the output. */
+  flush(): void {
+    if (this.lines.length === 0) return;
+    const text = this.lines.join('');
+    this.lines = [];
+    this.size = 0;
+    this.output.write(text);
+  }
 }
 
 /**
- * Standard output, buffered for request lines: one write per 4 KiB of lines (a dozen requests), and at
- * least every 200 ms and at exit, instead of one write per request. Other lines (start, errors) are
- * written at once by the main logger.
+ * Standard output, batched for request lines: one write per 4 KiB of lines, and at least every 200 ms
+ * and at exit, instead of one write per request. Other lines (start, errors) are written at once by the
+ * main logger.
  */
 export function bufferedStandardOutput(): DestinationStream {
   const pino = requireOptional<typeof Pino>('pino', 'the server');
-  const output = pino.destination({ dest: 1, sync: true, minLength: 4096 });
-  setInterval(() => output.flush(), REQUEST_LINES_FLUSH_MS).unref();
-  process.once('exit', () => output.flushSync());
-  return output;
+  // Written as soon as it is given (sonic-boom retries a full pipe): the batching is LineBatch's.
+  const output = pino.destination({ dest: 1, sync: true });
+  const batch = new LineBatch(output);
+  setInterval(() => batch.flush(), REQUEST_LINES_FLUSH_MS).unref();
+  process.once('exit', () => {
+    batch.flush();
+    output.flushSync();
+  });
+  return batch;
 }

@@ -6,8 +6,7 @@ import type { Logger } from 'pino';
 import { forwardAuth, type AssertionSigner, type SigningKeyRing } from 'twake-app-auth/internal';
 import { twakeAppAuth, InternalError, StoreUnavailableError, twakeAuthErrorHandler, twakeAppLogin, twakeAppMe, twakeAppTokenRenewal, type FailureThrottle, type UnreadBodies, type RedisCounterState, type RequestLimiter, type RouteTable, type NodeRouteTable, type TokenOptions, type ApplicationStore, type CleartextKeyEvent, type Mode, type TwakeIdentity } from 'twake-app-auth';
 import type { ServerMetrics } from './metrics';
-import { createRequestLineLogger } from './logger';
-import { logRequest } from './request-log';
+import { createRequestLines, logRequest, type RequestLines } from './request-log';
 import { matchRoute, type Route } from './routes';
 import { compileTrust, type TrustProxy } from './trust-proxy';
 import { adopt, validatorSettings, ValidatorRequest, ValidatorResponse } from './validator-request';
@@ -18,8 +17,8 @@ export interface AppOptions {
   mode: Mode;
   trustProxy: TrustProxy;
   logger: Logger;
-  /** Where request lines go (see createRequestLineLogger). Defaults to `logger`'s output, without redaction. */
-  requestLogger?: Logger;
+  /** Where request lines go (see createRequestLines), or null for none. Defaults to `logger`'s output, when it writes `info`. */
+  requestLines?: RequestLines | null;
   /** Failed-authentication throttle shared by every route, or null for none. */
   throttle: FailureThrottle | null;
   /** Companies an application may be found not installed in per window. Defaults to the middleware's default. */
@@ -228,11 +227,11 @@ export function createApp(options: AppOptions): ValidatorApp {
     else sendPlainProblem(res, 500, 'internal_error', 'Internal error');
   };
 
-  const requestLines = logger.isLevelEnabled('info') ? (options.requestLogger ?? createRequestLineLogger(logger)) : null;
+  const requestLines = options.requestLines === undefined ? createRequestLines(logger) : options.requestLines;
   return (incoming, outgoing) => {
     const [req, res] = adopt(incoming, outgoing, settings);
     // With request lines off (LOG_LEVEL above info), not even a listener per request.
-    if (requestLines !== null) logRequest(requestLines, req, res);
+    if (requestLines !== null) logRequest(requestLines, res);
     // A target that does not parse has no path (req.path is undefined): no route, as Express's router found none.
     const match = matchRoute(routes, req.method ?? 'GET', req.path ?? '');
     if (match === null) {

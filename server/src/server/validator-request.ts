@@ -4,6 +4,7 @@ import querystring from 'node:querystring';
 import parseUrl from 'parseurl';
 import proxyAddr from 'proxy-addr';
 import type { TwakeIdentity } from 'twake-app-auth';
+import type { RequestLines } from './request-log';
 import type { TrustFunction } from './trust-proxy';
 
 /**
@@ -94,6 +95,9 @@ export class ValidatorRequest extends IncomingMessage {
 export class ValidatorResponse extends ServerResponse<ValidatorRequest> {
   // Set by the server before any handler runs.
   declare locals: Record<string, unknown>;
+  /** Where this response's request line goes, and when the request arrived (`performance.now()`): see request-log.ts. */
+  declare requestLines?: RequestLines;
+  declare startedAt: number;
 
   status(code: number): this {
     this.statusCode = code;

@@ -11,7 +11,8 @@ import type https from 'node:https';
 import type { AddressInfo } from 'node:net';
 import { checkDatabasePeers, openDatabase } from '../../database/database';
 import { providerOf, redactDatabaseUrl } from '../../database/database-url';
-import { bufferedStandardOutput, createLogger, createRequestLineLogger } from '../../server/logger';
+import { bufferedStandardOutput, createLogger } from '../../server/logger';
+import { createRequestLines } from '../../server/request-log';
 import { migrate } from '../../database/migrate';
 import { createServerMetrics } from '../../server/metrics';
 import { createApp, createValidatorServer, serveMetrics } from '../../server/server';
@@ -167,7 +168,7 @@ async function serve(config: ServerConfig, logger: Logger, stopAsked: Promise<un
     mode: config.mode,
     trustProxy: config.trustProxy,
     logger,
-    requestLogger: logger.isLevelEnabled('info') ? createRequestLineLogger(logger, bufferedStandardOutput()) : undefined,
+    requestLines: logger.isLevelEnabled('info') ? createRequestLines(logger, bufferedStandardOutput()) : null,
     metrics,
     metricsRoute: config.metricsPort === null,
     routes: config.twakeRoutes === 'v1' ? twakeV1Routes : null,
