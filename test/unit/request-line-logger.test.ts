@@ -32,7 +32,7 @@ const FULL: RequestLineFields = {
   code: 'not_installed',
   publicId: 'pub',
   companyId: 'acme',
-  latencyMs: 0.123456,
+  latencyMs: 0.123,
 };
 
 // Paths and ids are the client's: quotes, backslashes, control characters, Unicode, lone surrogates, long text.
@@ -78,6 +78,15 @@ describe('createRequestLines', () => {
     expect(JSON.parse(ours)).toEqual({ ...(JSON.parse(theirs) as Record<string, unknown>), time: 0 });
     // Text for text, apart from the time, wherever pino's own escaping is JSON's.
     if (!/[\ud800-\udfff]/.test(JSON.stringify(fields))) expect(ours.replace(/"time":\d+/, '')).toBe(theirs.replace(/"time":\d+/, ''));
+  });
+
+  it('writes the latency to the microsecond, and one that is not finite as null', () => {
+    const lines = createRequestLines(createLogger('info', sink().stream)) as RequestLines;
+    const latency = (latencyMs: number) => (JSON.parse(formatRequestLine(lines, { ...FULL, latencyMs }, 0)) as { latencyMs: unknown }).latencyMs;
+    expect(latency(1.2345678)).toBe(1.235);
+    expect(latency(12)).toBe(12);
+    expect(latency(0.0004)).toBe(0);
+    expect(latency(Number.POSITIVE_INFINITY)).toBeNull();
   });
 
   it('carries the fields the main logger adds (a worker’s number and pid)', () => {
