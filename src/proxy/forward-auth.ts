@@ -10,6 +10,7 @@ import { ASSERTION_HEADER, fitsInAssertion } from '../assertion/claims';
 import type { AssertionSigner } from '../assertion/signer';
 import { InternalError, MissingOriginalUriError, UriTooLongError } from '../core/errors';
 import { forwardedMethod, forwardedPath, originalUris } from './forwarded-request';
+import { headerCopies } from './header-copies';
 import { createBodyReader } from '../express/read-body';
 import { companyFacts, requestFactsWithRoute } from '../express/request-facts';
 import { nodeRequirementOf, type NodeRouteTable } from '../twake/twake-node';
@@ -29,8 +30,8 @@ function utf8HeaderValue(value: string): string | null {
 
 /** The `X-Twake-Group-Id` header: absent, one value, or refused when repeated or not UTF-8. */
 function fromGroupHeader(req: Request): CompanySource {
-  const values = req.headersDistinct[GROUP_HEADER];
-  if (values === undefined) return ABSENT;
+  const values = headerCopies(req, GROUP_HEADER);
+  if (values.length === 0) return ABSENT;
   const text = values.length === 1 && values[0] !== undefined ? utf8HeaderValue(values[0]) : null;
   return text === null ? AMBIGUOUS : { found: true, value: text };
 }

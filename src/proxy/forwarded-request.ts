@@ -3,6 +3,7 @@ import type { Request } from 'express';
 import { InvalidForwardedRequestError, InvalidGroupIdError } from '../core/errors';
 import { hasControlCharacters } from '../core/control-characters';
 import { pathOf } from '../twake/twake-v1';
+import { headerCopies } from './header-copies';
 
 /** The validator's own forward-auth path; Envoy appends the original path and query to it. */
 export const FORWARD_AUTH_PATH = '/auth/verify';
@@ -19,11 +20,15 @@ const FORWARDED_PREFIX = 'x-forwarded-prefix';
 const TOKEN = /^[!#$%&'*+.^`|~\w-]+$/;
 
 /** Every copy of the original URI a proxy sent (`X-Original-URI`, `X-Forwarded-Uri`). */
-export const originalUris = (req: Request): string[] => [ORIGINAL_URI, FORWARDED_URI].flatMap((name) => req.headersDistinct[name] ?? []);
+export function originalUris(req: Request): readonly string[] {
+  const original = headerCopies(req, ORIGINAL_URI);
+  const forwarded = headerCopies(req, FORWARDED_URI);
+  return forwarded.length === 0 ? original : original.length === 0 ? forwarded : [...original, ...forwarded];
+}
 
 /** The original method: from the proxy's header when it sent one (every copy the same), else this request's. */
 export function forwardedMethod(req: Request): string {
-  const copies = new Set(METHOD_HEADERS.flatMap((name) => req.headersDistinct[name] ?? []));
+  const copies = new Set(METHOD_HEADERS.flatMap((name) => headerCopies(req, name)));
   if (copies.size === 0) return req.method;
   const [method] = copies;
   if (copies.size > 1 || method === undefined || !TOKEN.test(method)) throw new InvalidForwardedRequestError();
@@ -32,8 +37,8 @@ export function forwardedMethod(req: Request): string {
 
 // Traefik's prefix: one path, or nothing.
 function strippedPrefix(req: Request): string {
-  const copies = req.headersDistinct[FORWARDED_PREFIX];
-  if (copies === undefined) return '';
+  const copies = headerCopies(req, FORWARDED_PREFIX);
+  if (copies.length === 0) return '';
   const prefix = copies.length === 1 ? pathPrefix(copies[0]) : null;
   if (prefix === null) throw new InvalidForwardedRequestError();
   return prefix;

@@ -93,5 +93,16 @@ export function compileTrust(value: TrustProxy): TrustFunction {
   if (typeof value === 'number') return (_address, hop) => hop < value;
   const list = value === false ? [] : value.split(',').map((entry) => entry.trim());
   const trusts = proxyAddr.compile(list);
-  return (address, hop) => address !== undefined && trusts(address, hop);
+  // A list's answer depends on the address alone, and proxy-addr parses it on every call: the last
+  // address asked about (a proxy's, asked on every request it forwards) is answered from memory.
+  let lastAddress: string | undefined;
+  let lastTrusted = false;
+  return (address) => {
+    if (address === undefined) return false;
+    if (address !== lastAddress) {
+      lastTrusted = trusts(address, 0);
+      lastAddress = address;
+    }
+    return lastTrusted;
+  };
 }
