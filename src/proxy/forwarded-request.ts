@@ -9,7 +9,7 @@ import { headerCopies } from './header-copies';
 export const FORWARD_AUTH_PATH = '/auth/verify';
 
 // nginx (set in docs/deploy.md; its auth subrequest is always a GET), Traefik.
-const METHOD_HEADERS = ['x-original-method', 'x-forwarded-method'];
+const METHOD_HEADERS = ['x-original-method', 'x-forwarded-method'] as const;
 // nginx (as docs/deploy.md sets it), Traefik.
 const ORIGINAL_URI = 'x-original-uri';
 const FORWARDED_URI = 'x-forwarded-uri';
@@ -19,19 +19,22 @@ const FORWARDED_PREFIX = 'x-forwarded-prefix';
 // RFC 9110 §5.6.2.
 const TOKEN = /^[!#$%&'*+.^`|~\w-]+$/;
 
-/** Every copy of the original URI a proxy sent (`X-Original-URI`, `X-Forwarded-Uri`). */
-export function originalUris(req: Request): readonly string[] {
-  const original = headerCopies(req, ORIGINAL_URI);
-  const forwarded = headerCopies(req, FORWARDED_URI);
-  return forwarded.length === 0 ? original : original.length === 0 ? forwarded : [...original, ...forwarded];
+// Every copy of two headers that say the same thing, in order (usually one copy of one of them).
+function copiesOf(req: Request, [first, second]: readonly [string, string]): readonly string[] {
+  const firsts = headerCopies(req, first);
+  const seconds = headerCopies(req, second);
+  return seconds.length === 0 ? firsts : firsts.length === 0 ? seconds : [...firsts, ...seconds];
 }
+
+/** Every copy of the original URI a proxy sent (`X-Original-URI`, `X-Forwarded-Uri`). */
+export const originalUris = (req: Request): readonly string[] => copiesOf(req, [ORIGINAL_URI, FORWARDED_URI]);
 
 /** The original method: from the proxy's header when it sent one (every copy the same), else this request's. */
 export function forwardedMethod(req: Request): string {
-  const copies = new Set(METHOD_HEADERS.flatMap((name) => headerCopies(req, name)));
-  if (copies.size === 0) return req.method;
+  const copies = copiesOf(req, METHOD_HEADERS);
   const [method] = copies;
-  if (copies.size > 1 || method === undefined || !TOKEN.test(method)) throw new InvalidForwardedRequestError();
+  if (method === undefined) return req.method;
+  if (copies.some((copy) => copy !== method) || !TOKEN.test(method)) throw new InvalidForwardedRequestError();
   return method.toUpperCase();
 }
 
