@@ -1,7 +1,8 @@
 // `npm run bench:server-instructions`: instructions per request of the server and of node:http alone, counted by valgrind (callgrind),
 // which do not move with the machine's load as times do. Each target runs under callgrind with counting off while it starts
-// and warms up (WARMUP requests), then on for exactly REQUESTS requests over 8 keep-alive connections.
-// INSTRUCTIONS_REQUESTS (5000), INSTRUCTIONS_WARMUP (4000); INSTRUCTIONS_ONLY=text counts only the targets whose name holds it. Kernel time (the socket reads and writes) is not counted.
+// and warms up (WARMUP requests: enough for the engine's optimised code to be in place, which takes far longer under
+// valgrind), then on for exactly REQUESTS requests over 8 keep-alive connections.
+// INSTRUCTIONS_REQUESTS (10000), INSTRUCTIONS_WARMUP (20000); INSTRUCTIONS_ONLY=text counts only the targets whose name holds it. Kernel time (the socket reads and writes) is not counted.
 const { execFileSync } = require('node:child_process');
 const http = require('node:http');
 const { readFileSync, readdirSync, mkdtempSync, rmSync } = require('node:fs');
@@ -9,8 +10,8 @@ const os = require('node:os');
 const { join } = require('node:path');
 const { available, createDatabase, seedApplication, startTarget } = require('./lib');
 
-const REQUESTS = Number(process.env.INSTRUCTIONS_REQUESTS || 5000);
-const WARMUP = Number(process.env.INSTRUCTIONS_WARMUP || 4000);
+const REQUESTS = Number(process.env.INSTRUCTIONS_REQUESTS || 10000);
+const WARMUP = Number(process.env.INSTRUCTIONS_WARMUP || 20000);
 const COMPANY = 'bench-company';
 
 // A long cache TTL: a refresh each second would count database work in proportion to how slow valgrind runs.
