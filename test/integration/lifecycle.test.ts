@@ -110,6 +110,28 @@ describe('serve: stopping', () => {
       await slow.stop();
     }
   });
+
+  it('exits on SIGTERM when its standard output has gone (a log reader that stopped reading)', async () => {
+    const orphan = await startServerWithApp('sqlite', { name: 'Closed output' });
+    try {
+      orphan.server.child.stdout?.destroy();
+      // A request line to write into the closed pipe.
+      const status = await new Promise<number>((resolve, reject) =>
+        http.get(`${orphan.server.url}/api/v1/auth/test?group_id=acme`, { headers: { Authorization: basic(orphan.app.publicId, orphan.app.privateKey) } }, (res) => {
+          res.resume();
+          res.on('end', () => resolve(res.statusCode ?? 0));
+        }).on('error', reject),
+      );
+      expect(status).toBe(200);
+      const stopped = Date.now();
+      const code = await Promise.race([orphan.server.stop(), new Promise<string>((resolve) => setTimeout(() => resolve('still running'), 6000))]);
+      expect(code).not.toBe('still running');
+      expect(Date.now() - stopped).toBeLessThan(5000);
+    } finally {
+      orphan.server.child.kill('SIGKILL');
+      await orphan.stop();
+    }
+  });
 });
 
 describe('the CLI without DATABASE_URL on an install without the SQLite packages', () => {

@@ -23,15 +23,20 @@ const REDACTED_PATHS = [
 export function createLogger(level: string, destination?: DestinationStream): Logger {
   const pino = requireOptional<typeof Pino>('pino', 'the server');
   const options = { level, base: BASE, redact: { paths: REDACTED_PATHS, censor: '[redacted]' } };
-  return destination === undefined ? pino(options) : pino(options, destination);
+  // Standard output written synchronously: pino's default (asynchronous) output flushes itself at exit, and
+  // when the reader has gone (a closed pipe) that flush retries for ever and the process never exits.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: true }));
 }
 
-// Request lines wait in memory until about this much text is ready (a dozen lines).
+// Request lines wait in memory until this many bytes are ready (a dozen lines). It is also the most a write
+// to a pipe may carry and still arrive whole (PIPE_BUF on Linux): workers share standard output, and a
+// larger write could be interleaved with another worker's.
 const REQUEST_LINES_BATCH = 4096;
 
 /**
- * Lines held in memory and handed to `output` together: one write per batch. (sonic-boom's own
- * buffering measures its whole buffer again on every write, which costs more than the line.)
+ * Lines held in memory and handed to `output` together: one write per batch, each batch whole lines of at
+ * most `batchSize` bytes (a single longer line goes alone). sonic-boom's own buffering measures its whole
+ * buffer again on every write, which costs more than the line.
  */
 export class LineBatch implements DestinationStream {
   private lines: string[] = [];
@@ -43,8 +48,10 @@ export class LineBatch implements DestinationStream {
   ) {}
 
   write(line: string): void {
+    const bytes = Buffer.byteLength(line);
+    if (this.size + bytes > this.batchSize) this.flush();
     this.lines.push(line);
-    this.size += line.length;
+    this.size += bytes;
     if (this.size >= this.batchSize) this.flush();
   }
 

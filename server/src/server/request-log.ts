@@ -37,8 +37,9 @@ const INFO = 30;
 /**
  * Request lines for `logger`: on its output unless `destination` is given, with the fields it adds to
  * each line, or null when `logger` does not write `info`. Each line is the JSON pino would write for the
- * same fields (test/unit/request-line-logger.test.ts compares them) without pino's per-call work: the
- * fields are fixed and none of them is a credential, so there is nothing for redaction to find.
+ * same fields (test/unit/request-line-logger.test.ts compares them), except that a lone surrogate is
+ * escaped where pino writes it as it is (invalid UTF-8 on the output). It is written without pino's
+ * per-call work: the fields are fixed and none of them is a credential, so redaction has nothing to find.
  */
 export function createRequestLines(logger: Logger, destination?: DestinationStream): RequestLines | null {
   if (!logger.isLevelEnabled('info')) return null;
