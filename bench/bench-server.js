@@ -69,6 +69,17 @@ if (variant === 'bare') {
 } else if (variant === 'middleware') {
   // A library user: the middleware over the cached driver store, in a plain Express app.
   server = http.createServer(expressApp(twakeAppAuth({ store: createCachedStore(createDriverStore(DATABASE_URL), cacheOptions), mode: 'development' })));
+} else if (variant === 'middleware-prisma') {
+  // The cached middleware row as the performance goals name it: createCachedStore(createPrismaStore(prisma)), not mounted.
+  const store = createCachedStore(createPrismaStore(openDatabase(DATABASE_URL).prisma), cacheOptions);
+  server = http.createServer(expressApp(twakeAppAuth({ store, mode: 'development' })));
+} else if (variant === 'passthrough-mounted') {
+  // One empty middleware mounted at /api/v1: what Express's mounting costs before any authentication.
+  const app = expressOf();
+  app.disable('x-powered-by');
+  app.use('/api/v1', (_req, _res, next) => next());
+  app.get('/api/v1/auth/test', (req, res) => res.json(answer(STATIC, BENCH_COMPANY)));
+  server = http.createServer(app);
 } else if (variant === 'middleware-mounted') {
   // The same middleware mounted as the README mounts it: app.use('/api/v1', …), then its error handler, then the route.
   const { twakeAuthErrorHandler } = require('../dist');
