@@ -4,6 +4,7 @@ import type { CompanyFacts, RequestFacts } from '../core/decide';
 import { agreeOnCompany, fromForm, fromParsed, fromQueryString, needsDecoding, type CompanySource } from '../core/group-id';
 import type { Configuration } from '../core/options';
 import { hasBody, type BodyReader } from './read-body';
+import { requestPath } from './request-path';
 import { TwakeAuthError, UriTooLongError } from '../core/errors';
 import { nodeRequirementOf, type NodeRouteTable } from '../twake/twake-node';
 import { companyIdFromParsed, companyIdFromQuery, fromCompanyPath } from '../twake/company-path';
@@ -83,7 +84,8 @@ export function companyFacts(req: Request, res: Response, readBody: BodyReader, 
   // The company of a Node-era path (`/:service/:version/companies/:company_id/…`, read from the full URL and
   // from where the middleware is mounted) and any company_id beside it must agree with group_id.
   const sources = [...extra, fromQueryString(url), fromCompanyPath(url), companyIdFromQuery(url)];
-  if (req.path !== undefined && req.path !== url) sources.push(fromCompanyPath(req.path));
+  const path = requestPath(req);
+  if (path !== undefined && path !== url) sources.push(fromCompanyPath(path));
   const ownQuery = Object.prototype.hasOwnProperty.call(req, 'query');
   // Express 4 parsed the query already, on entering the app: comparing with it costs nothing more.
   if (ownQuery) sources.push(fromParsed(req.query), companyIdFromParsed(req.query));
@@ -109,14 +111,14 @@ export function companyFacts(req: Request, res: Response, readBody: BodyReader, 
 export function routeRequirement(req: Request, routes: RouteTable | null, nodeRoutes: NodeRouteTable | null = null): Requirement | null {
   const v1 = v1Requirement(req, routes);
   if (nodeRoutes === null) return v1;
-  const node = nodeRequirementOf(nodeRoutes, req.method ?? 'GET', [pathOf(req.originalUrl ?? req.url ?? ''), req.path ?? '']);
+  const node = nodeRequirementOf(nodeRoutes, req.method ?? 'GET', [pathOf(req.originalUrl ?? req.url ?? ''), requestPath(req) ?? '']);
   return mergeRequirements([v1, node]);
 }
 
 function v1Requirement(req: Request, routes: RouteTable | null): Requirement | null {
   if (routes === null) return null;
   const full = pathOf(req.originalUrl ?? req.url ?? '');
-  const path = req.path ?? '';
+  const path = requestPath(req) ?? '';
   // Mounted at the root, both readings are the same path, and the relative reading of a path holding
   // /api/v1/ is the same as the reading from /api/v1/: one look-up answers both.
   const requirement = path === full ? requirementOf(routes, path) : bothReadings(routes, full, path);
