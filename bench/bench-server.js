@@ -130,6 +130,16 @@ if (variant === 'bare') {
     res.setHeader('Content-Type', 'application/json; charset=utf-8');
     res.end(JSON.stringify(answer(STATIC, BENCH_COMPANY)));
   });
+} else if (variant === 'floor-swap') {
+  // node:http alone with the one thing Express does to every request first: swap the prototypes of req and res.
+  const requestPrototype = Object.create(http.IncomingMessage.prototype);
+  const responsePrototype = Object.create(http.ServerResponse.prototype);
+  server = http.createServer((req, res) => {
+    Object.setPrototypeOf(req, requestPrototype);
+    Object.setPrototypeOf(res, responsePrototype);
+    res.setHeader('Content-Type', 'application/json; charset=utf-8');
+    res.end(JSON.stringify(answer(STATIC, BENCH_COMPANY)));
+  });
 } else {
   throw new Error(`unknown variant ${variant}`);
 }
