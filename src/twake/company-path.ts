@@ -2,6 +2,7 @@
 // `company_id` a query or body names beside it.
 import { ABSENT, AMBIGUOUS, PROTOTYPE_KEY, type CompanySource } from '../core/group-id';
 import { decodeComponent } from '../core/percent-decoding';
+import { originFormOf } from './twake-v1';
 
 const FIELD = 'company_id';
 const COMPANIES = 'companies';
@@ -47,16 +48,21 @@ function companyAt(segments: readonly string[], start: number): string | undefin
  * in the path, or, relative to where the middleware is mounted, `/:service/:version/companies/:company_id/…`.
  * Ambiguous when the path cannot be decoded or its two readings name different companies.
  */
-export function fromCompanyPath(path: string): CompanySource {
+export function fromCompanyPath(target: string): CompanySource {
   // Most paths name no company: said without splitting them (a path of 64 KB of slashes would otherwise
   // cost milliseconds, before any credential is checked). An escape could spell the word: read those.
-  if (!path.includes('%') && !COMPANIES_ANY_CASE.test(path)) return ABSENT;
+  if (!target.includes('%') && !COMPANIES_ANY_CASE.test(target)) return ABSENT;
+  // An absolute-form target is routed by its path: its scheme and authority are not segments.
+  const path = originFormOf(target);
   const question = path.indexOf('?');
-  const segments = segmentsOf(question < 0 ? path : path.slice(0, question));
+  const pathOnly = question < 0 ? path : path.slice(0, question);
+  const segments = segmentsOf(pathOnly);
   if (segments === null) return path.toLowerCase().includes(COMPANIES) ? AMBIGUOUS : ABSENT;
+  const namesCompanies = segments.some((segment) => segment.toLowerCase() === COMPANIES);
   // A proxy that resolves `/companies/a/../b/` forwards b, a router that does not (Twake's) reads a:
-  // a company path with a dot segment is refused rather than read one way.
-  if (hasDotSegment(question < 0 ? path : path.slice(0, question)) && segments.some((segment) => segment.toLowerCase() === COMPANIES)) return AMBIGUOUS;
+  // a company path with a dot segment is refused rather than read one way. So is one with a backslash,
+  // which URL parsers read as a slash and Express's router as part of a segment (`/companies/a\b/`).
+  if (namesCompanies && (hasDotSegment(pathOnly) || pathOnly.includes('\\'))) return AMBIGUOUS;
   const api = segments.findIndex((segment) => segment.toLowerCase() === 'api');
   const fromApi = api < 0 ? undefined : companyAt(segments, api + 1);
   const relative = companyAt(segments, 0);

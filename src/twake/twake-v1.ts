@@ -186,13 +186,24 @@ export function pathOf(target: string): string {
   const query = target.indexOf('?');
   const fragment = target.indexOf('#');
   const end = query < 0 ? fragment : fragment < 0 ? query : Math.min(query, fragment);
-  const path = end < 0 ? target : target.slice(0, end);
-  if (!ABSOLUTE_FORM.test(path)) return path;
-  // The authority ends at the first slash, or backslash, which URL parsers read as one.
-  const from = path.indexOf('//') + 2;
-  const slashes = [path.indexOf('/', from), path.indexOf('\\', from)].filter((index) => index >= 0);
-  return slashes.length === 0 ? '/' : path.slice(Math.min(...slashes));
+  return originFormOf(end < 0 ? target : target.slice(0, end));
 }
+
+/**
+ * `target` without the scheme and authority of an absolute-form target (RFC 9112 §3.2.2: `http://host/path?query`
+ * becomes `/path?query`), as Express's router reads it; any other target as it is.
+ */
+export function originFormOf(target: string): string {
+  if (!ABSOLUTE_FORM.test(target)) return target;
+  // The authority ends at the first slash, or backslash (URL parsers read it as one), "?" or "#".
+  const from = target.indexOf('//') + 2;
+  let end = from;
+  while (end < target.length && !AUTHORITY_ENDS.includes(target.charAt(end))) end += 1;
+  if (end === target.length) return '/';
+  return target.charAt(end) === '/' || target.charAt(end) === '\\' ? target.slice(end) : `/${target.slice(end)}`;
+}
+
+const AUTHORITY_ENDS = '/\\?#';
 
 // A scheme (RFC 3986 §3.1) then "//": nothing in it can backtrack.
 const ABSOLUTE_FORM = /^[a-z][a-z\d+.-]*:\/\//i;

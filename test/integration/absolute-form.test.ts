@@ -45,3 +45,41 @@ describe.each([
     expect(await rawRequest(port, `${target}?group_id=acme`, { Authorization: basicAuthorization('app', 'twk_key') })).toBe(405);
   });
 });
+
+// Regression: the company of a Node-era path was read from the whole absolute-form target, scheme and
+// authority included, so `GET http://h/api/v1/companies/B/x?group_id=A` passed as company A while Express
+// routed /api/v1/companies/B/x and the handler read B from req.params. A raw backslash in the company
+// segment (`/companies/A\B/`) did the same: read as a slash, while Express keeps it in the parameter.
+describe.each([
+  ['Express 5', () => express5()],
+  ['Express 4', () => express4() as unknown as ReturnType<typeof express5>],
+])('the company of a path in absolute form or with a backslash, middleware mounted at /api/v1 (%s)', (_name, makeApp) => {
+  let server: Server;
+  let port = 0;
+  const authorization = { Authorization: basicAuthorization('app', 'twk_key') };
+
+  beforeAll(async () => {
+    const store = new MemoryStore();
+    store.add({ publicId: 'app', keys: [{ privateKey: 'twk_key' }], companies: ['A', 'B'] });
+    const app = makeApp();
+    app.use('/api/v1', twakeAppAuth({ store, mode: 'development' }));
+    const router = express5.Router();
+    router.all('/companies/:company_id/x', (_req, res) => void res.json({ reached: true }));
+    app.use('/api/v1', router);
+    app.use(twakeAuthErrorHandler());
+    ({ server, port } = await listenOnFreePort(app));
+  });
+
+  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+
+  it.each(['/api/v1/companies/B/x?group_id=A', 'http://h/api/v1/companies/B/x?group_id=A', 'http://u@h:80/api/v1/companies/B/x?group_id=A', '/api/v1/companies/A\\B/x?group_id=A', 'http://h/api/v1/companies/A\\B/x?group_id=A'])(
+    '%s is refused 400, never reaches the handler',
+    async (target) => {
+      expect(await rawRequest(port, target, authorization)).toBe(400);
+    },
+  );
+
+  it.each(['/api/v1/companies/B/x?group_id=B', 'http://h/api/v1/companies/B/x?group_id=B'])('%s, where both name B, goes through', async (target) => {
+    expect(await rawRequest(port, target, authorization)).toBe(200);
+  });
+});

@@ -16,6 +16,21 @@ describe('fromCompanyPath', () => {
     expect(fromCompanyPath('/messages/v1/companies/c1/threads')).toEqual(found('c1'));
   });
 
+  it('should read an absolute-form target by its path, as Express routes it, not from its scheme and authority', () => {
+    expect(fromCompanyPath('http://h/api/v1/companies/B/x?group_id=A')).toEqual(found('B'));
+    expect(fromCompanyPath('http://h/api/messages/v1/companies/B/threads')).toEqual(found('B'));
+    expect(fromCompanyPath('HTTPS://user:pw@h:8080/api/v1/companies/B?x=1')).toEqual(found('B'));
+    expect(fromCompanyPath('http://h\\api/v1/companies/B')).toBe(AMBIGUOUS);
+    expect(fromCompanyPath('http://companies.example/api/v1/x')).toEqual(ABSENT);
+    expect(fromCompanyPath('http://h?/api/v1/companies/B')).toEqual(ABSENT);
+  });
+
+  it('should refuse a company path holding a backslash, a slash to URL parsers and part of a segment to Express', () => {
+    expect(fromCompanyPath('/api/v1/companies/A\\B/x')).toBe(AMBIGUOUS);
+    expect(fromCompanyPath('/companies/A\\B/x')).toBe(AMBIGUOUS);
+    expect(fromCompanyPath('/api/v1/messages\\save')).toEqual(ABSENT);
+  });
+
   it('should find nothing on other paths', () => {
     for (const path of ['/api/v1/messages/save', '/api/messages/v1/threads', '/api/messages/v1/companies', '/', '']) expect(fromCompanyPath(path)).toEqual(ABSENT);
   });
