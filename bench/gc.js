@@ -42,7 +42,7 @@ function summarise(trace, requests) {
   let promotedMb = 0;
   let previousAfter = null;
   let liveMb = null;
-  for (const [, kind, before, after, pause] of trace.matchAll(EVENT)) {
+  for (const [, kind, , after, pause] of trace.matchAll(EVENT)) {
     if (kind === 'Scavenge') {
       scavenges += 1;
       scavengeMs += Number(pause);
@@ -55,13 +55,12 @@ function summarise(trace, requests) {
       previousAfter = Number(after);
       liveMb = Number(after);
     }
-    void before;
   }
   const perThousand = (value) => ((value * 1000) / requests).toFixed(2);
   return {
     scavenges: perThousand(scavenges),
     markCompacts: perThousand(markCompacts),
-    promotedKb: ((promotedMb * 1024 * 1024) / 1024 / requests).toFixed(1),
+    promotedKb: ((promotedMb * 1024) / requests).toFixed(1),
     pauseUs: (((scavengeMs + markCompactMs) * 1000) / requests).toFixed(2),
     liveMb: liveMb === null ? '' : liveMb.toFixed(1),
   };

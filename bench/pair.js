@@ -89,8 +89,9 @@ async function main() {
 
 module.exports = { pairRatios, pairsMissing, COMPANY };
 
-if (require.main === module)
+if (require.main === module) {
   main().catch((error) => {
-  console.error(error);
-  process.exit(1);
-});
+    console.error(error);
+    process.exit(1);
+  });
+}

@@ -11,6 +11,12 @@ import { basicAuthorization } from '../../src/testing';
 import { rawRequest } from '../helpers/raw-http';
 import { listenOnFreePort } from '../helpers/listen';
 
+// Both majors, each building an app typed as Express 5's.
+const EXPRESS_VERSIONS: Array<[string, () => ReturnType<typeof express5>]> = [
+  ['Express 5', () => express5()],
+  ['Express 4', () => express4() as unknown as ReturnType<typeof express5>],
+];
+
 const TARGETS = [
   '/api/v1/messages/save',
   'http://h/api/v1/messages/save',
@@ -20,10 +26,7 @@ const TARGETS = [
   'http://x%2fapi%2fv1%2fy@h:80/api/v1/./messages/save',
 ];
 
-describe.each([
-  ['Express 5', () => express5()],
-  ['Express 4', () => express4() as unknown as ReturnType<typeof express5>],
-])('absolute-form targets, middleware mounted at /api (%s)', (_name, makeApp) => {
+describe.each(EXPRESS_VERSIONS)('absolute-form targets, middleware mounted at /api (%s)', (_name, makeApp) => {
   let server: Server;
   let port = 0;
 
@@ -50,10 +53,7 @@ describe.each([
 // authority included, so `GET http://h/api/v1/companies/B/x?group_id=A` passed as company A while Express
 // routed /api/v1/companies/B/x and the handler read B from req.params. A raw backslash in the company
 // segment (`/companies/A\B/`) did the same: read as a slash, while Express keeps it in the parameter.
-describe.each([
-  ['Express 5', () => express5()],
-  ['Express 4', () => express4() as unknown as ReturnType<typeof express5>],
-])('the company of a path in absolute form or with a backslash, middleware mounted at /api/v1 (%s)', (_name, makeApp) => {
+describe.each(EXPRESS_VERSIONS)('the company of a path in absolute form or with a backslash, middleware mounted at /api/v1 (%s)', (_name, makeApp) => {
   let server: Server;
   let port = 0;
   const authorization = { Authorization: basicAuthorization('app', 'twk_key') };
